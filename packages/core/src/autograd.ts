@@ -1,0 +1,136 @@
+/**
+ * Reverse-mode automatic differentiation.
+ *
+ * Every op returns a tensor that remembers its `parents` and a `backwardFn`:
+ * a closure that receives the gradient of the final result with respect to
+ * that output and adds each parent's share into the parent's `.grad`.
+ * `backward()` sorts the graph so that a node runs only after every node that
+ * uses it, then calls the closures from the result back to the leaves.
+ */
+import { sumToShape } from './broadcast.js';
+import { formatShape, sameShape, type Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+let gradEnabled = true;
+
+/** False inside `noGrad`: ops then build no graph. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Runs `fn` without recording operations for differentiation, as in
+ * evaluation or when updating weights. Returns what `fn` returns.
+ *
+ * @example
+ * const logits = noGrad(() => model.forward(x)); // logits.requiresGrad === false
+ */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/**
+ * Creates the output of an op. When gradients are being recorded and some
+ * input requires them, the output joins the graph with `backwardFn`;
+ * otherwise it is a plain tensor and the closure is dropped.
+ */
+export function makeOutput(
+  op: string,
+  data: Float32Array,
+  shape: Shape,
+  parents: readonly Tensor[],
+  backwardFn: (grad: Float32Array) => void,
+): Tensor {
+  const requiresGrad = gradEnabled && parents.some((parent) => parent.requiresGrad);
+  const out = new Tensor(data, shape, { requiresGrad });
+  if (requiresGrad) out.setGraph(op, parents, backwardFn);
+  return out;
+}
+
+/**
+ * Adds `grad` into `tensor.grad`. `gradShape` is the shape the gradient has
+ * (the op's broadcast output shape); if it differs from the tensor's, the
+ * gradient is summed back first. This is the only place broadcasting is undone.
+ */
+export function accumulateGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape = tensor.shape): void {
+  if (!tensor.requiresGrad) return;
+  const reduced = sumToShape(grad, gradShape, tensor.shape);
+  if (tensor.grad === null) {
+    // Copy: the closure may pass the same array to several parents.
+    tensor.grad = new Tensor(Float32Array.from(reduced), tensor.shape);
+  } else {
+    const into = tensor.grad.data;
+    for (let i = 0; i < into.length; i++) into[i] += reduced[i]!;
+  }
+}
+
+/**
+ * The nodes of the graph below `root` that require gradients, each listed
+ * after all of its parents. Iterative depth-first search, so a chain of
+ * 100,000 ops does not overflow the call stack.
+ */
+export function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: Array<{ node: Tensor; nextParent: number }> = [{ node: root, nextParent: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const parents = frame.node.parents;
+    if (frame.nextParent < parents.length) {
+      const parent = parents[frame.nextParent++]!;
+      if (parent.requiresGrad && !visited.has(parent)) {
+        visited.add(parent);
+        stack.push({ node: parent, nextParent: 0 });
+      }
+    } else {
+      order.push(frame.node);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/**
+ * Computes the gradient of `root` with respect to every tensor in its graph
+ * that requires one, adding it into `.grad`. Leaves (tensors you created)
+ * accumulate across calls, as in PyTorch: call `zeroGrad` between steps.
+ *
+ * @param gradient d(something)/d(root), required when root is not a scalar.
+ */
+export function backward(root: Tensor, gradient?: Tensor | Float32Array): void {
+  if (!root.requiresGrad) {
+    throw new Error(`backward: the tensor of shape ${formatShape(root.shape)} does not require grad; create its inputs with { requiresGrad: true }`);
+  }
+  let seed: Float32Array;
+  if (gradient === undefined) {
+    if (root.size !== 1) {
+      throw new Error(`backward: output of shape ${formatShape(root.shape)} is not a scalar; pass a gradient of that shape`);
+    }
+    seed = new Float32Array([1]);
+  } else if (gradient instanceof Tensor) {
+    if (!sameShape(gradient.shape, root.shape)) {
+      throw new Error(`backward: gradient of shape ${formatShape(gradient.shape)} does not match output of shape ${formatShape(root.shape)}`);
+    }
+    seed = gradient.data;
+  } else {
+    if (gradient.length !== root.size) {
+      throw new Error(`backward: gradient has ${gradient.length} elements but output of shape ${formatShape(root.shape)} has ${root.size}`);
+    }
+    seed = gradient;
+  }
+
+  const order = topologicalOrder(root);
+  // Intermediate gradients belong to this pass only; leaves keep accumulating.
+  for (const node of order) if (!node.isLeaf) node.grad = null;
+  accumulateGrad(root, seed);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    if (node.backwardFn !== null && node.grad !== null) node.backwardFn(node.grad.data);
+  }
+}

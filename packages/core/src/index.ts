@@ -1,0 +1,26 @@
+/**
+ * @gradlab/core: Float32Array tensors with reverse-mode automatic differentiation.
+ *
+ * Start reading at tensor.ts (the Tensor), then ops.ts (each op and its
+ * backward closure), autograd.ts (the topological sort and backward pass) and
+ * broadcast.ts (how broadcasting is undone). docs/autodiff.md is the tour.
+ */
+export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './tensor.js';
+export type { NestedArray, TensorOptions, RandomOptions } from './tensor.js';
+export {
+  add, sub, mul, div, neg, pow, exp, log, sqrt, abs,
+  relu, leakyRelu, sigmoid, tanh,
+  sum, mean, max,
+  matmul, reshape, transpose, softmax, logSoftmax,
+} from './ops.js';
+export type { TensorLike } from './ops.js';
+export { backward, noGrad, isGradEnabled, makeOutput, accumulateGrad, topologicalOrder } from './autograd.js';
+export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';
+export { Generator, manualSeed, defaultGenerator } from './random.js';
+export type { GeneratorState } from './random.js';
+export { gradcheck } from './gradcheck.js';
+export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
+export { formatShape, sizeOf, sameShape, checkShape, normalizeAxis, MAX_ELEMENTS } from './shape.js';
+export type { Shape } from './shape.js';
+export { matmulKernel, matmulReference, matmulTiled, setMatmulKernel } from './kernels/matmul.js';
+export type { MatmulKernel } from './kernels/matmul.js';

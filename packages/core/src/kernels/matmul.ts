@@ -1,0 +1,121 @@
+/**
+ * Matrix-multiply kernels. Every matmul in gradlab, forward and backward, goes
+ * through `matmulKernel`, a plain function on Float32Arrays, so a faster kernel
+ * can replace it (see `setMatmulKernel`) without touching the autodiff code.
+ *
+ * All kernels compute  C (m×n) = op(A) (m×k) · op(B) (k×n)  where
+ *   op(A) = A  with A stored m×k row-major, or Aᵀ with A stored k×m when transposeA;
+ *   op(B) = B  with B stored k×n row-major, or Bᵀ with B stored n×k when transposeB.
+ * With `accumulate` the product is added to C instead of overwriting it.
+ * The backward pass needs exactly these transposed forms: dA = dC·Bᵀ, dB = Aᵀ·dC.
+ */
+
+/** The signature every matmul kernel has. */
+export type MatmulKernel = (
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  accumulate: boolean,
+) => void;
+
+/** The textbook triple loop: the definition the faster kernels are tested against. */
+export const matmulReference: MatmulKernel = (a, b, c, m, k, n, transposeA, transposeB, accumulate) => {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) {
+        const aip = transposeA ? a[p * m + i]! : a[i * k + p]!;
+        const bpj = transposeB ? b[j * k + p]! : b[p * n + j]!;
+        sum += aip * bpj;
+      }
+      c[i * n + j] = accumulate ? c[i * n + j]! + sum : sum;
+    }
+  }
+};
+
+/**
+ * Register-tiled kernel in plain TypeScript: each pass over k computes a 4×4
+ * block of C in sixteen local variables, so every value loaded from A and B is
+ * used four times instead of once. Works for every transpose combination by
+ * walking A and B with strides.
+ */
+export const matmulTiled: MatmulKernel = (a, b, c, m, k, n, transposeA, transposeB, accumulate) => {
+  // Element (i, p) of op(A) is a[i * aRow + p * aCol]; element (p, j) of op(B) is b[p * bRow + j * bCol].
+  const aRow = transposeA ? 1 : k;
+  const aCol = transposeA ? m : 1;
+  const bRow = transposeB ? 1 : n;
+  const bCol = transposeB ? k : 1;
+  if (!accumulate) c.fill(0, 0, m * n);
+  const mTiled = m - (m % 4);
+  const nTiled = n - (n % 4);
+
+  for (let i = 0; i < mTiled; i += 4) {
+    const a0 = i * aRow;
+    const a1 = a0 + aRow;
+    const a2 = a1 + aRow;
+    const a3 = a2 + aRow;
+    for (let j = 0; j < nTiled; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      const b0 = j * bCol;
+      for (let p = 0; p < k; p++) {
+        const ap = p * aCol;
+        const x0 = a[a0 + ap]!, x1 = a[a1 + ap]!, x2 = a[a2 + ap]!, x3 = a[a3 + ap]!;
+        const bp = b0 + p * bRow;
+        const y0 = b[bp]!, y1 = b[bp + bCol]!, y2 = b[bp + 2 * bCol]!, y3 = b[bp + 3 * bCol]!;
+        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+      }
+      const r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+      c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
+      c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
+      c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
+      c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
+    }
+  }
+  // The ragged edges: the last n % 4 columns of the tiled rows, then the last m % 4 rows.
+  edge(a, b, c, 0, mTiled, nTiled, n, k, n, aRow, aCol, bRow, bCol);
+  edge(a, b, c, mTiled, m, 0, n, k, n, aRow, aCol, bRow, bCol);
+};
+
+/** Adds op(A)·op(B) into C for rows [i0, i1) and columns [j0, j1), one element at a time. */
+function edge(
+  a: Float32Array, b: Float32Array, c: Float32Array,
+  i0: number, i1: number, j0: number, j1: number,
+  k: number, n: number, aRow: number, aCol: number, bRow: number, bCol: number,
+): void {
+  for (let i = i0; i < i1; i++) {
+    for (let j = j0; j < j1; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += a[i * aRow + p * aCol]! * b[p * bRow + j * bCol]!;
+      c[i * n + j] += sum;
+    }
+  }
+}
+
+let activeKernel: MatmulKernel = matmulTiled;
+
+/** Runs the active kernel (the tiled one unless replaced with `setMatmulKernel`). */
+export function matmulKernel(
+  a: Float32Array, b: Float32Array, c: Float32Array,
+  m: number, k: number, n: number,
+  transposeA = false, transposeB = false, accumulate = false,
+): void {
+  activeKernel(a, b, c, m, k, n, transposeA, transposeB, accumulate);
+}
+
+/** Replaces the kernel every matmul uses; returns the previous one. */
+export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
+  const previous = activeKernel;
+  activeKernel = kernel;
+  return previous;
+}
