@@ -335,6 +335,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
  * mean(tensor([[1, 2], [3, 4]]), 1).toArray(); // [1.5, 3.5]
  */
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  reductionShapes('mean', x.shape, axes, keepDims); // so a bad axis is reported as mean's
   const total = sum(x, axes, keepDims);
   const count = x.size / Math.max(total.size, 1);
   return mul(total, 1 / count);
