@@ -12,6 +12,7 @@ import { formatShape, sameShape, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
 let gradEnabled = true;
+let anomalyDetection = false;
 
 /** False inside `noGrad`: ops then build no graph. */
 export function isGradEnabled(): boolean {
@@ -36,6 +37,38 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /**
+ * Turns anomaly detection on or off. When on, every op's output and every
+ * gradient a backward closure produces is checked for NaN and Infinity, and
+ * the first one throws an Error naming the op and its input shapes. It costs
+ * one pass over every array, so it is off by default: switch it on to find
+ * where a NaN loss comes from. Returns the previous setting.
+ *
+ * @example
+ * detectAnomaly(true);
+ * tensor([-1]).log(); // Error: log: produced NaN at element 0 of its output of shape [1] (inputs of shape [1]) …
+ */
+export function detectAnomaly(enabled: boolean): boolean {
+  const previous = anomalyDetection;
+  anomalyDetection = enabled;
+  return previous;
+}
+
+/** Whether anomaly detection is on (see `detectAnomaly`). */
+export function isAnomalyDetectionEnabled(): boolean {
+  return anomalyDetection;
+}
+
+/** Index of the first NaN or ±Infinity in `values`, or -1. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
+function describeInputs(parents: readonly Tensor[]): string {
+  return parents.map((parent) => formatShape(parent.shape)).join(', ');
+}
+
+/**
  * Creates the output of an op. When gradients are being recorded and some
  * input requires them, the output joins the graph with `backwardFn`;
  * otherwise it is a plain tensor and the closure is dropped.
@@ -47,6 +80,12 @@ export function makeOutput(
   parents: readonly Tensor[],
   backwardFn: (grad: Float32Array) => void,
 ): Tensor {
+  if (anomalyDetection) {
+    const bad = firstNonFinite(data);
+    if (bad >= 0) {
+      throw new Error(`${op}: produced ${data[bad]} at element ${bad} of its output of shape ${formatShape(shape)} (inputs of shape ${describeInputs(parents)}); anomaly detection is on`);
+    }
+  }
   const requiresGrad = gradEnabled && parents.some((parent) => parent.requiresGrad);
   const out = new Tensor(data, shape, { requiresGrad });
   if (requiresGrad) out.setGraph(op, parents, backwardFn);
@@ -131,6 +170,20 @@ export function backward(root: Tensor, gradient?: Tensor | Float32Array): void {
   accumulateGrad(root, seed);
   for (let i = order.length - 1; i >= 0; i--) {
     const node = order[i]!;
-    if (node.backwardFn !== null && node.grad !== null) node.backwardFn(node.grad.data);
+    if (node.backwardFn !== null && node.grad !== null) {
+      node.backwardFn(node.grad.data);
+      if (anomalyDetection) checkParentGradients(node);
+    }
   }
+}
+
+/** Anomaly detection for the backward pass: did `node`'s closure hand a parent a NaN or Infinity? */
+function checkParentGradients(node: Tensor): void {
+  node.parents.forEach((parent, index) => {
+    if (parent.grad === null) return;
+    const bad = firstNonFinite(parent.grad.data);
+    if (bad >= 0) {
+      throw new Error(`backward of ${node.op}: produced ${parent.grad.data[bad]} in the gradient of input ${index} (inputs of shape ${describeInputs(node.parents)}), at element ${bad}; anomaly detection is on`);
+    }
+  });
 }
