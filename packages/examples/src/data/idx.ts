@@ -1,0 +1,158 @@
+/**
+ * Reader for the IDX format of the original MNIST files
+ * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-…), raw or gzipped.
+ *
+ * Layout: a 4-byte magic number [0, 0, dataType, dimensionCount], then one
+ * big-endian uint32 per dimension, then the values row-major. MNIST uses only
+ * dataType 0x08 (unsigned byte), the one type read here.
+ *
+ * Every length is checked against the header before anything is allocated, so
+ * a corrupt header can neither crash the reader nor make it allocate gigabytes.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { Dataset } from './dataset.js';
+
+/** The unsigned-byte data type code of the IDX format. */
+export const IDX_UNSIGNED_BYTE = 0x08;
+
+/** The largest decompressed IDX file accepted (the full MNIST training images are 47 MB). */
+export const MAX_IDX_BYTES = 256 * 1024 * 1024;
+
+/** An IDX array: its dimensions and its bytes (row-major). */
+export interface IdxArray {
+  readonly dims: readonly number[];
+  readonly data: Uint8Array;
+}
+
+const DATA_TYPE_NAMES: Record<number, string> = {
+  0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64',
+};
+
+/**
+ * Parses the bytes of an IDX file. `fileName` appears in every error.
+ * Shape rule: the payload must hold exactly product(dims) bytes.
+ *
+ * @example
+ * parseIdx(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]), 'labels'); // { dims: [2], data: [7, 3] }
+ */
+export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
+  if (bytes.length < 4) throw new Error(`idx: ${fileName} is ${bytes.length} bytes long, too short for the 4-byte IDX magic number`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    throw new Error(`idx: ${fileName} does not start with an IDX magic number (expected bytes 00 00, got ${hex(bytes[0]!)} ${hex(bytes[1]!)})`);
+  }
+  const dataType = bytes[2]!;
+  const dimensionCount = bytes[3]!;
+  if (dataType !== IDX_UNSIGNED_BYTE) {
+    const name = DATA_TYPE_NAMES[dataType] ?? 'unknown';
+    throw new Error(`idx: ${fileName} has data type 0x${hex(dataType)} (${name}); only unsigned byte (0x08) IDX files are supported`);
+  }
+  if (dimensionCount === 0) throw new Error(`idx: ${fileName} declares 0 dimensions`);
+  const headerLength = 4 + 4 * dimensionCount;
+  if (bytes.length < headerLength) {
+    throw new Error(`idx: ${fileName} is ${bytes.length} bytes long, too short for a header with ${dimensionCount} dimensions (${headerLength} bytes)`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims: number[] = [];
+  let expected = 1;
+  for (let d = 0; d < dimensionCount; d++) {
+    const size = view.getUint32(4 + 4 * d, false);
+    dims.push(size);
+    expected *= size;
+  }
+  const payload = bytes.length - headerLength;
+  if (payload !== expected) {
+    throw new Error(`idx: ${fileName} has dimensions [${dims.join(',')}] (${expected} bytes of data) but ${payload} bytes follow the header`);
+  }
+  return { dims, data: bytes.subarray(headerLength) };
+}
+
+/**
+ * Reads an IDX file from disk, gunzipping it first when it starts with the
+ * gzip signature (1f 8b), whatever its name.
+ */
+export function readIdxFile(path: string): IdxArray {
+  const size = statSync(path).size;
+  if (size > MAX_IDX_BYTES) throw new Error(`idx: ${path} is ${size} bytes, more than the ${MAX_IDX_BYTES}-byte limit`);
+  let bytes: Uint8Array = readFileSync(path);
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+    } catch (error) {
+      throw new Error(`idx: ${path} looks gzipped but cannot be decompressed: ${(error as Error).message}`);
+    }
+  }
+  return parseIdx(bytes, path);
+}
+
+/** Finds `name` or `name.gz` in `dir`. */
+function findIdxFile(dir: string, name: string): string {
+  for (const candidate of [name, `${name}.gz`]) {
+    const path = join(dir, candidate);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`idx: ${dir} has neither ${name} nor ${name}.gz`);
+}
+
+/**
+ * Pairs an images file ([count, rows, cols]) with a labels file ([count],
+ * digits 0-9) into a Dataset with pixels scaled to [0, 1].
+ */
+export function idxToDataset(images: IdxArray, labels: IdxArray, imagesName: string, labelsName: string): Dataset {
+  if (images.dims.length !== 3) {
+    throw new Error(`idx: ${imagesName} should hold images [count, rows, cols] but has dimensions [${images.dims.join(',')}]`);
+  }
+  if (labels.dims.length !== 1) {
+    throw new Error(`idx: ${labelsName} should hold labels [count] but has dimensions [${labels.dims.join(',')}]`);
+  }
+  const [count, rows, cols] = images.dims as [number, number, number];
+  if (labels.dims[0] !== count) {
+    throw new Error(`idx: ${imagesName} has ${count} images but ${labelsName} has ${labels.dims[0]} labels`);
+  }
+  const badLabel = labels.data.findIndex((label) => label > 9);
+  if (badLabel >= 0) throw new Error(`idx: ${labelsName} has label ${labels.data[badLabel]} at position ${badLabel}; digits are 0-9`);
+  const pixels = new Float32Array(images.data.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = images.data[i]! / 255;
+  return { images: pixels, labels: Uint8Array.from(labels.data), count, rows, cols };
+}
+
+/**
+ * Loads the standard MNIST files from a directory:
+ * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+ * t10k-labels-idx1-ubyte, each raw or with a .gz suffix.
+ *
+ * @example
+ * const { train, test } = loadMnistDirectory('./mnist'); // 60,000 and 10,000 images
+ */
+export function loadMnistDirectory(dir: string): { train: Dataset; test: Dataset } {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`idx: --data-dir ${dir} is not a directory`);
+  const load = (imagesName: string, labelsName: string): Dataset => {
+    const imagesPath = findIdxFile(dir, imagesName);
+    const labelsPath = findIdxFile(dir, labelsName);
+    return idxToDataset(readIdxFile(imagesPath), readIdxFile(labelsPath), basename(imagesPath), basename(labelsPath));
+  };
+  return {
+    train: load('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
+    test: load('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
+  };
+}
+
+/**
+ * Encodes an unsigned-byte IDX file; used by tests and for writing small
+ * datasets in the same format the reader takes.
+ */
+export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
+  const headerLength = 4 + 4 * dims.length;
+  const bytes = new Uint8Array(headerLength + data.length);
+  bytes[2] = IDX_UNSIGNED_BYTE;
+  bytes[3] = dims.length;
+  const view = new DataView(bytes.buffer);
+  dims.forEach((size, d) => view.setUint32(4 + 4 * d, size, false));
+  bytes.set(data, headerLength);
+  return bytes;
+}
+
+function hex(byte: number): string {
+  return byte.toString(16).padStart(2, '0');
+}

@@ -1,0 +1,52 @@
+/**
+ * One entry point for "give me the train and test sets" used by every
+ * subcommand: the embedded 10,000 digits split 8,000/2,000 by default, or the
+ * full MNIST IDX files of `--data-dir`.
+ */
+import { Generator } from '@gradlab/core';
+import { loadMnistDirectory } from './idx.js';
+import { loadEmbeddedMnist } from './mnist.js';
+import { stratifiedSample, stratifiedSplit, type TrainTestSplit } from './split.js';
+
+/** Where the data comes from and how much of it to use. */
+export interface DataOptions {
+  /** A directory with the four MNIST IDX files; the embedded digits when absent. */
+  readonly dataDir?: string;
+  /** Training images (default: 8,000 embedded, or every image of the IDX training file). */
+  readonly trainSize?: number;
+  /** Test images (default: 2,000 embedded, or every image of the IDX test file). */
+  readonly testSize?: number;
+  /** Seed of the split; fixed (0) by default so every run sees the same split. */
+  readonly splitSeed?: number;
+}
+
+/** The default sizes of the embedded split. */
+export const DEFAULT_TRAIN_SIZE = 8000;
+export const DEFAULT_TEST_SIZE = 2000;
+
+/**
+ * Loads and splits the data the same way for every subcommand, so that a
+ * checkpoint trained by `gradlab train` is evaluated by `gradlab eval` on the
+ * very images it never saw.
+ *
+ * @example
+ * const { train, test } = loadData({}); // 8,000 / 2,000 embedded digits
+ */
+export function loadData(options: DataOptions): TrainTestSplit {
+  const generator = new Generator(`split:${options.splitSeed ?? 0}`);
+  if (options.dataDir === undefined) {
+    return stratifiedSplit(loadEmbeddedMnist(), {
+      trainSize: options.trainSize ?? DEFAULT_TRAIN_SIZE,
+      testSize: options.testSize ?? DEFAULT_TEST_SIZE,
+      generator,
+    });
+  }
+  const { train, test } = loadMnistDirectory(options.dataDir);
+  for (const [flag, wanted, available] of [['--train-size', options.trainSize, train.count], ['--test-size', options.testSize, test.count]] as const) {
+    if (wanted !== undefined && wanted > available) throw new Error(`data: ${flag} ${wanted} exceeds the ${available} images in ${options.dataDir}`);
+  }
+  return {
+    train: options.trainSize === undefined ? train : stratifiedSample(train, options.trainSize, generator),
+    test: options.testSize === undefined ? test : stratifiedSample(test, options.testSize, generator),
+  };
+}
