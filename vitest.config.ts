@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import SummaryReporter from './test/summary-reporter.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -16,6 +17,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    reporters: ['default', new SummaryReporter()],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
