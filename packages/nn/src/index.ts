@@ -1,1 +1,45 @@
-export {};
+/**
+ * @gradlab/nn: what you train networks with.
+ *
+ * Start reading at module.ts (the Module base class: parameters, children,
+ * state dicts and hooks, all found by walking properties), then
+ * layers/dense.ts and activations.ts, functional.ts (the fused ops),
+ * losses.ts, optim/, checkpoint/ (safetensors files) and
+ * analysis/dead-neurons.ts (the dead-neuron instrument). docs/nn.md is the tour.
+ */
+export { Module } from './module.js';
+export type { ForwardHook, HookHandle } from './module.js';
+
+export { Dense, Linear } from './layers/dense.js';
+export type { DenseOptions } from './layers/dense.js';
+export { Sequential } from './layers/sequential.js';
+export { mlp } from './layers/mlp.js';
+export type { MlpOptions } from './layers/mlp.js';
+
+export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, ACTIVATION_KINDS } from './activations.js';
+export type { ActivationKind, LeakyReLUOptions, PReLUOptions } from './activations.js';
+
+export {
+  heNormal, heUniform, xavierNormal, xavierUniform, fillZeros, fillConstant, heGain, initialize, INIT_NAMES,
+} from './init.js';
+export type { InitName, HeOptions, XavierOptions } from './init.js';
+
+export { linear, softmaxCrossEntropy, prelu } from './functional.js';
+export { crossEntropy, mseLoss } from './losses.js';
+export { accuracy } from './metrics.js';
+
+export { Optimizer } from './optim/optimizer.js';
+export type { OptimizerStateDict } from './optim/optimizer.js';
+export { SGD } from './optim/sgd.js';
+export type { SGDOptions } from './optim/sgd.js';
+export { Adam } from './optim/adam.js';
+export type { AdamOptions } from './optim/adam.js';
+
+export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors.js';
+export type { DecodedSafetensors } from './checkpoint/safetensors.js';
+export { save, load, writeFileAtomic } from './checkpoint/files.js';
+
+export { measureActivations } from './analysis/dead-neurons.js';
+export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureOptions } from './analysis/dead-neurons.js';
+
+export { VERSION } from './version.js';

@@ -1,0 +1,95 @@
+/**
+ * The multi-layer perceptron builder.
+ */
+import { Generator, defaultGenerator } from '@gradlab/core';
+import { ACTIVATION_KINDS, Activation, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh, type ActivationKind } from '../activations.js';
+import { INIT_NAMES, type InitName } from '../init.js';
+import type { Module } from '../module.js';
+import { Dense } from './dense.js';
+import { Sequential } from './sequential.js';
+
+/** Options of `mlp`. */
+export interface MlpOptions {
+  /** Number of input features. */
+  inputs: number;
+  /** Width of each hidden layer, e.g. [64, 64]; [] for a linear model. */
+  hidden: readonly number[];
+  /** Number of outputs (logits for classification). */
+  outputs: number;
+  /** The activation after every hidden layer (none after the output layer). */
+  activation: ActivationKind;
+  /**
+   * 'leaky-relu': the fixed alpha (default 0.01).
+   * 'prelu': the initial learnable slope (default 0.25).
+   * Also sets the He gain sqrt(2 / (1 + negativeSlope²)).
+   */
+  negativeSlope?: number;
+  /** 'prelu' only: one learnable slope per unit instead of one per layer. Default false. */
+  preluPerUnit?: boolean;
+  /**
+   * Weight initialiser of every Dense layer. Default: 'he-normal' for
+   * relu / leaky-relu / prelu (with the leaky gain), 'xavier-uniform' for
+   * sigmoid / tanh.
+   */
+  init?: InitName;
+  /** Whether the Dense layers have biases. Default true. */
+  bias?: boolean;
+  /** The value every bias starts at. Default 0. */
+  biasInit?: number;
+  /** The seeded generator for all weights; core's defaultGenerator() by default. */
+  generator?: Generator;
+}
+
+function makeActivation(options: MlpOptions, units: number, negativeSlope: number): Activation {
+  switch (options.activation) {
+    case 'relu': return new ReLU();
+    case 'leaky-relu': return new LeakyReLU({ negativeSlope });
+    case 'prelu': return new PReLU({ numParameters: options.preluPerUnit ? units : 1, init: negativeSlope });
+    case 'sigmoid': return new Sigmoid();
+    case 'tanh': return new Tanh();
+  }
+}
+
+/**
+ * Builds Sequential(Dense, activation, Dense, activation, …, Dense): one Dense
+ * per hidden layer followed by the activation, then an output Dense with no
+ * activation (feed its logits to `crossEntropy`). Parameter names are
+ * `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, …
+ *
+ * @example
+ * const model = mlp({ inputs: 2, hidden: [16, 16], outputs: 2, activation: 'relu', generator: new Generator(0) });
+ * model.toString(); // 'Sequential(Dense(2, 16), ReLU(), Dense(16, 16), ReLU(), Dense(16, 2))'
+ */
+export function mlp(options: MlpOptions): Sequential {
+  const { inputs, hidden, outputs, activation } = options;
+  if (!ACTIVATION_KINDS.includes(activation)) {
+    throw new Error(`mlp: unknown activation '${String(activation)}'; expected one of ${ACTIVATION_KINDS.join(', ')}`);
+  }
+  if (options.init !== undefined && !INIT_NAMES.includes(options.init)) {
+    throw new Error(`mlp: unknown init '${String(options.init)}'; expected one of ${INIT_NAMES.join(', ')}`);
+  }
+  const widths = [inputs, ...hidden, outputs];
+  widths.forEach((width) => {
+    if (!Number.isInteger(width) || width < 1) {
+      throw new Error(`mlp: layer widths must be positive integers, got ${width} in [${widths.join(', ')}] (inputs, ...hidden, outputs)`);
+    }
+  });
+  const negativeSlope = options.negativeSlope ?? (activation === 'prelu' ? 0.25 : activation === 'leaky-relu' ? 0.01 : 0);
+  const reluFamily = activation === 'relu' || activation === 'leaky-relu' || activation === 'prelu';
+  const init: InitName = options.init ?? (reluFamily ? 'he-normal' : 'xavier-uniform');
+  const generator = options.generator ?? defaultGenerator();
+
+  const layers: Module[] = [];
+  for (let i = 0; i + 1 < widths.length; i++) {
+    layers.push(new Dense(widths[i]!, widths[i + 1]!, {
+      init,
+      negativeSlope: reluFamily ? negativeSlope : 0,
+      bias: options.bias ?? true,
+      biasInit: options.biasInit ?? 0,
+      generator,
+    }));
+    const isOutput = i + 2 === widths.length;
+    if (!isOutput) layers.push(makeActivation(options, widths[i + 1]!, negativeSlope));
+  }
+  return new Sequential(...layers);
+}

@@ -1,0 +1,117 @@
+/**
+ * Adam (Kingma & Ba, 2015) and its decoupled-weight-decay variant AdamW
+ * (Loshchilov & Hutter, 2019), as PyTorch's torch.optim.Adam / AdamW.
+ */
+import { Tensor } from '@gradlab/core';
+import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
+
+/** Options of `Adam`. */
+export interface AdamOptions {
+  /** Learning rate. Default 0.001. */
+  lr?: number;
+  /** Decay rates of the first and second moment estimates. Default [0.9, 0.999]. */
+  betas?: readonly [number, number];
+  /** Added to the denominator for numerical stability. Default 1e-8. */
+  eps?: number;
+  /** Weight decay lambda. Default 0. */
+  weightDecay?: number;
+  /**
+   * false (default): weight decay is an L2 term added to the gradient (Adam).
+   * true: weight decay shrinks the weights directly, p ← p (1 - lr λ), apart
+   * from the adaptive step (AdamW).
+   */
+  decoupled?: boolean;
+}
+
+/**
+ * Adam. For every parameter p with gradient g, at its step t = 1, 2, …:
+ *   decoupled:  p ← p (1 - lr λ)        otherwise:  g ← g + λ p
+ *   m ← β1 m + (1 - β1) g
+ *   v ← β2 v + (1 - β2) g²
+ *   p ← p - (lr / (1 - β1^t)) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
+ * exactly as torch.optim.Adam (decoupled: torch.optim.AdamW).
+ *
+ * @example
+ * const optimizer = new Adam(model.parameters(), { lr: 0.01 });
+ * optimizer.zeroGrad(); loss.backward(); optimizer.step();
+ */
+export class Adam extends Optimizer {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  decoupled: boolean;
+  /** Per parameter: its step count t and moment estimates m, v; null until its first step. */
+  #moments: Array<{ step: number; expAvg: Float32Array; expAvgSq: Float32Array } | null>;
+
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super('Adam', params, options.lr ?? 0.001);
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.decoupled = options.decoupled ?? false;
+    checkNumber('Adam', 'betas[0]', this.beta1, { below: 1 });
+    checkNumber('Adam', 'betas[1]', this.beta2, { below: 1 });
+    checkNumber('Adam', 'eps', this.eps);
+    checkNumber('Adam', 'weightDecay', this.weightDecay);
+    this.#moments = this.params.map(() => null);
+  }
+
+  step(): void {
+    this.params.forEach((param, index) => {
+      if (param.grad === null) return;
+      const p = param.data;
+      const grad = param.grad.data;
+      const state = this.#moments[index] ??= { step: 0, expAvg: new Float32Array(p.length), expAvgSq: new Float32Array(p.length) };
+      state.step += 1;
+      const { expAvg, expAvgSq } = state;
+      const stepSize = this.lr / (1 - this.beta1 ** state.step);
+      const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** state.step);
+      const shrink = this.decoupled ? 1 - this.lr * this.weightDecay : 1;
+      const l2 = this.decoupled ? 0 : this.weightDecay;
+      for (let i = 0; i < p.length; i++) {
+        // Float32 like the parameter, so the result matches PyTorch's float32 arithmetic.
+        const decayed = Math.fround(p[i]! * shrink);
+        const g = grad[i]! + l2 * decayed;
+        expAvg[i] = this.beta1 * expAvg[i]! + (1 - this.beta1) * g;
+        expAvgSq[i] = this.beta2 * expAvgSq[i]! + (1 - this.beta2) * g * g;
+        const denominator = Math.sqrt(expAvgSq[i]!) / biasCorrection2Sqrt + this.eps;
+        p[i] = decayed - stepSize * expAvg[i]! / denominator;
+      }
+    });
+  }
+
+  stateDict(): OptimizerStateDict {
+    return {
+      optimizer: 'Adam',
+      options: { lr: this.lr, betas: [this.beta1, this.beta2], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled },
+      state: this.#moments.map((state) => (state === null
+        ? null
+        : { step: state.step, expAvg: Array.from(state.expAvg), expAvgSq: Array.from(state.expAvgSq) })),
+    };
+  }
+
+  loadStateDict(state: OptimizerStateDict): void {
+    const buffers = readSavedBuffers('Adam', state, this.params, ['expAvg', 'expAvgSq']);
+    const steps = state.state.map((entry, index) => {
+      if (entry === null) return 0;
+      const step = entry.step;
+      if (typeof step !== 'number' || !Number.isInteger(step) || step < 1) {
+        throw new Error(`Adam.loadStateDict: parameter ${index} 'step' must be a positive integer, got ${String(step)}`);
+      }
+      return step;
+    });
+    const { lr, betas, eps, weightDecay, decoupled } = state.options ?? {};
+    checkNumber('Adam.loadStateDict', 'lr', lr, { positive: true });
+    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Adam.loadStateDict: betas must be two numbers, got ${String(betas)}`);
+    checkNumber('Adam.loadStateDict', 'betas[0]', betas[0], { below: 1 });
+    checkNumber('Adam.loadStateDict', 'betas[1]', betas[1], { below: 1 });
+    checkNumber('Adam.loadStateDict', 'eps', eps);
+    checkNumber('Adam.loadStateDict', 'weightDecay', weightDecay);
+    if (typeof decoupled !== 'boolean') throw new Error(`Adam.loadStateDict: decoupled must be a boolean, got ${String(decoupled)}`);
+    Object.assign(this, { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupled });
+    this.#moments = buffers.map((entry, index) => (entry === null
+      ? null
+      : { step: steps[index]!, expAvg: entry.expAvg!, expAvgSq: entry.expAvgSq! }));
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD.
+ */
+import { Tensor } from '@gradlab/core';
+import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
+
+/** Options of `SGD`. */
+export interface SGDOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Momentum factor mu. Default 0 (plain gradient descent). */
+  momentum?: number;
+  /** Dampening tau of the momentum. Default 0. */
+  dampening?: number;
+  /** Nesterov momentum. Default false. Needs momentum > 0 and dampening 0. */
+  nesterov?: boolean;
+  /** L2 penalty lambda, added to the gradient. Default 0. */
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent. For every parameter p with gradient g:
+ *   g ← g + weightDecay · p
+ *   b ← g on the first step, else momentum · b + (1 - dampening) · g
+ *   g ← g + momentum · b  (nesterov)  or  g ← b  (otherwise, when momentum > 0)
+ *   p ← p - lr · g
+ * exactly as torch.optim.SGD. Parameters without a gradient are skipped.
+ *
+ * @example
+ * const optimizer = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * optimizer.zeroGrad(); loss.backward(); optimizer.step();
+ */
+export class SGD extends Optimizer {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** The momentum buffer b of each parameter; null until its first step. */
+  #momentumBuffers: Array<Float32Array | null>;
+
+  constructor(params: Iterable<Tensor>, options: SGDOptions) {
+    super('SGD', params, options.lr);
+    this.momentum = options.momentum ?? 0;
+    this.dampening = options.dampening ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = options.weightDecay ?? 0;
+    checkNumber('SGD', 'momentum', this.momentum);
+    checkNumber('SGD', 'dampening', this.dampening);
+    checkNumber('SGD', 'weightDecay', this.weightDecay);
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new Error(`SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`);
+    }
+    this.#momentumBuffers = this.params.map(() => null);
+  }
+
+  step(): void {
+    this.params.forEach((param, index) => {
+      if (param.grad === null) return;
+      const p = param.data;
+      const grad = param.grad.data;
+      let buffer = this.#momentumBuffers[index] ?? null;
+      const firstStep = buffer === null;
+      if (this.momentum !== 0 && buffer === null) {
+        buffer = new Float32Array(p.length);
+        this.#momentumBuffers[index] = buffer;
+      }
+      for (let i = 0; i < p.length; i++) {
+        let g = grad[i]! + this.weightDecay * p[i]!;
+        if (buffer !== null) {
+          buffer[i] = firstStep ? g : this.momentum * buffer[i]! + (1 - this.dampening) * g;
+          g = this.nesterov ? g + this.momentum * buffer[i]! : buffer[i]!;
+        }
+        p[i] = p[i]! - this.lr * g;
+      }
+    });
+  }
+
+  stateDict(): OptimizerStateDict {
+    return {
+      optimizer: 'SGD',
+      options: { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay },
+      state: this.#momentumBuffers.map((buffer) => (buffer === null ? null : { momentumBuffer: Array.from(buffer) })),
+    };
+  }
+
+  loadStateDict(state: OptimizerStateDict): void {
+    const buffers = readSavedBuffers('SGD', state, this.params, ['momentumBuffer']);
+    const { lr, momentum, dampening, nesterov, weightDecay } = state.options ?? {};
+    checkNumber('SGD.loadStateDict', 'lr', lr, { positive: true });
+    checkNumber('SGD.loadStateDict', 'momentum', momentum);
+    checkNumber('SGD.loadStateDict', 'dampening', dampening);
+    checkNumber('SGD.loadStateDict', 'weightDecay', weightDecay);
+    if (typeof nesterov !== 'boolean') throw new Error(`SGD.loadStateDict: nesterov must be a boolean, got ${String(nesterov)}`);
+    Object.assign(this, { lr, momentum, dampening, nesterov, weightDecay });
+    this.#momentumBuffers = buffers.map((entry) => entry?.momentumBuffer ?? null);
+  }
+}
