@@ -1,0 +1,224 @@
+/**
+ * Flag parsing shared by every subcommand, on top of node:util's parseArgs.
+ *
+ * Each subcommand declares its flags in a table (kind, default, range,
+ * description); this file turns the table into type- and range-checked
+ * values and into the `--help` text, so the two can never disagree.
+ * A bad flag throws a UsageError, which main.ts turns into a message and
+ * exit code 2.
+ */
+import { parseArgs } from 'node:util';
+
+/** A mistake in the command line: printed without a stack trace, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+interface BaseFlag {
+  /** One line for --help. */
+  readonly description: string;
+}
+/** An integer in [min, max]. */
+export interface IntFlag extends BaseFlag { readonly kind: 'int'; readonly default?: number; readonly min?: number; readonly max?: number }
+/** A finite number; `positive` excludes 0 and negatives. */
+export interface NumberFlag extends BaseFlag { readonly kind: 'number'; readonly default?: number; readonly positive?: boolean; readonly min?: number; readonly max?: number }
+/** Free text, such as a path. */
+export interface StringFlag extends BaseFlag { readonly kind: 'string'; readonly default?: string }
+/** One of a fixed set of names. */
+export interface ChoiceFlag extends BaseFlag { readonly kind: 'choice'; readonly choices: readonly string[]; readonly default?: string }
+/** A comma-separated list of integers, e.g. `--widths 2,3,4`; `a-b` stands for the range a…b. */
+export interface IntListFlag extends BaseFlag { readonly kind: 'int-list'; readonly default?: readonly number[]; readonly min?: number; readonly max?: number }
+/** A comma-separated list of numbers. */
+export interface NumberListFlag extends BaseFlag { readonly kind: 'number-list'; readonly default?: readonly number[]; readonly positive?: boolean; readonly min?: number }
+/** A comma-separated list of names from a fixed set. */
+export interface ChoiceListFlag extends BaseFlag { readonly kind: 'choice-list'; readonly choices: readonly string[]; readonly default?: readonly string[] }
+/** A switch, false unless given. */
+export interface BooleanFlag extends BaseFlag { readonly kind: 'boolean' }
+
+export type FlagSpec = IntFlag | NumberFlag | StringFlag | ChoiceFlag | IntListFlag | NumberListFlag | ChoiceListFlag | BooleanFlag;
+export type FlagTable = Readonly<Record<string, FlagSpec>>;
+
+type ValueOf<F extends FlagSpec> =
+  F extends IntFlag | NumberFlag ? number
+  : F extends IntListFlag | NumberListFlag ? number[]
+  : F extends ChoiceListFlag ? string[]
+  : F extends BooleanFlag ? boolean
+  : string;
+
+/** The parsed values: flags with a default (and switches) are always present. */
+export type ParsedFlags<T extends FlagTable> = {
+  [K in keyof T]: T[K] extends BooleanFlag ? boolean : T[K] extends { default: unknown } ? ValueOf<T[K]> : ValueOf<T[K]> | undefined;
+};
+
+/** `learningRate` → `learning-rate`: table keys are camelCase, flags kebab-case. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** What a subcommand tells the parser about itself. */
+export interface CommandSpec<T extends FlagTable> {
+  readonly name: string;
+  readonly summary: string;
+  /** Extra paragraphs for --help (examples, what gets written). */
+  readonly details?: string;
+  readonly flags: T;
+  /** Names of positional arguments, e.g. ['FILE...']; none allowed when absent. */
+  readonly positionals?: { readonly names: string; readonly min: number; readonly max: number };
+}
+
+/** The outcome of parsing: help was asked for, or the values. */
+export type ParseResult<T extends FlagTable> =
+  | { readonly help: true }
+  | { readonly help: false; readonly flags: ParsedFlags<T>; readonly positionals: string[] };
+
+/**
+ * Parses `argv` (the words after the subcommand) against the command's table.
+ *
+ * @example
+ * parseCommandLine(spec, ['--lr', '0.1']); // { help: false, flags: { lr: 0.1, … }, positionals: [] }
+ * parseCommandLine(spec, ['--lr', 'abc']); // throws UsageError "dead-neurons: --lr must be a positive number, got 'abc'"
+ */
+export function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv: readonly string[]): ParseResult<T> {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const [key, flag] of Object.entries(spec.flags)) options[flagName(key)] = { type: flag.kind === 'boolean' ? 'boolean' : 'string' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${spec.name}: ${describeParseArgsError(error as Error)}`);
+  }
+  if (parsed.values['help'] === true) return { help: true };
+
+  const positionals = parsed.positionals;
+  const allowed = spec.positionals ?? { names: '', min: 0, max: 0 };
+  if (positionals.length > allowed.max) {
+    const extra = positionals.slice(allowed.max).map((word) => `'${word}'`).join(', ');
+    throw new UsageError(`${spec.name}: unexpected argument${positionals.length - allowed.max > 1 ? 's' : ''} ${extra}`);
+  }
+  if (positionals.length < allowed.min) throw new UsageError(`${spec.name}: missing ${allowed.names}`);
+
+  const flags: Record<string, unknown> = {};
+  for (const [key, flag] of Object.entries(spec.flags)) {
+    const raw = parsed.values[flagName(key)];
+    if (flag.kind === 'boolean') flags[key] = raw === true;
+    else if (raw === undefined) flags[key] = flag.default === undefined ? undefined : Array.isArray(flag.default) ? [...flag.default] : flag.default;
+    else flags[key] = convert(spec.name, `--${flagName(key)}`, flag, String(raw));
+  }
+  return { help: false, flags: flags as ParsedFlags<T>, positionals };
+}
+
+function describeParseArgsError(error: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(error.message);
+  if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
+  const missing = /Option '([^']*--[\w-]+)[^']*' argument missing/.exec(error.message);
+  if (missing) return `${missing[1]!.replace(/^-\w, /, '')} needs a value`;
+  return error.message;
+}
+
+function convert(command: string, name: string, flag: FlagSpec, raw: string): unknown {
+  const fail = (what: string): never => {
+    throw new UsageError(`${command}: ${name} must be ${what}, got '${raw}'`);
+  };
+  switch (flag.kind) {
+    case 'int':
+      return checkInt(raw, flag.min, flag.max, fail);
+    case 'number':
+      return checkNumber(raw, flag, fail);
+    case 'string':
+      if (raw === '') fail('a non-empty string');
+      return raw;
+    case 'choice':
+      if (!flag.choices.includes(raw)) fail(`one of ${flag.choices.join(', ')}`);
+      return raw;
+    case 'int-list':
+      return splitList(raw, fail).flatMap((item) => {
+        const range = /^(\d+)-(\d+)$/.exec(item);
+        if (!range) return [checkInt(item, flag.min, flag.max, () => fail(`a comma-separated list of ${integerWhat(flag.min, flag.max)} (ranges like 2-20 allowed)`))];
+        const [from, to] = [Number(range[1]), Number(range[2])];
+        if (from > to) fail('a list whose ranges go upwards, like 2-20');
+        return Array.from({ length: to - from + 1 }, (_, i) => checkInt(String(from + i), flag.min, flag.max, () => fail(`a comma-separated list of ${integerWhat(flag.min, flag.max)}`)));
+      });
+    case 'number-list':
+      return splitList(raw, fail).map((item) => checkNumber(item, flag, () => fail(`a comma-separated list of ${numberWhat(flag)}s`)));
+    case 'choice-list':
+      return splitList(raw, fail).map((item) => {
+        if (!flag.choices.includes(item)) fail(`a comma-separated list of ${flag.choices.join(', ')}`);
+        return item;
+      });
+    case 'boolean':
+      return true;
+  }
+}
+
+function splitList(raw: string, fail: (what: string) => never): string[] {
+  const items = raw.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) fail('a comma-separated list without empty items');
+  return items;
+}
+
+function integerWhat(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return `integers from ${min} to ${max}`;
+  if (min === 1) return 'positive integers';
+  if (min === 0) return 'non-negative integers';
+  if (min !== undefined) return `integers >= ${min}`;
+  return 'integers';
+}
+
+function checkInt(raw: string, min: number | undefined, max: number | undefined, fail: (what: string) => never): number {
+  const what = integerWhat(min, max).replace(/^integers/, 'an integer').replace(/^positive integers$/, 'a positive integer').replace(/^non-negative integers$/, 'a non-negative integer');
+  if (!/^-?\d+$/.test(raw.trim())) fail(what);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || (min !== undefined && value < min) || (max !== undefined && value > max)) fail(what);
+  return value;
+}
+
+function numberWhat(flag: { positive?: boolean; min?: number; max?: number }): string {
+  if (flag.positive) return 'positive number';
+  if (flag.min !== undefined && flag.max !== undefined) return `number from ${flag.min} to ${flag.max}`;
+  if (flag.min !== undefined) return `number >= ${flag.min}`;
+  return 'finite number';
+}
+
+function checkNumber(raw: string, flag: { positive?: boolean; min?: number; max?: number }, fail: (what: string) => never): number {
+  const what = `a ${numberWhat(flag)}`;
+  // Number('') is 0 and Number('0x10') is 16: accept only plain decimal notation.
+  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(raw.trim())) fail(what);
+  const value = Number(raw);
+  if (!Number.isFinite(value)) fail(what);
+  if (flag.positive && value <= 0) fail(what);
+  if (flag.min !== undefined && value < flag.min) fail(what);
+  if (flag.max !== undefined && value > flag.max) fail(what);
+  return value;
+}
+
+/** The --help text of a subcommand, generated from its flag table. */
+export function helpText<T extends FlagTable>(spec: CommandSpec<T>): string {
+  const usage = `Usage: gradlab ${spec.name} [flags]${spec.positionals ? ` ${spec.positionals.names}` : ''}`;
+  const rows = Object.entries(spec.flags).map(([key, flag]) => {
+    const value = flag.kind === 'boolean' ? '' : ` ${valueHint(flag)}`;
+    return [`  --${flagName(key)}${value}`, `${flag.description}${defaultText(flag)}`] as const;
+  });
+  rows.push(['  --help', 'Show this help and exit']);
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const lines = rows.map(([left, right]) => `${left.padEnd(width)}${right}`);
+  return [usage, '', spec.summary, '', 'Flags:', ...lines, ...(spec.details ? ['', spec.details] : [])].join('\n');
+}
+
+function valueHint(flag: FlagSpec): string {
+  switch (flag.kind) {
+    case 'int': return 'N';
+    case 'number': return 'X';
+    case 'string': return 'PATH';
+    case 'choice': return flag.choices.join('|');
+    case 'int-list': return 'N,N,…';
+    case 'number-list': return 'X,X,…';
+    case 'choice-list': return `{${flag.choices.join(',')}}`;
+    case 'boolean': return '';
+  }
+}
+
+function defaultText(flag: FlagSpec): string {
+  if (flag.kind === 'boolean' || flag.default === undefined) return '';
+  const value = Array.isArray(flag.default) ? flag.default.join(',') : String(flag.default);
+  return ` (default: ${value})`;
+}

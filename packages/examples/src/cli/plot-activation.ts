@@ -1,0 +1,79 @@
+/**
+ * `gradlab plot-activation`: the picture of the Leaky ReLU spec (the function
+ * and its derivative on [-10, 10]), and the same for ReLU and Sigmoid, with
+ * derivatives from gradlab's autodiff.
+ */
+import { join } from 'node:path';
+import { ACTIVATION_TITLES, activationCurve, CURVE_ACTIVATIONS, linspace, type CurvePoint } from '../experiments/activation-curves.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeChart, type ChartSpec } from '../report/charts.js';
+import { toCsv } from '../report/csv.js';
+import { shortestFloat32 } from '../report/format.js';
+import { defineCommand } from './command.js';
+
+const flags = {
+  activations: { kind: 'choice-list', choices: CURVE_ACTIVATIONS, default: [...CURVE_ACTIVATIONS], description: 'Which activations to plot' },
+  negativeSlope: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'LeakyReLU slope for x < 0 (the spec\'s alpha)' },
+  from: { kind: 'number', default: -10, description: 'Left end of the x range' },
+  to: { kind: 'number', default: 10, description: 'Right end of the x range' },
+  points: { kind: 'int', min: 2, max: 100000, default: 401, description: 'Grid points (401 puts one exactly at x = 0)' },
+  out: { kind: 'string', default: 'reports/activations', description: 'Directory for the charts and the CSV' },
+} as const;
+
+/** One chart per activation, styled as the spec's matplotlib figure: function solid blue, derivative dashed red. */
+function curveChart(activation: string, points: readonly CurvePoint[], negativeSlope: number): ChartSpec {
+  const title = ACTIVATION_TITLES[activation] ?? activation;
+  // The same legend settings on both channels make Vega-Lite merge them into one legend.
+  const legend = { orient: 'top-left', fillColor: 'white', strokeColor: '#ccc', padding: 6, symbolStrokeWidth: 2.2, labelLimit: 400 } as const;
+  const curves = [`${title} function`, `${title} derivative (autodiff)`];
+  const long = points.flatMap((point) => [
+    { x: point.x, y: point.value, curve: curves[0] },
+    { x: point.x, y: point.derivative, curve: curves[1] },
+  ]);
+  return {
+    title: {
+      text: `${title} Activation Function and Its Derivative`,
+      subtitle: activation === 'leaky-relu' ? `alpha = ${negativeSlope}; derivative from gradlab's reverse-mode autodiff` : "derivative from gradlab's reverse-mode autodiff",
+    },
+    width: 560,
+    height: 320,
+    data: { values: long },
+    mark: { type: 'line', strokeWidth: 2.2, clip: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: 'Input (x)' },
+      y: { field: 'y', type: 'quantitative', title: 'Output' },
+      color: { field: 'curve', type: 'nominal', title: null, scale: { domain: curves, range: ['#1f4fd6', '#d62728'] }, legend: legend },
+      strokeDash: { field: 'curve', type: 'nominal', title: null, scale: { domain: curves, range: [[1, 0], [6, 4]] }, legend: legend },
+    },
+  };
+}
+
+export const plotActivationCommand = defineCommand(
+  {
+    name: 'plot-activation',
+    summary: 'Plots LeakyReLU, ReLU and Sigmoid with their derivatives; the derivatives come from autodiff (sum(f(x)).backward()), not from a formula.',
+    details: 'Writes <out>/<activation>.svg and .png for each activation, and <out>/activations.csv with x, f(x), f\'(x).',
+    flags,
+  },
+  async (options, _positionals, context) => {
+    if (!(options.from < options.to)) throw new Error(`--from (${options.from}) must be less than --to (${options.to})`);
+    const grid = linspace(options.from, options.to, options.points);
+    const filesWritten: string[] = [];
+    const allPoints: CurvePoint[] = [];
+    for (const activation of options.activations as (typeof CURVE_ACTIVATIONS)[number][]) {
+      const points = activationCurve(activation, grid, options.negativeSlope);
+      allPoints.push(...points);
+      filesWritten.push(...(await writeChart(options.out, activation, curveChart(activation, points, options.negativeSlope))));
+      context.log(`plot-activation: ${activation} drawn`);
+    }
+    const csvPath = join(options.out, 'activations.csv');
+    writeFileAtomic(csvPath, toCsv(allPoints.map((point) => ({
+      activation: point.activation,
+      x: shortestFloat32(point.x),
+      value: shortestFloat32(point.value),
+      derivative: shortestFloat32(point.derivative),
+    })), ['activation', 'x', 'value', 'derivative']));
+    filesWritten.push(csvPath);
+    return { filesWritten };
+  },
+);

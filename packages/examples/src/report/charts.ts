@@ -1,0 +1,107 @@
+/**
+ * Charts: a Vega-Lite specification, compiled by Vega to SVG, rasterised to
+ * PNG by resvg. No browser and no network are involved.
+ *
+ * resvg draws text only with fonts it is given. A fresh machine may have no
+ * system fonts at all, so we hand it DejaVu Sans from the pinned
+ * `dejavu-fonts-ttf` package and tell Vega to use that family: the PNG then
+ * looks the same everywhere.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../io/atomic.js';
+
+/** The font family of every chart; its TTF ships with the dejavu-fonts-ttf package. */
+export const CHART_FONT = 'DejaVu Sans';
+
+/** Colours per activation, the same in every chart and report. */
+export const ACTIVATION_COLORS: Readonly<Record<string, string>> = {
+  relu: '#d62728',
+  'leaky-relu': '#1f77b4',
+  sigmoid: '#2ca02c',
+  tanh: '#9467bd',
+  prelu: '#ff7f0e',
+};
+
+/** A Vega-Lite spec, as written in the report modules. */
+export type ChartSpec = TopLevelSpec;
+
+let fontFile: string | undefined;
+
+/** Absolute path of DejaVuSans.ttf inside the installed dejavu-fonts-ttf package. */
+export function chartFontFile(): string {
+  if (fontFile === undefined) {
+    const require = createRequire(import.meta.url);
+    fontFile = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf', 'DejaVuSans.ttf');
+  }
+  return fontFile;
+}
+
+/** Shared look: white background, our font, readable sizes. */
+function withHouseConfig(spec: ChartSpec): ChartSpec {
+  return {
+    background: 'white',
+    padding: 12,
+    ...spec,
+    config: {
+      font: CHART_FONT,
+      title: { fontSize: 15, anchor: 'start', subtitleFontSize: 12, subtitleColor: '#555' },
+      axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+      legend: { labelFontSize: 11, titleFontSize: 12 },
+      header: { labelFontSize: 12, titleFontSize: 12 },
+      view: { stroke: '#ccc' },
+      ...(spec.config ?? {}),
+    },
+  } as ChartSpec;
+}
+
+/**
+ * Renders a Vega-Lite spec to SVG text.
+ *
+ * @example
+ * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: 'point', encoding: { x: { field: 'x', type: 'quantitative' } } });
+ */
+export async function renderSvg(spec: ChartSpec): Promise<string> {
+  const compiled = vegaLite.compile(withHouseConfig(spec)).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterises SVG text to PNG bytes at `scale` times its size, with the shipped font. */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  const resvg = new Resvg(svg, {
+    background: 'white',
+    fitTo: { mode: 'zoom', value: scale },
+    font: {
+      loadSystemFonts: false,
+      fontFiles: [chartFontFile()],
+      defaultFontFamily: CHART_FONT,
+      sansSerifFamily: CHART_FONT,
+    },
+  });
+  return resvg.render().asPng();
+}
+
+/**
+ * Writes `<dir>/<name>.svg` and `<dir>/<name>.png` atomically and returns
+ * both paths.
+ *
+ * @example
+ * const files = await writeChart('reports/dead-neurons', 'dead-fraction', spec);
+ */
+export async function writeChart(dir: string, name: string, spec: ChartSpec): Promise<string[]> {
+  const svg = await renderSvg(spec);
+  const svgPath = join(dir, `${name}.svg`);
+  const pngPath = join(dir, `${name}.png`);
+  writeFileAtomic(svgPath, svg);
+  writeFileAtomic(pngPath, svgToPng(svg));
+  return [svgPath, pngPath];
+}
