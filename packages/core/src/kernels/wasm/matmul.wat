@@ -1,0 +1,267 @@
+;; gradlab's matrix-multiply kernel in WebAssembly SIMD128 (f32x4).
+;;
+;; Compiled by scripts/build-kernels.mjs (with the `wabt` package) into
+;; matmul.wasm next to this file and in packages/core/dist/kernels/wasm/.
+;; The driver that calls these functions is ../matmul-wasm.ts; read it first.
+;;
+;; The method is the classic one of GotoBLAS / BLIS:
+;;   1. `pack_b` copies a block of op(B) (depth × cols) into panels of 8
+;;      columns, each panel stored p-major: for every p, 8 consecutive floats.
+;;   2. `pack_a` copies a block of op(A) (rows × depth) into panels of 4 rows,
+;;      each stored p-major: for every p, 4 consecutive floats.
+;;   3. `macro` walks the panels; for each (4-row panel, 8-column panel) pair
+;;      the micro-kernel keeps the 4×8 block of C in eight f32x4 registers and
+;;      for each p adds  A[i, p] · B[p, j..j+7]  with one splat of A per row and
+;;      two vector loads of B. Eight accumulators plus two B vectors, a splat
+;;      and a product fit in the 16 xmm registers V8 gives WebAssembly on x64.
+;; Packing is where the transposes are absorbed: op(A) = Aᵀ or op(B) = Bᵀ only
+;; changes the strides `pack_a` / `pack_b` read with, never the micro-kernel.
+;; Panels that stick out past the matrix are padded with zeros, so the
+;; micro-kernel never branches on the matrix size; `macro` writes back only
+;; the part of a 4×8 tile that lies inside C.
+;;
+;; All pointers are byte addresses in the imported memory; all strides and
+;; sizes are counted in floats.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; op(M)[row, col] for a matrix read with the given strides (in floats).
+  (func $element (param $src i32) (param $row i32) (param $col i32) (param $rowStride i32) (param $colStride i32) (result f32)
+    (f32.load
+      (i32.add (local.get $src)
+        (i32.shl
+          (i32.add (i32.mul (local.get $row) (local.get $rowStride)) (i32.mul (local.get $col) (local.get $colStride)))
+          (i32.const 2)))))
+
+  ;; Transposes the 4×4 block whose rows are r0..r3 and stores its columns at
+  ;; dst, dst+step, dst+2·step, dst+3·step (step in bytes).
+  (func $transpose4x4Store (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128) (param $dst i32) (param $step i32)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3], likewise t2, t3 from r2, r3
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    ;; column c = r0[c] r1[c] r2[c] r3[c]
+    (v128.store (local.get $dst)
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (v128.store (i32.add (local.get $dst) (local.get $step))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $step) (i32.const 1)))
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (v128.store (i32.add (local.get $dst) (i32.mul (local.get $step) (i32.const 3)))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
+
+  ;; Packs `width` lines (rows of op(A) or columns of op(B)) of length `depth`
+  ;; into panels of `panelWidth` (4 or 8) lines:
+  ;;   dst[(panel·depth + p)·panelWidth + w] = src[line·lineStride + p·depthStride],
+  ;; line = panel·panelWidth + w, and 0 where line >= width.
+  ;; Fast paths for the two layouts that occur: lines contiguous
+  ;; (lineStride = 1: plain vector loads) and depth contiguous
+  ;; (depthStride = 1: 4×4 transposes).
+  (func $pack (param $src i32) (param $dst i32) (param $lineStride i32) (param $depthStride i32)
+              (param $width i32) (param $depth i32) (param $panelWidth i32)
+    (local $line i32) (local $p i32) (local $w i32) (local $half i32) (local $at i32) (local $panelBytes i32)
+    (local.set $panelBytes (i32.shl (local.get $panelWidth) (i32.const 2)))
+    (local.set $line (i32.const 0))
+    (block $panelsDone (loop $panels
+      (br_if $panelsDone (i32.ge_s (local.get $line) (local.get $width)))
+      (local.set $p (i32.const 0))
+      (if (i32.gt_s (i32.add (local.get $line) (local.get $panelWidth)) (local.get $width))
+        (then
+          ;; A ragged last panel: element by element, zeros past the edge.
+          (block $pDone (loop $pLoop
+            (br_if $pDone (i32.ge_s (local.get $p) (local.get $depth)))
+            (local.set $w (i32.const 0))
+            (block $wDone (loop $wLoop
+              (br_if $wDone (i32.ge_s (local.get $w) (local.get $panelWidth)))
+              (f32.store (local.get $dst)
+                (if (result f32) (i32.lt_s (i32.add (local.get $line) (local.get $w)) (local.get $width))
+                  (then (call $element (local.get $src) (i32.add (local.get $line) (local.get $w)) (local.get $p)
+                                       (local.get $lineStride) (local.get $depthStride)))
+                  (else (f32.const 0))))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $w (i32.add (local.get $w) (i32.const 1)))
+              (br $wLoop)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $pLoop))))
+        (else (if (i32.eq (local.get $lineStride) (i32.const 1))
+          (then
+            ;; Lines contiguous: each p is one (or two) vector loads.
+            (local.set $at (i32.add (local.get $src) (i32.shl (local.get $line) (i32.const 2))))
+            (block $pDone (loop $pLoop
+              (br_if $pDone (i32.ge_s (local.get $p) (local.get $depth)))
+              (v128.store (local.get $dst) (v128.load (local.get $at)))
+              (if (i32.eq (local.get $panelWidth) (i32.const 8))
+                (then (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $at)))))
+              (local.set $dst (i32.add (local.get $dst) (local.get $panelBytes)))
+              (local.set $at (i32.add (local.get $at) (i32.shl (local.get $depthStride) (i32.const 2))))
+              (local.set $p (i32.add (local.get $p) (i32.const 1)))
+              (br $pLoop))))
+          (else (if (i32.eq (local.get $depthStride) (i32.const 1))
+            (then
+              ;; Depth contiguous: read 4 values of p from each of 4 lines and
+              ;; transpose them, for each group of 4 lines in the panel.
+              (block $pDone (loop $pLoop
+                (br_if $pDone (i32.gt_s (i32.add (local.get $p) (i32.const 4)) (local.get $depth)))
+                (local.set $half (i32.const 0))
+                (block $halvesDone (loop $halves
+                  (br_if $halvesDone (i32.ge_s (local.get $half) (local.get $panelWidth)))
+                  (local.set $at (i32.add (local.get $src)
+                    (i32.shl (i32.add (i32.mul (i32.add (local.get $line) (local.get $half)) (local.get $lineStride)) (local.get $p))
+                             (i32.const 2))))
+                  (call $transpose4x4Store
+                    (v128.load (local.get $at))
+                    (v128.load (i32.add (local.get $at) (i32.shl (local.get $lineStride) (i32.const 2))))
+                    (v128.load (i32.add (local.get $at) (i32.shl (local.get $lineStride) (i32.const 3))))
+                    (v128.load (i32.add (local.get $at) (i32.mul (local.get $lineStride) (i32.const 12))))
+                    (i32.add (local.get $dst) (i32.shl (local.get $half) (i32.const 2)))
+                    (local.get $panelBytes))
+                  (local.set $half (i32.add (local.get $half) (i32.const 4)))
+                  (br $halves)))
+                (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $panelBytes) (i32.const 2))))
+                (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                (br $pLoop)))))
+          ;; Whatever is left of the panel (depth % 4 for the transposing
+          ;; path, everything for other strides): element by element.
+          (block $pDone (loop $pLoop
+            (br_if $pDone (i32.ge_s (local.get $p) (local.get $depth)))
+            (local.set $w (i32.const 0))
+            (block $wDone (loop $wLoop
+              (br_if $wDone (i32.ge_s (local.get $w) (local.get $panelWidth)))
+              (f32.store (local.get $dst)
+                (call $element (local.get $src) (i32.add (local.get $line) (local.get $w)) (local.get $p)
+                               (local.get $lineStride) (local.get $depthStride)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+              (local.set $w (i32.add (local.get $w) (i32.const 1)))
+              (br $wLoop)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $pLoop)))))))
+      (local.set $line (i32.add (local.get $line) (local.get $panelWidth)))
+      (br $panels))))
+
+  ;; Packs rows [0, rows) × depth [0, depth) of op(A) into 4-row panels.
+  ;; op(A)[i, p] = src[i·rowStride + p·colStride].
+  (func (export "pack_a") (param $src i32) (param $dst i32) (param $rowStride i32) (param $colStride i32)
+                          (param $rows i32) (param $depth i32)
+    (call $pack (local.get $src) (local.get $dst) (local.get $rowStride) (local.get $colStride)
+                (local.get $rows) (local.get $depth) (i32.const 4)))
+
+  ;; Packs depth [0, depth) × columns [0, cols) of op(B) into 8-column panels.
+  ;; op(B)[p, j] = src[p·rowStride + j·colStride].
+  (func (export "pack_b") (param $src i32) (param $dst i32) (param $rowStride i32) (param $colStride i32)
+                          (param $cols i32) (param $depth i32)
+    (call $pack (local.get $src) (local.get $dst) (local.get $colStride) (local.get $rowStride)
+                (local.get $cols) (local.get $depth) (i32.const 8)))
+
+  ;; C[0:rows, 0:cols] (+)= packedA · packedB, where C has `ldc` floats per row.
+  ;; With accumulate = 0 the block is overwritten, otherwise added to.
+  ;; `scratch` is 128 bytes where a ragged edge tile is parked.
+  (func (export "macro") (param $packedA i32) (param $packedB i32) (param $c i32)
+                         (param $rows i32) (param $cols i32) (param $depth i32) (param $ldc i32)
+                         (param $accumulate i32) (param $scratch i32)
+    (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $p i32)
+    (local $cRow i32) (local $rowBytes i32) (local $r i32) (local $q i32) (local $at i32) (local $value f32)
+    (local $a v128) (local $b0 v128) (local $b1 v128)
+    ;; c{row}{half}: row 0..3 of the tile, half 0 = columns 0..3, 1 = columns 4..7
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $rowBytes (i32.shl (local.get $ldc) (i32.const 2)))
+    (if (i32.le_s (local.get $depth) (i32.const 0)) (then (return)))
+    (local.set $j (i32.const 0))
+    (block $columnsDone (loop $columns
+      (br_if $columnsDone (i32.ge_s (local.get $j) (local.get $cols)))
+      (local.set $i (i32.const 0))
+      (block $rowsDone (loop $rows
+        (br_if $rowsDone (i32.ge_s (local.get $i) (local.get $rows)))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        ;; Panels are depth·4 and depth·8 floats long.
+        (local.set $pa (i32.add (local.get $packedA) (i32.mul (local.get $i) (i32.shl (local.get $depth) (i32.const 2)))))
+        (local.set $pb (i32.add (local.get $packedB) (i32.mul (local.get $j) (i32.shl (local.get $depth) (i32.const 2)))))
+        (local.set $p (local.get $depth))
+        ;; The micro-kernel: the 4×8 tile += A[i..i+3, p] ⊗ B[p, j..j+7], for every p.
+        (loop $inner
+          (local.set $b0 (v128.load (local.get $pb)))
+          (local.set $b1 (v128.load offset=16 (local.get $pb)))
+          (local.set $a (v128.load32_splat (local.get $pa)))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $b0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $a (v128.load32_splat offset=4 (local.get $pa)))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $b0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $a (v128.load32_splat offset=8 (local.get $pa)))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $b0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $a (v128.load32_splat offset=12 (local.get $pa)))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $b0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+          (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+          (br_if $inner (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
+        (if (i32.and (i32.le_s (i32.add (local.get $i) (i32.const 4)) (local.get $rows))
+                     (i32.le_s (i32.add (local.get $j) (i32.const 8)) (local.get $cols)))
+          (then
+            ;; The whole tile lies inside C: store it row by row.
+            (local.set $cRow (i32.add (local.get $c)
+              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))
+            (if (local.get $accumulate)
+              (then
+                (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $cRow))))
+                (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $cRow))))
+                (local.set $c10 (f32x4.add (local.get $c10) (v128.load (i32.add (local.get $cRow) (local.get $rowBytes)))))
+                (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $cRow) (local.get $rowBytes)))))
+                (local.set $at (i32.add (local.get $cRow) (i32.shl (local.get $rowBytes) (i32.const 1))))
+                (local.set $c20 (f32x4.add (local.get $c20) (v128.load (local.get $at))))
+                (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (local.get $at))))
+                (local.set $c30 (f32x4.add (local.get $c30) (v128.load (i32.add (local.get $at) (local.get $rowBytes)))))
+                (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $at) (local.get $rowBytes)))))))
+            (v128.store (local.get $cRow) (local.get $c00))
+            (v128.store offset=16 (local.get $cRow) (local.get $c01))
+            (local.set $cRow (i32.add (local.get $cRow) (local.get $rowBytes)))
+            (v128.store (local.get $cRow) (local.get $c10))
+            (v128.store offset=16 (local.get $cRow) (local.get $c11))
+            (local.set $cRow (i32.add (local.get $cRow) (local.get $rowBytes)))
+            (v128.store (local.get $cRow) (local.get $c20))
+            (v128.store offset=16 (local.get $cRow) (local.get $c21))
+            (local.set $cRow (i32.add (local.get $cRow) (local.get $rowBytes)))
+            (v128.store (local.get $cRow) (local.get $c30))
+            (v128.store offset=16 (local.get $cRow) (local.get $c31)))
+          (else
+            ;; A ragged edge tile: park it in scratch (4 rows of 8), then copy
+            ;; the part inside C element by element.
+            (v128.store offset=0 (local.get $scratch) (local.get $c00))
+            (v128.store offset=16 (local.get $scratch) (local.get $c01))
+            (v128.store offset=32 (local.get $scratch) (local.get $c10))
+            (v128.store offset=48 (local.get $scratch) (local.get $c11))
+            (v128.store offset=64 (local.get $scratch) (local.get $c20))
+            (v128.store offset=80 (local.get $scratch) (local.get $c21))
+            (v128.store offset=96 (local.get $scratch) (local.get $c30))
+            (v128.store offset=112 (local.get $scratch) (local.get $c31))
+            (local.set $r (i32.const 0))
+            (block $edgeRowsDone (loop $edgeRows
+              (br_if $edgeRowsDone (i32.or (i32.ge_s (local.get $r) (i32.const 4))
+                                           (i32.ge_s (i32.add (local.get $i) (local.get $r)) (local.get $rows))))
+              (local.set $q (i32.const 0))
+              (block $edgeColumnsDone (loop $edgeColumns
+                (br_if $edgeColumnsDone (i32.or (i32.ge_s (local.get $q) (i32.const 8))
+                                                (i32.ge_s (i32.add (local.get $j) (local.get $q)) (local.get $cols))))
+                (local.set $at (i32.add (local.get $c)
+                  (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (local.get $r)) (local.get $ldc)) (i32.add (local.get $j) (local.get $q)))
+                           (i32.const 2))))
+                (local.set $value (f32.load (i32.add (local.get $scratch)
+                  (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $q)) (i32.const 2)))))
+                (if (local.get $accumulate)
+                  (then (local.set $value (f32.add (local.get $value) (f32.load (local.get $at))))))
+                (f32.store (local.get $at) (local.get $value))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $edgeColumns)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $edgeRows)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $rows)))
+      (local.set $j (i32.add (local.get $j) (i32.const 8)))
+      (br $columns))))
+)

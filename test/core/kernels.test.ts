@@ -1,0 +1,194 @@
+/**
+ * Every matmul kernel against the definition: random shapes (odd sizes, the
+ * ragged edges of every tile and block), all transpose combinations, with
+ * and without accumulation. Timings are never asserted: `pnpm bench` measures them.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Generator, matmul, tensor } from '@gradlab/core';
+import {
+  activeMatmulKernelName, matmulKernel, matmulReference, matmulTiled, matmulWasm, setMatmulKernel, type MatmulKernel,
+} from '../../packages/core/src/kernels/matmul.js';
+import { WasmMatmul, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
+
+/** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
+function simdAvailable(): boolean {
+  const api = webAssemblyApi();
+  // (module (func (result v128) (v128.const i32x4 0 0 0 0)))
+  const simdProbe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11,
+  ]);
+  return api !== null && api.validate(simdProbe);
+}
+
+function randomArray(generator: Generator, length: number): Float32Array {
+  const values = new Float32Array(length);
+  for (let i = 0; i < length; i++) values[i] = generator.uniform() * 2 - 1;
+  return values;
+}
+
+/**
+ * Checks `kernel` against the float64 definition on one product. The bound
+ * on each entry is relative to sum_p |A_ip|·|B_pj|, the scale of the rounding
+ * error of any summation order.
+ */
+function expectMatchesReference(
+  kernel: MatmulKernel, generator: Generator,
+  m: number, k: number, n: number, transposeA: boolean, transposeB: boolean, accumulate: boolean,
+): void {
+  const a = randomArray(generator, m * k);
+  const b = randomArray(generator, k * n);
+  const initial = randomArray(generator, m * n);
+  const c = Float32Array.from(initial);
+  kernel(a, b, c, m, k, n, transposeA, transposeB, accumulate);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = accumulate ? initial[i * n + j]! : 0;
+      let scale = Math.abs(sum);
+      for (let p = 0; p < k; p++) {
+        const product = (transposeA ? a[p * m + i]! : a[i * k + p]!) * (transposeB ? b[j * k + p]! : b[p * n + j]!);
+        sum += product;
+        scale += Math.abs(product);
+      }
+      const got = c[i * n + j]!;
+      if (!(Math.abs(got - sum) <= 1e-5 * scale + 1e-30)) {
+        const shapes = `m=${m} k=${k} n=${n} transposeA=${transposeA} transposeB=${transposeB} accumulate=${accumulate}`;
+        expect.fail(`C[${i},${j}] = ${got}, expected ${sum} (scale ${scale}) for ${shapes}`);
+      }
+    }
+  }
+}
+
+const SIZES = [1, 3, 5, 17, 31, 33, 65];
+const TRANSPOSES: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
+
+/** The kernels under test; the wasm one where this runtime has it. */
+const kernels: Array<[string, MatmulKernel]> = [['reference', matmulReference], ['tiled', matmulTiled]];
+if (matmulWasm !== null) kernels.push(['wasm', matmulWasm]);
+
+describe.each(kernels)('matmul kernel %s', (_name, kernel) => {
+  it('matches the definition on odd sizes, every transpose, with and without accumulate', () => {
+    const generator = new Generator(`kernels-${_name}`);
+    for (const [transposeA, transposeB] of TRANSPOSES) {
+      for (const accumulate of [false, true]) {
+        // Each size as m, k and n in turn, against random partners.
+        for (const size of SIZES) {
+          const other = () => SIZES[generator.integer(SIZES.length)]!;
+          expectMatchesReference(kernel, generator, size, other(), other(), transposeA, transposeB, accumulate);
+          expectMatchesReference(kernel, generator, other(), size, other(), transposeA, transposeB, accumulate);
+          expectMatchesReference(kernel, generator, other(), other(), size, transposeA, transposeB, accumulate);
+        }
+      }
+    }
+  });
+
+  it('matches the definition across the cache blocks (k > 256, n > 512, m > 128)', () => {
+    const generator = new Generator(`kernels-blocks-${_name}`);
+    for (const [transposeA, transposeB] of TRANSPOSES) {
+      expectMatchesReference(kernel, generator, 131, 300, 21, transposeA, transposeB, true);
+      expectMatchesReference(kernel, generator, 9, 259, 517, transposeA, transposeB, false);
+    }
+  });
+
+  it('leaves C alone when accumulating an empty inner dimension, and zeroes it otherwise', () => {
+    const c = new Float32Array([1, 2, 3, 4, 5, 6]);
+    kernel(new Float32Array(0), new Float32Array(0), c, 2, 0, 3, false, false, true);
+    expect(Array.from(c)).toEqual([1, 2, 3, 4, 5, 6]);
+    kernel(new Float32Array(0), new Float32Array(0), c, 2, 0, 3, false, false, false);
+    expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('writes only its m×n block of a longer C (a subarray view of a batch)', () => {
+    const batch = new Float32Array(12).fill(7);
+    const a = new Float32Array([1, 2, 3, 4]);
+    const b = new Float32Array([5, 6, 7, 8]);
+    kernel(a, b, batch.subarray(4, 8), 2, 2, 2, false, false, false);
+    // [[1,2],[3,4]]·[[5,6],[7,8]] = [[19,22],[43,50]]
+    expect(Array.from(batch)).toEqual([7, 7, 7, 7, 19, 22, 43, 50, 7, 7, 7, 7]);
+  });
+
+  it('propagates NaN and Infinity from the operands', () => {
+    const c = new Float32Array(4);
+    kernel(new Float32Array([NaN, 1, 0, 1]), new Float32Array([1, 0, 0, Infinity]), c, 2, 2, 2, false, false, false);
+    // [[NaN,1],[0,1]]·[[1,0],[0,Inf]] = [[NaN, NaN], [0, Inf]]
+    expect(Array.from(c)).toEqual([NaN, NaN, 0, Infinity]);
+  });
+});
+
+describe('kernel selection', () => {
+  it('defaults to the wasm kernel where WebAssembly SIMD is available', () => {
+    expect(simdAvailable()).toBe(true);
+    expect(matmulWasm).not.toBeNull();
+    expect(activeMatmulKernelName()).toBe('wasm');
+  });
+
+  it('names the kernel installed with setMatmulKernel, and matmul uses it', () => {
+    const calls: number[] = [];
+    const counting: MatmulKernel = (...args) => {
+      calls.push(args[3]);
+      matmulReference(...args);
+    };
+    const previous = setMatmulKernel(counting);
+    try {
+      expect(activeMatmulKernelName()).toBe('custom');
+      expect(matmul(tensor([[1, 2]]), tensor([[3], [4]])).toArray()).toEqual([[11]]);
+      expect(calls).toEqual([1]);
+      setMatmulKernel(matmulTiled);
+      expect(activeMatmulKernelName()).toBe('tiled');
+    } finally {
+      setMatmulKernel(previous);
+    }
+    expect(activeMatmulKernelName()).toBe('wasm');
+  });
+
+  it('grows the wasm memory for a product larger than any before, and stays correct', () => {
+    const wasm = WasmMatmul.create();
+    expect(wasm).not.toBeNull();
+    const before = wasm!.memory.buffer.byteLength;
+    const m = 500, k = 900, n = 700; // 5.7 MB of operands: more than the initial memory
+    const a = new Float32Array(m * k).fill(0.5);
+    const b = new Float32Array(k * n).fill(0.25);
+    const job = wasm!.stage(a, b, new Float32Array(m * n), m, k, n, false, false, false)!;
+    wasm!.run(job);
+    const c = new Float32Array(m * n);
+    wasm!.unstage(job, c);
+    expect(wasm!.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(c.every((value) => value === 0.5 * 0.25 * k)).toBe(true);
+  });
+
+  it('is the wasm kernel in the built package too, run by plain node', () => {
+    const kernelsDist = fileURLToPath(new URL('../../packages/core/dist/kernels/matmul.js', import.meta.url));
+    expect(existsSync(kernelsDist), 'packages/core/dist is missing: run `pnpm run build` (the test command does)').toBe(true);
+    const script = `
+      const { activeMatmulKernelName, matmulKernel } = await import(${JSON.stringify(kernelsDist)});
+      const c = new Float32Array(4);
+      matmulKernel(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), c, 2, 2, 2);
+      console.log(JSON.stringify({ name: activeMatmulKernelName(), c: Array.from(c) }));
+    `;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual({ name: 'wasm', c: [19, 22, 43, 50] });
+  });
+
+  it('runs matmul forward and backward through the active kernel', () => {
+    // d sum(A B)/dA = 1·Bᵀ, d sum(A B)/dB = Aᵀ·1
+    const a = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const b = tensor([[1, 0], [0, 1], [1, 1]], { requiresGrad: true });
+    const product = matmul(a, b);
+    expect(product.toArray()).toEqual([[4, 5], [10, 11]]);
+    product.sum().backward();
+    expect(a.grad!.toArray()).toEqual([[1, 1, 2], [1, 1, 2]]);
+    expect(b.grad!.toArray()).toEqual([[5, 5], [7, 7], [9, 9]]);
+    expect(activeMatmulKernelName()).toBe('wasm');
+  });
+});
+
+describe('matmulKernel', () => {
+  it('defaults transposeA, transposeB and accumulate to false', () => {
+    const c = new Float32Array([100, 100, 100, 100]);
+    matmulKernel(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), c, 2, 2, 2);
+    expect(Array.from(c)).toEqual([19, 22, 43, 50]);
+  });
+});
