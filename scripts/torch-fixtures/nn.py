@@ -21,12 +21,20 @@ Optimizer configurations (gradlab's option names in the JSON):
   adam-l2        Adam lr 0.01, weight decay 0.01 added to the gradient (torch.optim.Adam)
   adamw          Adam lr 0.01, weight decay 0.01 decoupled (torch.optim.AdamW)
 
+A second file, test/fixtures/torch/nn-safetensors.json, holds a .safetensors
+file written by the reference `safetensors` Python package (base64) and the
+tensors it contains, so the TypeScript test can check that gradlab reads what
+the reference implementation writes. It is only rewritten when that package
+is importable (e.g. PYTHONPATH pointing at a `pip install --target` of its
+wheel); otherwise the committed file is left as it is.
+
 Weights are stored in gradlab's layout [in, out]: the transpose of nn.Linear.weight.
 Every float32 result is first checked against the same computation in float64;
 the script refuses to write if they disagree by more than a quarter of the
 test's tolerance. The same seed always gives the same file, byte for byte.
 """
 
+import base64
 import json
 import os
 import re
@@ -197,14 +205,50 @@ fixture = {
     "optimizers": optimizer_entries,
 }
 
-os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
-text = json.dumps(fixture, indent=1, allow_nan=False) + "\n"
-# Keep each list of numbers on one line, so the file stays readable and diffs stay small.
-text = re.sub(r"\[\s*(-?[0-9][^\[\]{}\"]*?)\s*\]", lambda match: "[" + re.sub(r",\s+", ", ", match.group(1)) + "]", text)
-handle, temporary = tempfile.mkstemp(dir=os.path.dirname(OUTPUT), prefix=".nn-optimizers.json.")
-with os.fdopen(handle, "w") as file:
-    file.write(text)
-os.chmod(temporary, 0o644)
-os.replace(temporary, OUTPUT)
+
+def write_json(path, content):
+    """Atomically, with each list of numbers on one line so diffs stay small."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = json.dumps(content, indent=1, allow_nan=False) + "\n"
+    text = re.sub(r"\[\s*(-?[0-9][^\[\]{}\"]*?)\s*\]", lambda match: "[" + re.sub(r",\s+", ", ", match.group(1)) + "]", text)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".")
+    with os.fdopen(handle, "w") as file:
+        file.write(text)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return len(text)
+
+
+size = write_json(OUTPUT, fixture)
 print(f"wrote {os.path.relpath(OUTPUT)}: initial loss {initial_json['loss']}, "
-      f"{len(optimizer_entries)} optimizer configurations x {STEPS} steps, {len(text)} bytes")
+      f"{len(optimizer_entries)} optimizer configurations x {STEPS} steps, {size} bytes")
+
+# ---------------------------------------------------------------------------
+# A file written by the reference safetensors package
+# ---------------------------------------------------------------------------
+
+SAFETENSORS_OUTPUT = os.path.join(os.path.dirname(OUTPUT), "nn-safetensors.json")
+try:
+    import safetensors
+    from safetensors.numpy import save
+except ImportError:
+    print(f"safetensors is not importable: left {os.path.relpath(SAFETENSORS_OUTPUT)} as it is")
+    sys.exit(0)
+
+reference_tensors = {
+    "layers.0.weight": initial_layers[0][0],
+    "layers.0.bias": initial_layers[0][1],
+    "scalar": np.array(3.25, dtype=np.float32),
+    "empty": np.zeros((0, 2), dtype=np.float32),
+}
+reference_metadata = {"written by": "safetensors.numpy.save", "format": "pt"}
+encoded = save(reference_tensors, metadata=reference_metadata)
+size = write_json(SAFETENSORS_OUTPUT, {
+    "about": "A .safetensors file written by the reference safetensors package (scripts/torch-fixtures/nn.py), "
+             "base64-encoded, with the tensors and metadata it holds. Do not edit by hand; rerun the script.",
+    "safetensorsVersion": safetensors.__version__,
+    "fileBase64": base64.b64encode(encoded).decode("ascii"),
+    "metadata": reference_metadata,
+    "tensors": {name: tensor_json(value) for name, value in reference_tensors.items()},
+})
+print(f"wrote {os.path.relpath(SAFETENSORS_OUTPUT)}: {len(encoded)}-byte file from safetensors {safetensors.__version__}, {size} bytes")
