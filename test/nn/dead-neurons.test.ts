@@ -1,0 +1,231 @@
+import { describe, expect, it } from 'vitest';
+import { Tensor, tensor } from '@gradlab/core';
+import {
+  Dense, LeakyReLU, Module, PReLU, ReLU, Sequential, Sigmoid, Tanh, crossEntropy, measureActivations, mlp,
+  type ActivationReport,
+} from '@gradlab/nn';
+
+// Every network here is built by hand, so which units are dead, dead-like or
+// saturated is known exactly, and so are the fractions, means and spreads.
+
+/** A Dense layer with the given weight ([inFeatures][outFeatures]) and bias. */
+function dense(weight: number[][], bias: number[]): Dense {
+  const layer = new Dense(weight.length, bias.length);
+  layer.weight.data.set(weight.flat());
+  layer.bias!.data.set(bias);
+  return layer;
+}
+
+/** Four inputs on the axes: [1,0], [0,1], [-1,0], [0,-1]. */
+const X = tensor([[1, 0], [0, 1], [-1, 0], [0, -1]]);
+
+/**
+ * Layer 0 pre-activations over X (unit: formula -> values):
+ *   0: x0            -> [1, 0, -1, 0]        alive
+ *   1: -1            -> [-1, -1, -1, -1]     dead
+ *   2: x0 + x1 - 10  -> all <= -9            dead
+ *   3: x1 + 0.5      -> [0.5, 1.5, 0.5, -0.5] alive
+ */
+const firstLayer = () => dense([[1, 0, 1, 0], [0, 0, 1, 1]], [0, -1, -10, 0.5]);
+
+/**
+ * ReLU network. Layer 1 sees h = relu(layer 0) = columns h0 = [1,0,0,0], h1 = h2 = 0, h3 = [0.5,1.5,0.5,0]:
+ *   0: h0              -> [1, 0, 0, 0]           alive
+ *   1: -h0 - h3        -> [-1.5, -1.5, -0.5, 0]  dead (0 is not positive)
+ *   2: 5 h1 + 5 h2 - 0.1 -> -0.1 always          dead (fed only by dead units)
+ * Output: g0 + g1 + g2 = [1, 0, 0, 0].
+ */
+function reluNetwork(): Sequential {
+  return new Sequential(
+    firstLayer(), new ReLU(),
+    dense([[1, -1, 0], [0, 0, 5], [0, 0, 5], [0, -1, 0]], [0, 0, -0.1]), new ReLU(),
+    dense([[1], [1], [1]], [0]),
+  );
+}
+
+describe('ReLU: dead units', () => {
+  const report = measureActivations(reluNetwork(), [X]);
+
+  it('finds exactly the dead units of each layer', () => {
+    expect(report.layers.map((layer) => [layer.name, layer.kind, layer.units, layer.deadUnits])).toEqual([
+      ['layers.1', 'relu', 4, [1, 2]],
+      ['layers.3', 'relu', 3, [1, 2]],
+    ]);
+    expect(report.layers.map((layer) => [layer.dead, layer.deadFraction])).toEqual([[2, 0.5], [2, 2 / 3]]);
+  });
+
+  it('reports exact fractions, means and standard deviations', () => {
+    const [first, second] = report.layers as [ActivationReport['layers'][0], ActivationReport['layers'][0]];
+    // Non-positive pre-activations: layer 0 has 3 + 4 + 4 + 1 = 12 of 16, layer 1 has 3 + 4 + 4 = 11 of 12.
+    expect(first.zeroGradFraction).toBe(12 / 16);
+    expect(first.nonPositiveFraction).toBe(12 / 16);
+    expect(second.zeroGradFraction).toBe(11 / 12);
+    // Layer 0 outputs: 1, 0.5, 1.5, 0.5 and twelve zeros.
+    const mean = 3.5 / 16;
+    expect(first.mean).toBeCloseTo(mean, 12);
+    expect(first.std).toBeCloseTo(Math.sqrt(3.75 / 16 - mean * mean), 12);
+    expect(second.mean).toBeCloseTo(1 / 12, 12);
+    // Fields that belong to other kinds are zero.
+    expect([first.deadLike, first.deadLikeFraction, first.saturated, first.saturatedFraction]).toEqual([0, 0, 0, 0]);
+    expect(first.deadLikeUnits).toEqual([]);
+  });
+
+  it('totals the network and sees that the output varies', () => {
+    expect(report.examples).toBe(4);
+    expect(report.totals).toEqual({
+      units: 7, dead: 4, deadLike: 0, saturated: 0,
+      deadFraction: 4 / 7, deadLikeFraction: 0, saturatedFraction: 0,
+      zeroGradFraction: 23 / 28,
+    });
+    expect(report.outputConstant).toBe(false);
+    expect(report.outputSpread).toBe(1);
+  });
+
+  it('is what the gradient sees: a dead unit\'s incoming weights get exactly zero gradient', () => {
+    const model = reluNetwork();
+    crossEntropy(new Sequential(...model.layers, dense([[1, -1]], [0, 0])).forward(X), [0, 1, 0, 1]).backward();
+    const weightGrad = (model.layers[0] as Dense).weight.grad!.data;
+    const column = (unit: number) => [weightGrad[unit]!, weightGrad[4 + unit]!];
+    expect(column(1)).toEqual([0, 0]);
+    expect(column(2)).toEqual([0, 0]);
+    expect(column(0).some((g) => g !== 0)).toBe(true);
+  });
+
+  it('gives the same report for the data split into batches', () => {
+    const split = measureActivations(reluNetwork(), [tensor([[1, 0]]), tensor([[0, 1], [-1, 0], [0, -1]])]);
+    expect(split).toEqual(report);
+  });
+
+  it('is plain JSON', () => {
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+});
+
+describe('outputConstant: a network whose last hidden layer is entirely dead', () => {
+  // Layer 1: every unit gets -(h0 + h1 + h2 + h3) - 0.5 < 0, so the output is the output bias for every input.
+  const collapsed = () => new Sequential(
+    firstLayer(), new ReLU(),
+    dense([[-1, -1], [-1, -1], [-1, -1], [-1, -1]], [-0.5, -0.5]), new ReLU(),
+    dense([[3], [-2]], [0.7]),
+  );
+
+  it('is flagged constant, with spread exactly 0, although the first layer is half alive', () => {
+    const report = measureActivations(collapsed(), [X, tensor([[5, 5], [-3, 2]])]);
+    expect(report.outputConstant).toBe(true);
+    expect(report.outputSpread).toBe(0);
+    expect(report.layers[1]!.deadFraction).toBe(1);
+    // Unit 2 (x0 + x1 - 10) reaches exactly 0 at [5,5]: not positive, so still dead.
+    expect(report.layers[0]!.deadUnits).toEqual([1, 2]);
+  });
+
+  it('the same architecture with a live last layer is not constant', () => {
+    const model = collapsed();
+    (model.layers[2] as Dense).bias!.data.set([0.5, -0.5]);
+    const report = measureActivations(model, [X]);
+    expect(report.outputConstant).toBe(false);
+    expect(report.layers[1]!.deadUnits).toEqual([1]);
+  });
+
+  it('a born-dead mlp: every hidden bias very negative makes the output constant at initialisation', () => {
+    const model = mlp({ inputs: 2, hidden: [8, 8], outputs: 3, activation: 'relu', biasInit: -100 });
+    const report = measureActivations(model, [X]);
+    expect(report.totals.deadFraction).toBe(1);
+    expect(report.outputConstant).toBe(true);
+  });
+});
+
+describe('LeakyReLU and PReLU: dead-like units', () => {
+  it('counts units whose pre-activation is never positive, separately from dead ones', () => {
+    // Units: 0: -1 (never positive), 1: x0 (positive once), 2: x0 + x1 - 10 (never positive).
+    const model = new Sequential(dense([[0, 1, 1], [0, 0, 1]], [-1, 0, -10]), new LeakyReLU({ negativeSlope: 0.1 }));
+    const report = measureActivations(model, [X]);
+    const [layer] = report.layers;
+    expect(layer!.kind).toBe('leaky-relu');
+    expect(layer!.deadLikeUnits).toEqual([0, 2]);
+    expect([layer!.deadLike, layer!.deadLikeFraction, layer!.dead, layer!.deadFraction]).toEqual([2, 2 / 3, 0, 0]);
+    // The slope 0.1 is never zero, so no pair has zero derivative, though 11 of 12 are not positive.
+    expect(layer!.zeroGradFraction).toBe(0);
+    expect(layer!.nonPositiveFraction).toBe(11 / 12);
+    expect(report.totals.deadLike).toBe(2);
+    expect(report.totals.dead).toBe(0);
+  });
+
+  it('PReLU: a per-unit slope learned down to 0 makes its negative pairs zero-gradient', () => {
+    const activation = new PReLU({ numParameters: 2 });
+    activation.negativeSlope.data.set([0.25, 0]);
+    // Units: 0: x0 (negative once, slope 0.25), 1: x1 - 1 (never positive, slope 0).
+    const model = new Sequential(dense([[1, 0], [0, 1]], [0, -1]), activation);
+    const [layer] = measureActivations(model, [X]).layers;
+    expect(layer!.kind).toBe('prelu');
+    expect(layer!.deadLikeUnits).toEqual([1]);
+    // Unit 1's pairs at -1, -1, -2 (at exactly 0 the derivative is 1); unit 0's slope is 0.25.
+    expect(layer!.zeroGradFraction).toBe(3 / 8);
+    expect(layer!.nonPositiveFraction).toBe(7 / 8);
+  });
+});
+
+describe('Sigmoid and Tanh: saturated units', () => {
+  // Units: 0: sigmoid(10) = 0.99995 always; 1: sigmoid(0) = 0.5; 2: sigmoid(20 x0), saturated only when x0 ≠ 0;
+  // 3: sigmoid(20 (x0 + x1)) = sigmoid(±20): saturated at both ends, for every input.
+  const sigmoidNetwork = () => new Sequential(dense([[0, 0, 20, 20], [0, 0, 0, 20]], [10, 0, 0, 0]), new Sigmoid());
+
+  it('counts a unit saturated when every output is below eps or above 1 - eps', () => {
+    const [layer] = measureActivations(sigmoidNetwork(), [X]).layers;
+    expect(layer!.saturatedUnits).toEqual([0, 3]);
+    expect([layer!.saturated, layer!.saturatedFraction]).toEqual([2, 0.5]);
+    // Saturated pairs: unit 0: 4, unit 2: 2, unit 3: 4 -> 10 of 16.
+    expect(layer!.zeroGradFraction).toBe(10 / 16);
+    expect([layer!.dead, layer!.deadLike, layer!.nonPositiveFraction]).toEqual([0, 0, 0]);
+  });
+
+  it('honours saturationEps', () => {
+    const report = measureActivations(sigmoidNetwork(), [X], { saturationEps: 1e-5 });
+    expect(report.saturationEps).toBe(1e-5);
+    // sigmoid(10) = 1 - 4.5e-5 is no longer saturated; sigmoid(±20) is within 2.1e-9 of 0 or 1.
+    expect(report.layers[0]!.saturatedUnits).toEqual([3]);
+  });
+
+  it('Tanh: |output| above 1 - eps for every input', () => {
+    const model = new Sequential(dense([[0, 0, 1]], [5, 0, 0]), new Tanh());
+    const [layer] = measureActivations(model, [tensor([[1], [-1], [0.5]])]).layers;
+    expect(layer!.kind).toBe('tanh');
+    expect(layer!.saturatedUnits).toEqual([0]); // tanh(5) = 0.99991
+    expect(layer!.zeroGradFraction).toBe(3 / 9);
+  });
+});
+
+describe('measureActivations on any model', () => {
+  it('names each call of an activation module that is used twice', () => {
+    class Shared extends Module {
+      first = dense([[1, -1, 0]], [0, 0, -1]);
+      second = dense([[1, 0], [1, 0], [1, 0]], [0, -1]);
+      activation = new ReLU();
+      forward(x: Tensor): Tensor {
+        return this.activation.forward(this.second.forward(this.activation.forward(this.first.forward(x))));
+      }
+    }
+    const report = measureActivations(new Shared(), [tensor([[1], [-1]])]);
+    expect(report.layers.map((layer) => [layer.name, layer.units, layer.deadUnits])).toEqual([
+      ['activation[0]', 3, [2]],
+      ['activation[1]', 2, [1]],
+    ]);
+  });
+
+  it('runs without recording gradients, in eval mode, and restores the model afterwards', () => {
+    const model = reluNetwork();
+    model.layers[1]!.train(true);
+    const seen: boolean[] = [];
+    const handle = model.layers[1]!.registerForwardHook((module, _input, output) => seen.push(output.requiresGrad, module.training));
+    measureActivations(model, [X]);
+    expect(seen).toEqual([false, false]);
+    expect(model.namedModules().every(([, module]) => module.training)).toBe(true);
+    handle.remove();
+    // Its own hooks are gone too: a normal forward pass afterwards builds a graph as usual.
+    expect(model.forward(X).requiresGrad).toBe(true);
+  });
+
+  it('rejects an empty dataset and a nonsense threshold', () => {
+    expect(() => measureActivations(reluNetwork(), [])).toThrow('measureActivations: no examples: the batches were empty');
+    expect(() => measureActivations(reluNetwork(), [X], { saturationEps: 0.7 })).toThrow('measureActivations: saturationEps must be in (0, 0.5), got 0.7');
+  });
+});
