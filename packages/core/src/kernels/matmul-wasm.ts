@@ -7,9 +7,9 @@
  *
  * Blocking (GotoBLAS / BLIS order), sizes in floats:
  *   for each block of BLOCK_COLUMNS columns of C
- *     for each slice of BLOCK_DEPTH along k          pack op(B) block   (~512 KiB, stays in L2)
- *       for each block of BLOCK_ROWS rows of C        pack op(A) block   (~128 KiB, L2)
- *         macro: every 4×8 tile of the block          A panel 4 KiB + B panel 8 KiB in L1
+ *     for each slice of BLOCK_DEPTH along k          pack op(B) block   (~1 MiB, stays in L2)
+ *       for each block of BLOCK_ROWS rows of C        pack op(A) block   (~256 KiB, L2)
+ *         macro: every 4×8 tile of the block          A panel 8 KiB + B panel 16 KiB in L1
  * The first k slice stores into C (or adds, with `accumulate`); later slices add.
  *
  * Everything is synchronous: the module is compiled with `new WebAssembly.Module`
@@ -23,7 +23,7 @@ const PANEL_ROWS = 4;
 const PANEL_COLUMNS = 8;
 /** Cache blocking, in floats. */
 const BLOCK_ROWS = 128;
-const BLOCK_DEPTH = 256;
+const BLOCK_DEPTH = 512;
 const BLOCK_COLUMNS = 512;
 
 const PAGE_BYTES = 65536;
@@ -97,8 +97,11 @@ export function runColumns(kernel: KernelExports, job: Job, workspace: Workspace
   const bCol = job.transposeB ? k : 1;
   for (let j0 = columnStart; j0 < columnEnd; j0 += BLOCK_COLUMNS) {
     const columns = Math.min(BLOCK_COLUMNS, columnEnd - j0);
-    for (let p0 = 0; p0 < k; p0 += BLOCK_DEPTH) {
-      const depth = Math.min(BLOCK_DEPTH, k - p0);
+    // Equal slices of at most BLOCK_DEPTH: a thin last slice would pay the C load/store for little work.
+    const slices = Math.ceil(k / BLOCK_DEPTH);
+    const sliceDepth = Math.ceil(k / slices);
+    for (let p0 = 0; p0 < k; p0 += sliceDepth) {
+      const depth = Math.min(sliceDepth, k - p0);
       kernel.pack_b(job.b + (p0 * bRow + j0 * bCol) * 4, workspace.packedB, bRow, bCol, columns, depth);
       const accumulate = job.accumulate || p0 > 0 ? 1 : 0;
       for (let i0 = 0; i0 < m; i0 += BLOCK_ROWS) {
