@@ -168,6 +168,15 @@ describe('loading refuses every kind of corrupt or mismatched file, naming the f
       /load: .*bad\.safetensors: loadStateDict: Sequential: missing keys 'layers\.2\.bias'/],
     ['an extra key', () => encodeSafetensors({ ...build('source').stateDict(), 'layers.9.weight': zeros([2]) }),
       /load: .*bad\.safetensors: loadStateDict: Sequential: unexpected keys 'layers\.9\.weight'/],
+    ['a "__proto__" tensor name (an extra key, not a prototype change)', () => {
+      const bytes = goodBytes();
+      const header = headerOf(bytes);
+      const data = dataOf(bytes);
+      const text = JSON.stringify(header).slice(0, -1) + `,"__proto__":{"dtype":"F32","shape":[1],"data_offsets":[${data.length},${data.length + 4}]}}`;
+      const longer = new Uint8Array(data.length + 4);
+      longer.set(data);
+      return rawFile(text, longer);
+    }, /unexpected keys '__proto__'/],
     ['a tensor of the wrong shape', () => encodeSafetensors({ ...build('source').stateDict(), 'layers.1.negativeSlope': zeros([5]) }),
       /'layers\.1\.negativeSlope' has shape \[5\] but the model's is \[6\]/],
   ];

@@ -106,13 +106,16 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
   if (!isPlainObject(header)) fail('the header is not a JSON object');
   const entries = header as Record<string, unknown>;
 
-  const metadata: Record<string, string> = {};
+  // Results are built with Object.fromEntries, never by assignment, so a key
+  // such as "__proto__" in a hostile file becomes a plain (and then
+  // unexpected) key instead of changing an object's prototype.
+  const metadataEntries: Array<[string, string]> = [];
   const rawMetadata = entries[METADATA_KEY];
   if (rawMetadata !== undefined) {
     if (!isPlainObject(rawMetadata)) fail(`'${METADATA_KEY}' must be an object of strings`);
     for (const [key, value] of Object.entries(rawMetadata as Record<string, unknown>)) {
       if (typeof value !== 'string') fail(`metadata '${key}' must be a string, got ${JSON.stringify(value)}`);
-      metadata[key] = value as string;
+      metadataEntries.push([key, value as string]);
     }
   }
 
@@ -161,11 +164,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
     fail(`the tensors cover ${covered} bytes of data but the file holds ${dataLength} (trailing garbage or a truncated header)`);
   }
 
-  const tensors: Record<string, Tensor> = {};
-  for (const { name, shape, start, end } of layout) {
+  const tensors = Object.fromEntries(layout.map(({ name, shape, start, end }): [string, Tensor] => {
     const data = new Float32Array((end - start) / 4);
     for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(dataStart + start + 4 * i, true);
-    tensors[name] = new Tensor(data, shape);
-  }
-  return { tensors, metadata };
+    return [name, new Tensor(data, shape)];
+  }));
+  return { tensors, metadata: Object.fromEntries(metadataEntries) };
 }

@@ -91,6 +91,9 @@ export class SGD extends Optimizer {
     checkNumber('SGD.loadStateDict', 'dampening', dampening);
     checkNumber('SGD.loadStateDict', 'weightDecay', weightDecay);
     if (typeof nesterov !== 'boolean') throw new Error(`SGD.loadStateDict: nesterov must be a boolean, got ${String(nesterov)}`);
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new Error(`SGD.loadStateDict: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
+    }
     Object.assign(this, { lr, momentum, dampening, nesterov, weightDecay });
     this.#momentumBuffers = buffers.map((entry) => entry?.momentumBuffer ?? null);
   }
