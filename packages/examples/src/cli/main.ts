@@ -11,6 +11,18 @@ import type { CommandContext, Subcommand } from './command.js';
 
 /** Every subcommand, with a one-line summary for `gradlab --help`. */
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
+  'dead-neurons': {
+    summary: 'Train one deep MLP with ReLU, LeakyReLU and Sigmoid; measure dead units per layer per epoch (the flagship)',
+    load: async () => (await import('./dead-neurons.js')).deadNeuronsCommand,
+  },
+  train: {
+    summary: 'Train one MLP on MNIST and save a checkpoint',
+    load: async () => (await import('./train.js')).trainCommand,
+  },
+  eval: {
+    summary: 'Evaluate a checkpoint on the test split',
+    load: async () => (await import('./eval.js')).evalCommand,
+  },
   'plot-activation': {
     summary: 'Plot ReLU, LeakyReLU and Sigmoid and their autodiff derivatives on [-10, 10]',
     load: async () => (await import('./plot-activation.js')).plotActivationCommand,
@@ -37,7 +49,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const quiet = rest.includes('--quiet');
   const context: CommandContext = {
-    log: (message) => process.stderr.write(`${message}\n`),
+    log: (message) => {
+      if (!quiet) process.stderr.write(`${message}\n`);
+    },
     showProgress: !quiet,
   };
   try {

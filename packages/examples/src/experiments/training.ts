@@ -1,0 +1,167 @@
+/**
+ * The training loop every experiment shares: build a seeded MLP, run one
+ * epoch of mini-batch gradient descent, evaluate loss and accuracy.
+ *
+ * Two generators keep runs comparable: the weights come from
+ * `init:<seed>` and the batch order from `data:<seed>`. Networks with
+ * different activations therefore start from weights drawn from the same
+ * stream and see exactly the same batches in the same order.
+ *
+ * A step whose loss is NaN or ±Infinity stops the epoch and is reported as
+ * divergence (epoch, step, loss): a diverged run is a result, not a crash.
+ */
+import { Generator, noGrad, type Tensor } from '@gradlab/core';
+import { Adam, SGD, accuracy, crossEntropy, mlp, type ActivationKind, type InitName, type Optimizer, type Sequential } from '@gradlab/nn';
+import { batches } from '../data/batches.js';
+import { pixelsPerImage, type Dataset } from '../data/dataset.js';
+import { epochOrder } from '../data/split.js';
+
+/** The optimizers the command line offers. */
+export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
+/** Everything that defines a network and how it is trained. */
+export interface ModelConfig {
+  /** Width of each hidden layer, e.g. [256, 256]. */
+  readonly hidden: readonly number[];
+  readonly activation: ActivationKind;
+  /** LeakyReLU's alpha (ignored by other activations). */
+  readonly negativeSlope: number;
+  /** Weight initialiser; nn's default for the activation when 'default'. */
+  readonly init: InitName | 'default';
+}
+
+/** How the network is trained. */
+export interface OptimizerConfig {
+  readonly optimizer: OptimizerName;
+  readonly lr: number;
+  /** SGD momentum (ignored by Adam). */
+  readonly momentum: number;
+}
+
+/** Where a run diverged: the first step whose training loss was not finite. */
+export interface Divergence {
+  /** 1-based epoch. */
+  readonly epoch: number;
+  /** 1-based step within that epoch. */
+  readonly step: number;
+  /** The offending loss, as a string ("NaN", "Infinity") so that it survives JSON. */
+  readonly loss: string;
+}
+
+/**
+ * Builds the MLP `inputs → hidden… → 10` with weights drawn from the
+ * generator `init:<seed>`.
+ *
+ * @example
+ * const model = buildModel({ hidden: [64, 64], activation: 'relu', negativeSlope: 0.01, init: 'default' }, 784, 10, 0);
+ */
+export function buildModel(config: ModelConfig, inputs: number, outputs: number, seed: number): Sequential {
+  return mlp({
+    inputs,
+    hidden: config.hidden,
+    outputs,
+    activation: config.activation,
+    negativeSlope: config.activation === 'leaky-relu' ? config.negativeSlope : undefined,
+    init: config.init === 'default' ? undefined : config.init,
+    generator: new Generator(`init:${seed}`),
+  });
+}
+
+/** The generator of the batch order of a run with this seed. */
+export function dataOrderGenerator(seed: number): Generator {
+  return new Generator(`data:${seed}`);
+}
+
+/**
+ * The optimizer named on the command line, over the model's parameters.
+ *
+ * @example
+ * const optimizer = makeOptimizer(model.parameters(), { optimizer: 'sgd', lr: 0.1, momentum: 0.9 });
+ */
+export function makeOptimizer(parameters: Tensor[], config: OptimizerConfig): Optimizer {
+  if (config.optimizer === 'adam') return new Adam(parameters, { lr: config.lr });
+  return new SGD(parameters, { lr: config.lr, momentum: config.momentum });
+}
+
+/** What one epoch of training reports. */
+export interface EpochOutcome {
+  /** Mean training loss over the epoch's mini-batches (before each step's update). */
+  readonly meanBatchLoss: number;
+  readonly steps: number;
+  /** Set when a step's loss was not finite; training stopped there. */
+  readonly diverged: Divergence | null;
+}
+
+/**
+ * One pass over the training set in a fresh seeded order, one optimizer step
+ * per mini-batch. `onStep` is called after every step (progress bars).
+ *
+ * @example
+ * const outcome = trainEpoch(model, optimizer, train, { batchSize: 64, dataGenerator, epoch: 1 });
+ */
+export function trainEpoch(
+  model: Sequential,
+  optimizer: Optimizer,
+  train: Dataset,
+  options: { batchSize: number; dataGenerator: Generator; epoch: number; onStep?: (loss: number) => void },
+): EpochOutcome {
+  model.train();
+  const order = epochOrder(train.count, options.dataGenerator);
+  let lossSum = 0;
+  let steps = 0;
+  for (const batch of batches(train, options.batchSize, order)) {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(batch.inputs), batch.labels);
+    const value = loss.item();
+    steps++;
+    if (!Number.isFinite(value)) {
+      return { meanBatchLoss: NaN, steps, diverged: { epoch: options.epoch, step: steps, loss: String(value) } };
+    }
+    loss.backward();
+    optimizer.step();
+    lossSum += value;
+    options.onStep?.(value);
+  }
+  return { meanBatchLoss: lossSum / steps, steps, diverged: null };
+}
+
+/** Loss and accuracy of a model on a dataset. */
+export interface Evaluation {
+  /** Mean cross-entropy. */
+  readonly loss: number;
+  /** Fraction of images classified correctly, in [0, 1]. */
+  readonly accuracy: number;
+}
+
+/**
+ * Mean cross-entropy and accuracy over a whole dataset, without gradients.
+ *
+ * @example
+ * evaluate(model, test).accuracy; // e.g. 0.962
+ */
+export function evaluate(model: Sequential, dataset: Dataset, batchSize = 500): Evaluation {
+  model.eval();
+  let lossSum = 0;
+  let correct = 0;
+  noGrad(() => {
+    for (const batch of batches(dataset, batchSize)) {
+      const logits = model.forward(batch.inputs);
+      const rows = batch.labels.length;
+      lossSum += crossEntropy(logits, batch.labels).item() * rows;
+      correct += Math.round(accuracy(logits, batch.labels) * rows);
+    }
+  });
+  model.train();
+  return { loss: lossSum / dataset.count, accuracy: correct / dataset.count };
+}
+
+/** The [count, pixels] input tensors of a dataset, for measureActivations. */
+export function* inputBatches(dataset: Dataset, batchSize = 500): IterableIterator<Tensor> {
+  for (const batch of batches(dataset, batchSize)) yield batch.inputs;
+}
+
+/** Pixels per image, the network's input width. */
+export function inputWidth(dataset: Dataset): number {
+  return pixelsPerImage(dataset);
+}
