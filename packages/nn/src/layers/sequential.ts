@@ -26,6 +26,7 @@ export class Sequential extends Module {
     this.layers = layers;
   }
 
+  /** Feeds x through every layer in order; the shape changes as each layer says. */
   forward(x: Tensor): Tensor {
     let output = x;
     for (const layer of this.layers) output = layer.forward(output);

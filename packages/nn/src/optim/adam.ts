@@ -57,6 +57,7 @@ export class Adam extends Optimizer {
     this.#moments = this.params.map(() => null);
   }
 
+  /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
     this.params.forEach((param, index) => {
       if (param.grad === null) return;
@@ -81,6 +82,7 @@ export class Adam extends Optimizer {
     });
   }
 
+  /** The options and per-parameter buffers as plain JSON-ready data (see `OptimizerStateDict`). */
   stateDict(): OptimizerStateDict {
     return {
       optimizer: 'Adam',
@@ -91,6 +93,7 @@ export class Adam extends Optimizer {
     };
   }
 
+  /** Restores a state saved by `stateDict()`; everything is checked before anything changes. */
   loadStateDict(state: OptimizerStateDict): void {
     const buffers = readSavedBuffers('Adam', state, this.params, ['expAvg', 'expAvgSq']);
     const steps = state.state.map((entry, index) => {

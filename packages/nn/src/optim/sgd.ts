@@ -53,6 +53,7 @@ export class SGD extends Optimizer {
     this.#momentumBuffers = this.params.map(() => null);
   }
 
+  /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
     this.params.forEach((param, index) => {
       if (param.grad === null) return;
@@ -75,6 +76,7 @@ export class SGD extends Optimizer {
     });
   }
 
+  /** The options and per-parameter buffers as plain JSON-ready data (see `OptimizerStateDict`). */
   stateDict(): OptimizerStateDict {
     return {
       optimizer: 'SGD',
@@ -83,6 +85,7 @@ export class SGD extends Optimizer {
     };
   }
 
+  /** Restores a state saved by `stateDict()`; everything is checked before anything changes. */
   loadStateDict(state: OptimizerStateDict): void {
     const buffers = readSavedBuffers('SGD', state, this.params, ['momentumBuffer']);
     const { lr, momentum, dampening, nesterov, weightDecay } = state.options ?? {};
