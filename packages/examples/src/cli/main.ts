@@ -15,6 +15,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'Train one deep MLP with ReLU, LeakyReLU and Sigmoid; measure dead units per layer per epoch (the flagship)',
     load: async () => (await import('./dead-neurons.js')).deadNeuronsCommand,
   },
+  'born-dead': {
+    summary: 'Lu et al. (2019): how many ReLU networks are dead at initialisation, He vs randomized asymmetric init',
+    load: async () => (await import('./born-dead.js')).bornDeadCommand,
+  },
   train: {
     summary: 'Train one MLP on MNIST and save a checkpoint',
     load: async () => (await import('./train.js')).trainCommand,

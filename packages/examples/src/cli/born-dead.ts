@@ -1,0 +1,75 @@
+/**
+ * `gradlab born-dead`: the initialisation study of Lu et al. (2019)
+ * (experiments/born-dead.ts) and its report (report/born-dead.ts).
+ */
+import { join } from 'node:path';
+import { Tensor } from '@gradlab/core';
+import { loadData } from '../data/load.js';
+import { BORN_DEAD_INITS, gridInputs, runBornDead, type BornDeadConfig, type BornDeadInit } from '../experiments/born-dead.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeBornDeadReport } from '../report/born-dead.js';
+import { percent } from '../report/format.js';
+import { commandLine } from '../report/markdown.js';
+import { defineCommand } from './command.js';
+import { formatDuration, Progress } from './progress.js';
+
+const flags = {
+  widths: { kind: 'int-list', min: 1, max: 1024, default: [2, 3, 4, 5, 10], description: 'Hidden layer widths' },
+  depths: { kind: 'int-list', min: 1, max: 1000, default: Array.from({ length: 19 }, (_, i) => i + 2), description: 'Numbers of hidden layers (ranges allowed: 2-20)' },
+  networks: { kind: 'int', min: 1, default: 1000, description: 'Networks initialised per (init, width, depth)' },
+  inits: { kind: 'choice-list', choices: BORN_DEAD_INITS, default: [...BORN_DEAD_INITS], description: 'Initialisations to compare' },
+  inputs: { kind: 'choice', choices: ['grid', 'mnist'], default: 'grid', description: 'grid: 1-D points on [-√3, √3] as in the paper; mnist: training images' },
+  inputCount: { kind: 'int', min: 2, max: 100000, default: 100, description: 'Grid points or MNIST images' },
+  seed: { kind: 'int', min: 0, default: 0, description: 'Base seed (each network has its own seed derived from it)' },
+  out: { kind: 'string', default: 'reports/born-dead', description: 'Report folder' },
+} as const;
+
+const DEFAULTS: Record<string, unknown> = Object.fromEntries(Object.entries(flags).map(([key, flag]) => [key, 'default' in flag ? flag.default : undefined]));
+
+export const bornDeadCommand = defineCommand(
+  {
+    name: 'born-dead',
+    summary:
+      'For a grid of widths and depths, initialises many ReLU networks with He and with randomized asymmetric initialisation (RAI) ' +
+      'and measures (a) the fraction born dead (output constant over the inputs) and (b) the fraction of inputs at which some hidden layer is all zero. ' +
+      'After Lu, Shin, Su & Karniadakis (2019), "Dying ReLU and Initialization".',
+    details: 'Writes <out>/results.json, cells.csv, born-dead.svg/.png, report.md and timing.json.\nSmall example: gradlab born-dead --widths 2,4 --depths 2,10 --networks 50',
+    flags,
+  },
+  async (options, _positionals, context) => {
+    const startedAt = Date.now();
+    const config: BornDeadConfig = {
+      widths: options.widths,
+      depths: options.depths,
+      networks: options.networks,
+      inits: options.inits as BornDeadInit[],
+      inputs: options.inputs as 'grid' | 'mnist',
+      inputCount: options.inputCount,
+      seed: options.seed,
+    };
+    let inputs: Tensor;
+    if (config.inputs === 'grid') {
+      inputs = gridInputs(config.inputCount);
+    } else {
+      const { train } = loadData({ trainSize: config.inputCount, testSize: 0 });
+      inputs = new Tensor(train.images, [train.count, train.rows * train.cols]);
+    }
+    const total = config.inits.length * config.widths.length * config.depths.length * config.networks;
+    context.log(`born-dead: ${total} networks (${config.inits.join(', ')} × widths ${config.widths.join(',')} × ${config.depths.length} depths × ${config.networks})`);
+    const progress = new Progress('born-dead', total, process.stderr, context.showProgress);
+    const results = runBornDead(config, inputs, () => progress.tick());
+    progress.done();
+    const files = await writeBornDeadReport(results, options.out, commandLine('born-dead', options, DEFAULTS));
+    const totalSeconds = (Date.now() - startedAt) / 1000;
+    const timingPath = join(options.out, 'timing.json');
+    writeFileAtomic(timingPath, `${JSON.stringify({ totalSeconds }, null, 2)}\n`);
+    files.push(timingPath);
+    const lines = config.inits.map((init) => {
+      const cells = results.cells.filter((cell) => cell.init === init);
+      const dead = cells.reduce((sum, cell) => sum + cell.bornDead, 0);
+      const networks = cells.reduce((sum, cell) => sum + cell.networks, 0);
+      return `  ${init.padEnd(4)} ${dead}/${networks} networks born dead (${percent(dead / networks)})`;
+    });
+    return { filesWritten: files, summary: [`born-dead finished in ${formatDuration(totalSeconds)}.`, ...lines].join('\n') };
+  },
+);

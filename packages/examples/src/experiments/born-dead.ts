@@ -1,0 +1,180 @@
+/**
+ * "Born dead" ReLU networks, after Lu, Shin, Su & Karniadakis (2019),
+ * "Dying ReLU and Initialization: Theory and Numerical Examples"
+ * (arXiv:1903.06733).
+ *
+ * A ReLU network is born dead when, at initialisation, it computes a constant
+ * function: some layer passes nothing that depends on the input, so no
+ * gradient can ever reach the layers before it. Lu et al. prove that with a
+ * symmetric initialisation (such as He's) the probability of being born dead
+ * tends to 1 as the network gets deeper, faster the narrower it is, and
+ * propose a randomized asymmetric initialization (RAI) that keeps it low.
+ *
+ * For every (initialisation, width, depth) cell this module initialises many
+ * networks, each from its own seed, and measures over a set of inputs:
+ *   (a) whether the output is constant over the inputs (born dead);
+ *   (b) the fraction of inputs at which some hidden layer is entirely zero.
+ */
+import { Generator, noGrad, Tensor } from '@gradlab/core';
+import { Dense, ReLU, mlp, type Sequential } from '@gradlab/nn';
+
+/** The initialisations compared. */
+export const BORN_DEAD_INITS = ['he', 'rai'] as const;
+export type BornDeadInit = (typeof BORN_DEAD_INITS)[number];
+
+/** The standard deviation scale of RAI's symmetric part: N(0, (0.6007)² / fanIn), as in Lu et al.'s reference code. */
+export const RAI_SIGMA = 0.6007;
+
+/** What defines a born-dead study; stored verbatim in results.json. */
+export interface BornDeadConfig {
+  readonly widths: readonly number[];
+  /** Numbers of hidden layers. */
+  readonly depths: readonly number[];
+  /** Networks initialised per (init, width, depth) cell. */
+  readonly networks: number;
+  readonly inits: readonly BornDeadInit[];
+  /** 'grid': 1-D inputs evenly spaced on [-√3, √3] (as in the paper); 'mnist': MNIST images. */
+  readonly inputs: 'grid' | 'mnist';
+  /** Number of inputs (grid points or images). */
+  readonly inputCount: number;
+  readonly seed: number;
+}
+
+/** One (init, width, depth) cell. */
+export interface BornDeadCell {
+  readonly init: BornDeadInit;
+  readonly width: number;
+  readonly depth: number;
+  readonly networks: number;
+  /** Networks whose output was the same for every input. */
+  readonly bornDead: number;
+  readonly bornDeadFraction: number;
+  /** Mean over networks of the fraction of inputs at which some hidden layer was entirely 0. */
+  readonly zeroLayerInputFraction: number;
+}
+
+/** The whole study, as written to results.json. */
+export interface BornDeadResults {
+  readonly experiment: 'born-dead';
+  readonly formatVersion: 1;
+  readonly config: BornDeadConfig;
+  readonly cells: readonly BornDeadCell[];
+}
+
+/**
+ * Randomized asymmetric initialization (Lu et al. 2019) of one Dense layer.
+ * For every unit j, the vector v = (W[:, j], b[j]) of its fanIn weights and
+ * its bias is drawn from N(0, σ²/fanIn) with σ = 0.6007, then ONE entry of v,
+ * chosen uniformly, is replaced by a draw from Beta(2, 1), which is positive.
+ * The positive entry makes it unlikely that a whole layer is off for every input.
+ * Beta(2, 1) has density 2x on [0, 1]; its inverse CDF gives the draw as √u.
+ *
+ * @example
+ * raiInitialize(new Dense(4, 3), new Generator(0)); // each column of W (with its bias) holds one value in [0, 1] drawn from Beta(2, 1)
+ */
+export function raiInitialize(layer: Dense, generator: Generator): void {
+  const fanIn = layer.inFeatures;
+  const units = layer.outFeatures;
+  const std = RAI_SIGMA / Math.sqrt(fanIn);
+  const weight = layer.weight.data;
+  const bias = layer.bias?.data;
+  for (let unit = 0; unit < units; unit++) {
+    for (let input = 0; input < fanIn; input++) weight[input * units + unit] = std * generator.normal();
+    if (bias) bias[unit] = std * generator.normal();
+    const entries = bias ? fanIn + 1 : fanIn;
+    const chosen = generator.integer(entries);
+    const positive = Math.sqrt(generator.uniform());
+    if (chosen < fanIn) weight[chosen * units + unit] = positive;
+    else bias![unit] = positive;
+  }
+}
+
+/**
+ * A ReLU MLP `inputs → depth × width → 1` initialised with He (normal,
+ * biases 0) or RAI (every hidden layer; the output layer keeps He, which
+ * cannot change whether the output is constant).
+ */
+export function bornDeadNetwork(init: BornDeadInit, inputs: number, width: number, depth: number, generator: Generator): Sequential {
+  const model = mlp({ inputs, hidden: Array.from({ length: depth }, () => width), outputs: 1, activation: 'relu', init: 'he-normal', generator });
+  if (init === 'rai') {
+    const dense = model.layers.filter((layer): layer is Dense => layer instanceof Dense);
+    for (const layer of dense.slice(0, -1)) raiInitialize(layer, generator);
+  }
+  return model;
+}
+
+/**
+ * Measures one network on `inputs` ([count, features]): whether its output is
+ * constant, and at how many inputs some hidden layer is entirely zero.
+ * Stops early once a layer is zero for every input: the output is then
+ * constant whatever the remaining layers do.
+ */
+export function measureBornDead(model: Sequential, inputs: Tensor): { outputConstant: boolean; zeroLayerInputs: number } {
+  const count = inputs.shape[0]!;
+  const zeroLayerAt = new Uint8Array(count);
+  let zeroLayerInputs = 0;
+  return noGrad(() => {
+    let x = inputs;
+    for (const layer of model.layers) {
+      x = layer.forward(x);
+      if (!(layer instanceof ReLU)) continue;
+      const width = x.shape[1]!;
+      for (let row = 0; row < count; row++) {
+        if (zeroLayerAt[row]) continue;
+        let allZero = true;
+        for (let unit = 0; unit < width && allZero; unit++) if (x.data[row * width + unit] !== 0) allZero = false;
+        if (allZero) {
+          zeroLayerAt[row] = 1;
+          zeroLayerInputs++;
+        }
+      }
+      if (zeroLayerInputs === count) return { outputConstant: true, zeroLayerInputs };
+    }
+    let outputConstant = true;
+    for (let row = 1; row < count && outputConstant; row++) if (x.data[row] !== x.data[0]) outputConstant = false;
+    return { outputConstant, zeroLayerInputs };
+  });
+}
+
+/** The 1-D inputs of the paper: `count` points evenly spaced on [-√3, √3] (mean 0, variance ≈ 1), shape [count, 1]. */
+export function gridInputs(count: number): Tensor {
+  const data = new Float32Array(count);
+  const half = Math.sqrt(3);
+  for (let i = 0; i < count; i++) data[i] = count === 1 ? 0 : -half + (2 * half * i) / (count - 1);
+  return new Tensor(data, [count, 1]);
+}
+
+/**
+ * Runs the study. `inputs` is [count, features] (a grid or MNIST images);
+ * `onNetwork` is called after every network (progress bars).
+ *
+ * @example
+ * const results = runBornDead({ widths: [2], depths: [2, 10], networks: 100, inits: ['he', 'rai'], inputs: 'grid', inputCount: 100, seed: 0 }, gridInputs(100));
+ */
+export function runBornDead(config: BornDeadConfig, inputs: Tensor, onNetwork?: () => void): BornDeadResults {
+  if (!Number.isInteger(config.networks) || config.networks < 1) throw new Error(`born-dead: networks must be a positive integer, got ${config.networks}`);
+  const cells: BornDeadCell[] = [];
+  for (const init of config.inits) {
+    for (const width of config.widths) {
+      for (const depth of config.depths) {
+        let bornDead = 0;
+        let zeroLayerFractionSum = 0;
+        for (let network = 0; network < config.networks; network++) {
+          // One generator per network: any cell can be recomputed on its own, in any order.
+          const generator = new Generator(`born-dead:${config.seed}:${init}:${width}:${depth}:${network}`);
+          const model = bornDeadNetwork(init, inputs.shape[1]!, width, depth, generator);
+          const measured = measureBornDead(model, inputs);
+          if (measured.outputConstant) bornDead++;
+          zeroLayerFractionSum += measured.zeroLayerInputs / inputs.shape[0]!;
+          onNetwork?.();
+        }
+        cells.push({
+          init, width, depth, networks: config.networks, bornDead,
+          bornDeadFraction: bornDead / config.networks,
+          zeroLayerInputFraction: zeroLayerFractionSum / config.networks,
+        });
+      }
+    }
+  }
+  return { experiment: 'born-dead', formatVersion: 1, config, cells };
+}
