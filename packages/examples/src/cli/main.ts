@@ -19,6 +19,14 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'Lu et al. (2019): how many ReLU networks are dead at initialisation, He vs randomized asymmetric init',
     load: async () => (await import('./born-dead.js')).bornDeadCommand,
   },
+  sweep: {
+    summary: 'A grid of dead-neuron runs in parallel worker processes, resumable, shardable',
+    load: async () => (await import('./sweep.js')).sweepCommand,
+  },
+  report: {
+    summary: 'Aggregate sweep results (mean ± std over seeds) into charts and report.md',
+    load: async () => (await import('./report.js')).reportCommand,
+  },
   train: {
     summary: 'Train one MLP on MNIST and save a checkpoint',
     load: async () => (await import('./train.js')).trainCommand,
