@@ -3,6 +3,7 @@
  * pseudo-random stream built on seedrandom's Alea algorithm. Same seed, same bits.
  */
 import seedrandom from 'seedrandom';
+import { MAX_ELEMENTS } from './shape.js';
 
 /** The saved state of a Generator: pass it to `Generator.fromState` to continue the same stream. */
 export interface GeneratorState {
@@ -21,6 +22,12 @@ export class Generator {
   private readonly prng: seedrandom.StatefulPRNG<seedrandom.State.Alea>;
 
   constructor(seed: number | string, state?: GeneratorState) {
+    // Any value would seed *something*, but NaN or undefined (say, a missing
+    // --seed) would quietly give every such run the same stream.
+    if (typeof seed !== 'string' && !Number.isFinite(seed)) {
+      throw new Error(`Generator: seed must be a finite number or a string, got ${String(seed)}`);
+    }
+    if (state !== undefined) checkState(state);
     this.prng = seedrandom.alea(String(seed), { state: state ? { ...state.alea } : true });
   }
 
@@ -41,13 +48,17 @@ export class Generator {
     return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 
-  /** A uniform integer in [0, n). */
+  /** A uniform integer in [0, n), for a positive integer n. */
   integer(n: number): number {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`Generator.integer: n must be a positive integer, got ${n}`);
     return Math.floor(this.prng() * n);
   }
 
   /** A random permutation of 0 … n-1 (Fisher-Yates). */
   permutation(n: number): Int32Array {
+    if (!Number.isInteger(n) || n < 0 || n > MAX_ELEMENTS) {
+      throw new Error(`Generator.permutation: n must be an integer in [0, ${MAX_ELEMENTS}], got ${n}`);
+    }
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
     for (let i = n - 1; i > 0; i--) {
@@ -62,6 +73,23 @@ export class Generator {
   /** A snapshot of the stream's position, JSON-serialisable. */
   state(): GeneratorState {
     return { alea: this.prng.state() };
+  }
+}
+
+/**
+ * Throws unless `state` looks like what `state()` returns. Alea's state is a
+ * carry c (a non-negative integer) and three fractions s0, s1, s2 in [0, 1);
+ * anything else (a hand-edited or corrupt checkpoint) would make the stream
+ * return NaN or numbers outside [0, 1) without a word.
+ */
+function checkState(state: GeneratorState): void {
+  const alea = (state as { alea?: unknown } | null)?.alea as Record<string, unknown> | undefined;
+  const fraction = (value: unknown) => typeof value === 'number' && value >= 0 && value < 1;
+  const ok = typeof alea === 'object' && alea !== null
+    && typeof alea.c === 'number' && Number.isInteger(alea.c) && alea.c >= 0
+    && fraction(alea.s0) && fraction(alea.s1) && fraction(alea.s2);
+  if (!ok) {
+    throw new Error(`Generator.fromState: expected { alea: { c, s0, s1, s2 } } with c a non-negative integer and s0, s1, s2 in [0, 1), got ${JSON.stringify(state)?.slice(0, 200)}`);
   }
 }
 

@@ -29,13 +29,22 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 /**
- * Throws unless every dimension is a non-negative integer and the total size
- * stays under MAX_ELEMENTS. `op` names the caller in the message.
+ * Throws unless `shape` is an array of non-negative integers whose product
+ * (and every one of them) is at most MAX_ELEMENTS. `op` names the caller in
+ * the message, e.g. `zeros: shape [2,-1] is invalid: every dimension must be
+ * a non-negative integer, got -1`.
  */
 export function checkShape(op: string, shape: Shape): void {
+  if (!Array.isArray(shape)) {
+    throw new Error(`${op}: a shape must be an array of dimensions such as [2, 3], got ${JSON.stringify(shape) ?? String(shape)}`);
+  }
   for (const dim of shape) {
     if (!Number.isInteger(dim) || dim < 0) {
       throw new Error(`${op}: shape ${formatShape(shape)} is invalid: every dimension must be a non-negative integer, got ${dim}`);
+    }
+    // Checked one by one too: [0, 1e300] has no elements, but no real tensor has such a dimension.
+    if (dim > MAX_ELEMENTS) {
+      throw new Error(`${op}: shape ${formatShape(shape)} has a dimension of ${dim}, more than the limit of ${MAX_ELEMENTS}`);
     }
   }
   const size = sizeOf(shape);

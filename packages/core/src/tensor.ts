@@ -157,7 +157,10 @@ function shapeOfNested(value: NestedArray): number[] {
 
 function flattenNested(value: NestedArray, shape: Shape, dim: number, out: number[]): void {
   if (dim === shape.length) {
-    if (typeof value !== 'number') throw new Error(`tensor: ragged nested array: expected a number at depth ${dim}, got an array`);
+    if (Array.isArray(value)) throw new Error(`tensor: ragged nested array: expected a number at depth ${dim}, got an array`);
+    if (typeof value !== 'number') {
+      throw new Error(`tensor: expected a number at depth ${dim} of the nested array, got ${typeof value} ${JSON.stringify(value) ?? String(value)}`);
+    }
     out.push(value);
     return;
   }
@@ -215,6 +218,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
     throw new Error(`arange: start, stop and step must be finite and step non-zero, got start=${start}, stop=${stop}, step=${step}`);
   }
   const count = Math.max(0, Math.ceil((stop - start) / step));
+  checkShape('arange', [count]);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = start + i * step;
   return new Tensor(data, [count], options);
@@ -226,6 +230,9 @@ export function rand(shape: Shape, options: RandomOptions & { low?: number; high
   const generator = options.generator ?? defaultGenerator();
   const low = options.low ?? 0;
   const high = options.high ?? 1;
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) {
+    throw new Error(`rand: low and high must be finite numbers with low <= high, got low=${low}, high=${high}`);
+  }
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * generator.uniform();
   return new Tensor(data, shape, options);
@@ -237,6 +244,9 @@ export function randn(shape: Shape, options: RandomOptions & { mean?: number; st
   const generator = options.generator ?? defaultGenerator();
   const mean = options.mean ?? 0;
   const std = options.std ?? 1;
+  if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) {
+    throw new Error(`randn: mean must be a finite number and std a finite number >= 0, got mean=${mean}, std=${std}`);
+  }
   const data = new Float32Array(sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = mean + std * generator.normal();
   return new Tensor(data, shape, options);

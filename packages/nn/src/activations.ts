@@ -6,7 +6,7 @@
  * model by looking for instances of `Activation`, and uses `kind` and
  * `derivativeAt` to decide which units are dead, dead-like or saturated.
  */
-import { Tensor, full, leakyRelu, relu, sigmoid, tanh } from '@gradlab/core';
+import { Tensor, checkShape, full, leakyRelu, relu, sigmoid, tanh } from '@gradlab/core';
 import { prelu } from './functional.js';
 import { Module } from './module.js';
 
@@ -119,6 +119,7 @@ export class PReLU extends Activation {
     if (!Number.isInteger(numParameters) || numParameters < 1) {
       throw new Error(`PReLU: numParameters must be a positive integer, got ${numParameters}`);
     }
+    checkShape('PReLU', [numParameters]);
     if (!Number.isFinite(init)) throw new Error(`PReLU: init must be a finite number, got ${init}`);
     this.negativeSlope = full([numParameters], init, { requiresGrad: true });
   }

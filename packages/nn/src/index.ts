@@ -4,8 +4,9 @@
  * Start reading at module.ts (the Module base class: parameters, children,
  * state dicts and hooks, all found by walking properties), then
  * layers/dense.ts and activations.ts, functional.ts (the fused ops),
- * losses.ts, optim/, checkpoint/ (safetensors files) and
- * analysis/dead-neurons.ts (the dead-neuron instrument). docs/nn.md is the tour.
+ * losses.ts, optim/, checkpoint/ (safetensors files), divergence.ts
+ * (stopping on a NaN loss) and analysis/dead-neurons.ts (the dead-neuron
+ * instrument). docs/nn.md is the tour.
  */
 export { Module } from './module.js';
 export type { ForwardHook, HookHandle } from './module.js';
@@ -38,6 +39,9 @@ export type { AdamOptions } from './optim/adam.js';
 export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors.js';
 export type { DecodedSafetensors } from './checkpoint/safetensors.js';
 export { save, load, writeFileAtomic } from './checkpoint/files.js';
+
+export { DivergedError, checkFiniteLoss } from './divergence.js';
+export type { TrainingPosition } from './divergence.js';
 
 export { measureActivations } from './analysis/dead-neurons.js';
 export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureOptions } from './analysis/dead-neurons.js';

@@ -64,8 +64,22 @@ function fans(op: string, weight: Tensor): { fanIn: number; fanOut: number } {
  * heGain(0.01); // 1.41414
  */
 export function heGain(negativeSlope = 0): number {
-  if (!Number.isFinite(negativeSlope)) throw new Error(`heGain: negativeSlope must be finite, got ${negativeSlope}`);
+  return checkedHeGain('heGain', negativeSlope);
+}
+
+/** heGain, with `op` (the initialiser or layer asking) named in the error. */
+function checkedHeGain(op: string, negativeSlope: number): number {
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+    throw new Error(`${op}: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
+  }
   return Math.sqrt(2 / (1 + negativeSlope * negativeSlope));
+}
+
+function checkedXavierGain(op: string, gain: number): number {
+  if (typeof gain !== 'number' || !Number.isFinite(gain) || gain <= 0) {
+    throw new Error(`${op}: gain must be a finite number > 0, got ${String(gain)}`);
+  }
+  return gain;
 }
 
 function fillNormal(weight: Tensor, std: number, generator: Generator): Tensor {
@@ -86,7 +100,7 @@ function fillUniform(weight: Tensor, bound: number, generator: Generator): Tenso
  */
 export function heNormal(weight: Tensor, options: HeOptions = {}): Tensor {
   const { fanIn } = fans('heNormal', weight);
-  const std = heGain(options.negativeSlope ?? 0) / Math.sqrt(fanIn);
+  const std = checkedHeGain('heNormal', options.negativeSlope ?? 0) / Math.sqrt(fanIn);
   return fillNormal(weight, std, options.generator ?? defaultGenerator());
 }
 
@@ -98,7 +112,7 @@ export function heNormal(weight: Tensor, options: HeOptions = {}): Tensor {
  */
 export function heUniform(weight: Tensor, options: HeOptions = {}): Tensor {
   const { fanIn } = fans('heUniform', weight);
-  const bound = heGain(options.negativeSlope ?? 0) * Math.sqrt(3 / fanIn);
+  const bound = checkedHeGain('heUniform', options.negativeSlope ?? 0) * Math.sqrt(3 / fanIn);
   return fillUniform(weight, bound, options.generator ?? defaultGenerator());
 }
 
@@ -110,7 +124,7 @@ export function heUniform(weight: Tensor, options: HeOptions = {}): Tensor {
  */
 export function xavierNormal(weight: Tensor, options: XavierOptions = {}): Tensor {
   const { fanIn, fanOut } = fans('xavierNormal', weight);
-  const std = (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
+  const std = checkedXavierGain('xavierNormal', options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
   return fillNormal(weight, std, options.generator ?? defaultGenerator());
 }
 
@@ -122,7 +136,7 @@ export function xavierNormal(weight: Tensor, options: XavierOptions = {}): Tenso
  */
 export function xavierUniform(weight: Tensor, options: XavierOptions = {}): Tensor {
   const { fanIn, fanOut } = fans('xavierUniform', weight);
-  const bound = (options.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
+  const bound = checkedXavierGain('xavierUniform', options.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
   return fillUniform(weight, bound, options.generator ?? defaultGenerator());
 }
 

@@ -9,8 +9,11 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 /**
  * Writes `bytes` to `path` atomically: first to a temporary file beside it,
- * flushed to disk, then renamed over `path`. A crash or a full disk leaves
- * either the old file or the new one, never half of one.
+ * `<path>.tmp-<pid>-<12 hex digits>`, flushed to disk, then renamed over
+ * `path`. A crash or a full disk leaves either the old file or the new one,
+ * never half of one. On an error the temporary file is removed and the
+ * Error names `path`; a process killed mid-write (SIGKILL, power loss) cannot
+ * clean up, so its temporary file stays behind, and nothing removes it later.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   // The suffix only has to differ between processes and calls. It comes from
@@ -30,7 +33,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    throw new Error(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -63,7 +66,13 @@ export function save(module: Module, path: string, metadata: Readonly<Record<str
  * const metadata = load(model, 'model.safetensors'); // metadata.architecture, metadata.epoch, …
  */
 export function load(module: Module, path: string): Record<string, string> {
-  const bytes = readFileSync(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    // Node's message for a directory ("EISDIR: illegal operation on a directory, read") omits the path.
+    throw new Error(`load: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   try {
     module.loadStateDict(tensors);

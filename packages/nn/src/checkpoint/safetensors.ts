@@ -62,8 +62,11 @@ export function encodeSafetensors(tensors: Readonly<Record<string, Tensor>>, met
   bytes.fill(0x20, 8 + json.length, 8 + padded); // spaces: still valid JSON
   let position = 8 + padded;
   for (const tensor of Object.values(tensors)) {
-    // DataView with littleEndian = true writes the same bytes on any machine.
-    for (let i = 0; i < tensor.size; i++, position += 4) view.setFloat32(position, tensor.data[i]!, true);
+    // Each float32 is copied as its 32-bit pattern, through a Uint32Array view:
+    // a trip through a JS number could change a NaN's payload bits. DataView
+    // with littleEndian = true writes the same bytes on any machine.
+    const words = new Uint32Array(tensor.data.buffer, tensor.data.byteOffset, tensor.size);
+    for (let i = 0; i < words.length; i++, position += 4) view.setUint32(position, words[i]!, true);
   }
   return bytes;
 }
@@ -166,7 +169,8 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
 
   const tensors = Object.fromEntries(layout.map(({ name, shape, start, end }): [string, Tensor] => {
     const data = new Float32Array((end - start) / 4);
-    for (let i = 0; i < data.length; i++) data[i] = view.getFloat32(dataStart + start + 4 * i, true);
+    const words = new Uint32Array(data.buffer); // bit patterns, as in the encoder
+    for (let i = 0; i < words.length; i++) words[i] = view.getUint32(dataStart + start + 4 * i, true);
     return [name, new Tensor(data, shape)];
   }));
   return { tensors, metadata: Object.fromEntries(metadataEntries) };

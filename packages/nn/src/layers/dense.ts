@@ -1,9 +1,9 @@
 /**
  * The fully connected layer.
  */
-import { Generator, Tensor, defaultGenerator, zeros } from '@gradlab/core';
+import { Generator, Tensor, checkShape, defaultGenerator, zeros } from '@gradlab/core';
 import { linear } from '../functional.js';
-import { initialize, type InitName } from '../init.js';
+import { INIT_NAMES, initialize, type InitName } from '../init.js';
 import { Module } from '../module.js';
 
 /** Options of `Dense`. */
@@ -54,23 +54,33 @@ export class Dense extends Module {
         throw new Error(`Dense: ${name} must be a positive integer, got ${value}`);
       }
     }
+    // Everything is checked before the weight is allocated, so a bad option
+    // fails at once rather than after filling a large matrix.
+    checkShape('Dense', [inFeatures, outFeatures]);
+    const init = options.init ?? 'he-normal';
+    if (typeof init !== 'function' && !INIT_NAMES.includes(init)) {
+      throw new Error(`Dense: unknown init '${String(init)}'; expected one of ${INIT_NAMES.join(', ')}, or a function that fills the weight`);
+    }
+    const negativeSlope = options.negativeSlope ?? 0;
+    if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+      throw new Error(`Dense: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
+    }
+    if (options.biasInit !== undefined && !Number.isFinite(options.biasInit)) {
+      throw new Error(`Dense: biasInit must be a finite number, got ${options.biasInit}`);
+    }
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = zeros([inFeatures, outFeatures], { requiresGrad: true });
-    const init = options.init ?? 'he-normal';
     if (typeof init === 'function') {
       init(this.weight);
     } else {
       initialize(this.weight, init, {
-        negativeSlope: options.negativeSlope ?? 0,
+        negativeSlope,
         generator: options.generator ?? defaultGenerator(),
       });
     }
     this.bias = options.bias === false ? null : zeros([outFeatures], { requiresGrad: true });
-    if (this.bias !== null && options.biasInit !== undefined) {
-      if (!Number.isFinite(options.biasInit)) throw new Error(`Dense: biasInit must be finite, got ${options.biasInit}`);
-      this.bias.data.fill(options.biasInit);
-    }
+    if (this.bias !== null && options.biasInit !== undefined) this.bias.data.fill(options.biasInit);
   }
 
   /** y = x·W + b, through the fused `linear` op. */

@@ -68,6 +68,9 @@ export function mlp(options: MlpOptions): Sequential {
   if (options.init !== undefined && !INIT_NAMES.includes(options.init)) {
     throw new Error(`mlp: unknown init '${String(options.init)}'; expected one of ${INIT_NAMES.join(', ')}`);
   }
+  if (!Array.isArray(hidden)) {
+    throw new Error(`mlp: hidden must be an array of layer widths such as [64, 64] ([] for none), got ${JSON.stringify(hidden) ?? String(hidden)}`);
+  }
   const widths = [inputs, ...hidden, outputs];
   widths.forEach((width) => {
     if (!Number.isInteger(width) || width < 1) {
@@ -75,6 +78,9 @@ export function mlp(options: MlpOptions): Sequential {
     }
   });
   const negativeSlope = options.negativeSlope ?? (activation === 'prelu' ? 0.25 : activation === 'leaky-relu' ? 0.01 : 0);
+  if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
+    throw new Error(`mlp: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
+  }
   const reluFamily = activation === 'relu' || activation === 'leaky-relu' || activation === 'prelu';
   const init: InitName = options.init ?? (reluFamily ? 'he-normal' : 'xavier-uniform');
   const generator = options.generator ?? defaultGenerator();

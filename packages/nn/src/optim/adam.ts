@@ -52,13 +52,14 @@ export class Adam extends Optimizer {
     this.decoupled = options.decoupled ?? false;
     checkNumber('Adam', 'betas[0]', this.beta1, { below: 1 });
     checkNumber('Adam', 'betas[1]', this.beta2, { below: 1 });
-    checkNumber('Adam', 'eps', this.eps);
+    checkNumber('Adam', 'eps', this.eps, { positive: true });
     checkNumber('Adam', 'weightDecay', this.weightDecay);
     this.#moments = this.params.map(() => null);
   }
 
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
+    checkNumber('Adam.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
     this.params.forEach((param, index) => {
       if (param.grad === null) return;
       const p = param.data;
@@ -109,7 +110,7 @@ export class Adam extends Optimizer {
     if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`Adam.loadStateDict: betas must be two numbers, got ${String(betas)}`);
     checkNumber('Adam.loadStateDict', 'betas[0]', betas[0], { below: 1 });
     checkNumber('Adam.loadStateDict', 'betas[1]', betas[1], { below: 1 });
-    checkNumber('Adam.loadStateDict', 'eps', eps);
+    checkNumber('Adam.loadStateDict', 'eps', eps, { positive: true });
     checkNumber('Adam.loadStateDict', 'weightDecay', weightDecay);
     if (typeof decoupled !== 'boolean') throw new Error(`Adam.loadStateDict: decoupled must be a boolean, got ${String(decoupled)}`);
     Object.assign(this, { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupled });

@@ -54,17 +54,23 @@ export abstract class Optimizer {
   }
 }
 
-/** Throws unless `value` is a finite number, non-negative, (or positive), below `below` if given. */
+/**
+ * Throws unless `value` is a finite number >= 0 (> 0 with `positive`), and
+ * below `below` / at most `atMost` when given. The message names the op, the
+ * option, the allowed range and the value: `SGD: lr must be a finite number > 0, got NaN`.
+ */
 export function checkNumber(
   op: string,
   name: string,
   value: unknown,
-  rule: { positive?: boolean; below?: number } = {},
+  rule: { positive?: boolean; below?: number; atMost?: number } = {},
 ): asserts value is number {
   const ok = typeof value === 'number' && Number.isFinite(value) && (rule.positive ? value > 0 : value >= 0)
-    && (rule.below === undefined || value < rule.below);
+    && (rule.below === undefined || value < rule.below)
+    && (rule.atMost === undefined || value <= rule.atMost);
   if (!ok) {
-    const range = `${rule.positive ? '> 0' : '>= 0'}${rule.below === undefined ? '' : ` and < ${rule.below}`}`;
+    const upper = rule.below !== undefined ? ` and < ${rule.below}` : rule.atMost !== undefined ? ` and <= ${rule.atMost}` : '';
+    const range = `${rule.positive ? '> 0' : '>= 0'}${upper}`;
     throw new Error(`${op}: ${name} must be a finite number ${range}, got ${String(value)}`);
   }
 }

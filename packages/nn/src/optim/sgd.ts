@@ -44,9 +44,7 @@ export class SGD extends Optimizer {
     this.dampening = options.dampening ?? 0;
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
-    checkNumber('SGD', 'momentum', this.momentum);
-    checkNumber('SGD', 'dampening', this.dampening);
-    checkNumber('SGD', 'weightDecay', this.weightDecay);
+    checkSGDOptions('SGD', this);
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new Error(`SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`);
     }
@@ -55,6 +53,7 @@ export class SGD extends Optimizer {
 
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
+    checkNumber('SGD.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
     this.params.forEach((param, index) => {
       if (param.grad === null) return;
       const p = param.data;
@@ -88,11 +87,9 @@ export class SGD extends Optimizer {
   /** Restores a state saved by `stateDict()`; everything is checked before anything changes. */
   loadStateDict(state: OptimizerStateDict): void {
     const buffers = readSavedBuffers('SGD', state, this.params, ['momentumBuffer']);
-    const { lr, momentum, dampening, nesterov, weightDecay } = state.options ?? {};
+    const { lr, nesterov } = state.options ?? {};
     checkNumber('SGD.loadStateDict', 'lr', lr, { positive: true });
-    checkNumber('SGD.loadStateDict', 'momentum', momentum);
-    checkNumber('SGD.loadStateDict', 'dampening', dampening);
-    checkNumber('SGD.loadStateDict', 'weightDecay', weightDecay);
+    const { momentum, dampening, weightDecay } = checkSGDOptions('SGD.loadStateDict', state.options ?? {});
     if (typeof nesterov !== 'boolean') throw new Error(`SGD.loadStateDict: nesterov must be a boolean, got ${String(nesterov)}`);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw new Error(`SGD.loadStateDict: nesterov needs momentum > 0 and dampening 0, got momentum ${momentum}, dampening ${dampening}`);
@@ -100,4 +97,16 @@ export class SGD extends Optimizer {
     Object.assign(this, { lr, momentum, dampening, nesterov, weightDecay });
     this.#momentumBuffers = buffers.map((entry) => entry?.momentumBuffer ?? null);
   }
+}
+
+/** Checks SGD's options other than lr and nesterov, and returns them. */
+function checkSGDOptions(op: string, options: { momentum?: unknown; dampening?: unknown; weightDecay?: unknown }) {
+  const { momentum, dampening, weightDecay } = options;
+  checkNumber(op, 'momentum', momentum);
+  // At 1 or more, old gradients never fade from the buffer and the steps grow without bound.
+  if (momentum >= 1) throw new Error(`${op}: momentum must be < 1 (allowed: [0, 1)), got ${momentum}`);
+  // Above 1, the factor (1 - dampening) would turn the gradient around.
+  checkNumber(op, 'dampening', dampening, { atMost: 1 });
+  checkNumber(op, 'weightDecay', weightDecay);
+  return { momentum, dampening, weightDecay };
 }
