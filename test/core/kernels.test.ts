@@ -1,7 +1,8 @@
 /**
  * Every matmul kernel against the definition: random shapes (odd sizes, the
  * ragged edges of every tile and block), all transpose combinations, with
- * and without accumulation. Timings are never asserted: `pnpm bench` measures them.
+ * and without accumulation; the elementwise kernels against their TypeScript
+ * definitions. Timings are never asserted: `pnpm bench` measures them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,9 @@ import {
   activeMatmulKernelName, matmulKernel, matmulReference, matmulTiled, matmulWasm, setMatmulKernel, type MatmulKernel,
 } from '../../packages/core/src/kernels/matmul.js';
 import { WasmMatmul, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
+import {
+  WASM_MIN_LENGTH, axpy, axpyTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs, reluForward, reluForwardTs,
+} from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
 function simdAvailable(): boolean {
@@ -190,5 +194,56 @@ describe('matmulKernel', () => {
     const c = new Float32Array([100, 100, 100, 100]);
     matmulKernel(new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]), c, 2, 2, 2);
     expect(Array.from(c)).toEqual([19, 22, 43, 50]);
+  });
+});
+
+describe('elementwise kernels', () => {
+  const generator = new Generator('elementwise');
+  // Around WASM_MIN_LENGTH (TypeScript below, wasm from it on) and with every n % 4.
+  const LENGTHS = [0, 1, 3, 5, 17, WASM_MIN_LENGTH - 1, WASM_MIN_LENGTH, WASM_MIN_LENGTH + 3, 4099];
+
+  /** Random values with exact zeros, negative zeros and NaN mixed in. */
+  function awkward(length: number): Float32Array {
+    const values = randomArray(generator, length);
+    for (let i = 0; i < length; i += 7) values[i] = [0, -0, NaN, Infinity, -Infinity][(i / 7) % 5]!;
+    return values;
+  }
+
+  it('uses WebAssembly where it is available', () => {
+    expect(elementwiseWasmAvailable()).toBe(simdAvailable());
+  });
+
+  it.each(LENGTHS)('reluForward and reluBackward equal their definitions, n = %i', (length) => {
+    const x = awkward(length);
+    const grad = awkward(length);
+    const out = new Float32Array(length);
+    reluForward(x, out);
+    const expected = Float32Array.from(x, (v) => (v > 0 ? v : 0));
+    expect(Array.from(out)).toEqual(Array.from(expected));
+    reluBackward(x, grad, out);
+    expect(Array.from(out)).toEqual(Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0)));
+    const ts = new Float32Array(length);
+    reluBackwardTs(x, grad, ts);
+    expect(Array.from(ts)).toEqual(Array.from(out));
+    reluForwardTs(x, ts);
+    expect(Array.from(ts)).toEqual(Array.from(expected));
+  });
+
+  it.each(LENGTHS)('axpy adds alpha·x in float32, identically in wasm and TypeScript, n = %i', (length) => {
+    const x = randomArray(generator, length);
+    const y = randomArray(generator, length);
+    const viaKernel = Float32Array.from(y);
+    const viaTs = Float32Array.from(y);
+    axpy(-0.01, x, viaKernel);
+    axpyTs(-0.01, x, viaTs);
+    expect(Array.from(viaKernel)).toEqual(Array.from(viaTs));
+    const alpha = Math.fround(-0.01);
+    expect(Array.from(viaKernel)).toEqual(Array.from(y, (v, i) => Math.fround(v + Math.fround(alpha * x[i]!))));
+  });
+
+  it('relu on the spec example, and in place', () => {
+    const x = new Float32Array([-2, -1, 0, 1, 2]);
+    reluForward(x, x);
+    expect(Array.from(x)).toEqual([0, 0, 0, 1, 2]);
   });
 });
