@@ -2,8 +2,8 @@
  * @gradlab/examples: MNIST data, the dead-neuron experiments and their reports.
  * The `gradlab` command line (cli/main.ts) is a thin layer over these functions.
  *
- * Layout: data/ (loading, splitting, batching MNIST), experiments/ (training
- * loops and the experiments themselves), report/ (charts, CSV and markdown),
+ * Layout: data/ (loading, splitting, batching MNIST), experiments/ (the
+ * training loop and the experiments), report/ (charts, CSV and markdown),
  * io/ (atomic file writes), cli/ (one file per subcommand).
  */
 export type { Dataset } from './data/dataset.js';
@@ -17,4 +17,27 @@ export { batches, batchCount } from './data/batches.js';
 export type { Batch } from './data/batches.js';
 export { loadData, DEFAULT_TRAIN_SIZE, DEFAULT_TEST_SIZE } from './data/load.js';
 export type { DataOptions } from './data/load.js';
+
+export { buildModel, makeOptimizer, trainEpoch, evaluate, dataOrderGenerator, OPTIMIZER_NAMES } from './experiments/training.js';
+export type { ModelConfig, OptimizerConfig, OptimizerName, Divergence, EpochOutcome, Evaluation } from './experiments/training.js';
+export { runDeadNeurons, runOneActivation, inactiveMeaning } from './experiments/dead-neurons.js';
+export type { DeadNeuronsConfig, DeadNeuronsResults, ActivationRun, EpochSnapshot, LayerSnapshot } from './experiments/dead-neurons.js';
+export { runBornDead, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS } from './experiments/born-dead.js';
+export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadInit } from './experiments/born-dead.js';
+export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';
+export type { SweepGrid, SweepSettings, SweepRun, SweepRecord } from './experiments/sweep.js';
+export { activationCurve, linspace, CURVE_ACTIVATIONS } from './experiments/activation-curves.js';
+export type { CurvePoint, CurveActivation } from './experiments/activation-curves.js';
+
+export { renderSvg, svgToPng, svgToPixels, resvgOptions, writeChart, chartFontFile, CHART_FONT } from './report/charts.js';
+export { toCsv, parseCsv } from './report/csv.js';
+export { shortestFloat32, percent, fixed } from './report/format.js';
+export { markdownTable, readMarkdownTable, commandLine } from './report/markdown.js';
+export { deadNeuronsMarkdown, deadNeuronsCsv, unitsCell, runLabel, SUMMARY_HEADING } from './report/dead-neurons.js';
+export { bornDeadMarkdown, BORN_DEAD_TABLE_HEADING } from './report/born-dead.js';
+export { aggregate, meanStd, formatMeanStd, groupLabel, SWEEP_TABLE_HEADING } from './report/sweep.js';
+export type { SweepGroup, MeanStd } from './report/sweep.js';
+
 export { writeFileAtomic, appendLineDurable } from './io/atomic.js';
+export { parseCommandLine, helpText, flagName, UsageError } from './cli/args.js';
+export { Progress, formatDuration } from './cli/progress.js';

@@ -81,9 +81,21 @@ export type ParseResult<T extends FlagTable> =
 export function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv: readonly string[]): ParseResult<T> {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const [key, flag] of Object.entries(spec.flags)) options[flagName(key)] = { type: flag.kind === 'boolean' ? 'boolean' : 'string' };
+  // parseArgs refuses `--lr -1` as ambiguous; a negative number after a flag that takes a value is that value.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    const next = argv[i + 1];
+    if (word.startsWith('--') && options[word.slice(2)]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      args.push(`${word}=${next}`);
+      i++;
+    } else {
+      args.push(word);
+    }
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${spec.name}: ${describeParseArgsError(error as Error)}`);
   }

@@ -75,9 +75,13 @@ export async function renderSvg(spec: ChartSpec): Promise<string> {
   }
 }
 
-/** Rasterises SVG text to PNG bytes at `scale` times its size, with the shipped font. */
-export function svgToPng(svg: string, scale = 2): Uint8Array {
-  const resvg = new Resvg(svg, {
+/**
+ * The resvg settings of every chart: white background, `scale` times the SVG
+ * size, and only the shipped font (system fonts are ignored, so a machine
+ * with different fonts renders the same picture).
+ */
+export function resvgOptions(scale = 2): ConstructorParameters<typeof Resvg>[1] {
+  return {
     background: 'white',
     fitTo: { mode: 'zoom', value: scale },
     font: {
@@ -86,8 +90,18 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
       defaultFontFamily: CHART_FONT,
       sansSerifFamily: CHART_FONT,
     },
-  });
-  return resvg.render().asPng();
+  };
+}
+
+/** Rasterises SVG text to raw RGBA pixels (row-major, 4 bytes each), for tests that look at the picture. */
+export function svgToPixels(svg: string, scale = 1): { pixels: Uint8Array; width: number; height: number } {
+  const image = new Resvg(svg, resvgOptions(scale)).render();
+  return { pixels: new Uint8Array(image.pixels), width: image.width, height: image.height };
+}
+
+/** Rasterises SVG text to PNG bytes at `scale` times its size, with the shipped font. */
+export function svgToPng(svg: string, scale = 2): Uint8Array {
+  return new Resvg(svg, resvgOptions(scale)).render().asPng();
 }
 
 /**

