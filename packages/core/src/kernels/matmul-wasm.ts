@@ -40,13 +40,13 @@ interface KernelExports {
 
 /** The part of the WebAssembly JS API used here (the DOM lib that declares it is not loaded). */
 interface WasmMemory {
-  readonly buffer: ArrayBufferLike;
+  readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
   validate(bytes: Uint8Array): boolean;
 }
 
@@ -129,9 +129,9 @@ export function webAssemblyApi(): WebAssemblyApi | null {
 }
 
 /**
- * The wasm kernel instantiated on its own shared memory, with a workspace for
- * the calling thread. Returns null when WebAssembly, SIMD, shared memory or
- * the compiled kernel is unavailable.
+ * The wasm kernel instantiated on its own memory, with a workspace for the
+ * calling thread. `create` returns null when WebAssembly, SIMD or the
+ * compiled kernel is unavailable.
  */
 export class WasmMatmul {
   readonly memory: WasmMemory;
@@ -149,7 +149,9 @@ export class WasmMatmul {
     for (let t = 0; t < threads; t++) this.workspaces.push(workspaceAt(t * WORKSPACE_BYTES));
     this.dataStart = threads * WORKSPACE_BYTES;
     const initialPages = Math.ceil((this.dataStart + 4 * 1024 * 1024) / PAGE_BYTES);
-    this.memory = new api.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+    // Not shared: TypedArray.set into a SharedArrayBuffer copies word by word
+    // (about 3× slower than memcpy), and the copies are a tenth of a training step.
+    this.memory = new api.Memory({ initial: initialPages, maximum: MAX_PAGES });
     this.kernel = new api.Instance(module, { env: { memory: this.memory } }).exports as KernelExports;
     this.heap = new Float32Array(this.memory.buffer);
   }
@@ -160,7 +162,7 @@ export class WasmMatmul {
     const bytes = readKernelBytes();
     if (api === null || bytes === null) return null;
     try {
-      // validate() is false where SIMD128 or shared memory is not supported.
+      // validate() is false where SIMD128 is not supported.
       if (!api.validate(bytes)) return null;
       return new WasmMatmul(api, new api.Module(bytes), threads);
     } catch {
@@ -183,8 +185,8 @@ export class WasmMatmul {
       if (this.memory.buffer.byteLength / PAGE_BYTES + pages > MAX_PAGES) return null;
       this.memory.grow(pages);
     }
-    // A grown shared memory hands out a new, longer buffer; the old view stays short.
-    if (this.heap.byteLength !== this.memory.buffer.byteLength) this.heap = new Float32Array(this.memory.buffer);
+    // Growing replaces the memory's buffer (the old one is detached).
+    if (this.heap.buffer !== this.memory.buffer) this.heap = new Float32Array(this.memory.buffer);
     this.heap.set(a.length === m * k ? a : a.subarray(0, m * k), aAt / 4);
     this.heap.set(b.length === k * n ? b : b.subarray(0, k * n), bAt / 4);
     if (accumulate) this.heap.set(c.length === m * n ? c : c.subarray(0, m * n), cAt / 4);

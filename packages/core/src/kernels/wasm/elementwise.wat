@@ -12,7 +12,7 @@
   (import "env" "memory" (memory 1 65536))
 
   ;; out[i] = x[i] > 0 ? x[i] : 0   (NaN and -0 give 0, as in core's relu)
-  (func (export "relu") (param $x i32) (param $out i32) (param $n i32)
+  (func $relu (export "relu") (param $x i32) (param $out i32) (param $n i32)
     (local $end i32) (local $v v128) (local $s f32)
     (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $vectors
@@ -32,7 +32,7 @@
       (br $tail))))
 
   ;; out[i] = x[i] > 0 ? grad[i] : 0   (the ReLU backward: d relu/dx = 1 if x > 0 else 0)
-  (func (export "relu_backward") (param $x i32) (param $grad i32) (param $out i32) (param $n i32)
+  (func $relu_backward (export "relu_backward") (param $x i32) (param $grad i32) (param $out i32) (param $n i32)
     (local $end i32) (local $s f32)
     (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $vectors
@@ -54,7 +54,7 @@
       (br $tail))))
 
   ;; y[i] += alpha · x[i]   (BLAS axpy: the SGD update with alpha = -lr, gradient accumulation with alpha = 1)
-  (func (export "axpy") (param $alpha f32) (param $x i32) (param $y i32) (param $n i32)
+  (func $axpy (export "axpy") (param $alpha f32) (param $x i32) (param $y i32) (param $n i32)
     (local $end i32) (local $a v128)
     (local.set $a (f32x4.splat (local.get $alpha)))
     (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))

@@ -23,7 +23,7 @@
 ;; All pointers are byte addresses in the imported memory; all strides and
 ;; sizes are counted in floats.
 (module
-  (import "env" "memory" (memory 1 65536 shared))
+  (import "env" "memory" (memory 1 65536))
 
   ;; op(M)[row, col] for a matrix read with the given strides (in floats).
   (func $element (param $src i32) (param $row i32) (param $col i32) (param $rowStride i32) (param $colStride i32) (result f32)
@@ -142,14 +142,14 @@
 
   ;; Packs rows [0, rows) × depth [0, depth) of op(A) into 4-row panels.
   ;; op(A)[i, p] = src[i·rowStride + p·colStride].
-  (func (export "pack_a") (param $src i32) (param $dst i32) (param $rowStride i32) (param $colStride i32)
+  (func $pack_a (export "pack_a") (param $src i32) (param $dst i32) (param $rowStride i32) (param $colStride i32)
                           (param $rows i32) (param $depth i32)
     (call $pack (local.get $src) (local.get $dst) (local.get $rowStride) (local.get $colStride)
                 (local.get $rows) (local.get $depth) (i32.const 4)))
 
   ;; Packs depth [0, depth) × columns [0, cols) of op(B) into 8-column panels.
   ;; op(B)[p, j] = src[p·rowStride + j·colStride].
-  (func (export "pack_b") (param $src i32) (param $dst i32) (param $rowStride i32) (param $colStride i32)
+  (func $pack_b (export "pack_b") (param $src i32) (param $dst i32) (param $rowStride i32) (param $colStride i32)
                           (param $cols i32) (param $depth i32)
     (call $pack (local.get $src) (local.get $dst) (local.get $colStride) (local.get $rowStride)
                 (local.get $cols) (local.get $depth) (i32.const 8)))
@@ -157,7 +157,7 @@
   ;; C[0:rows, 0:cols] (+)= packedA · packedB, where C has `ldc` floats per row.
   ;; With accumulate = 0 the block is overwritten, otherwise added to.
   ;; `scratch` is 128 bytes where a ragged edge tile is parked.
-  (func (export "macro") (param $packedA i32) (param $packedB i32) (param $c i32)
+  (func $macro (export "macro") (param $packedA i32) (param $packedB i32) (param $c i32)
                          (param $rows i32) (param $cols i32) (param $depth i32) (param $ldc i32)
                          (param $accumulate i32) (param $scratch i32)
     (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $p i32)
