@@ -38,22 +38,25 @@ export interface DecodedSafetensors {
  * decodeSafetensors(bytes).tensors.weight.toArray(); // [[1, 2]]
  */
 export function encodeSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') {
       throw new Error(`encodeSafetensors: metadata '${key}' must be a string (safetensors metadata is string to string), got ${typeof value}`);
     }
   }
-  if (Object.keys(metadata).length > 0) header[METADATA_KEY] = { ...metadata };
+  // Built as a list of entries and turned into an object by Object.fromEntries,
+  // never by assignment: `header['__proto__'] = …` would set the object's
+  // prototype instead of adding a key, and that tensor would vanish from the header.
+  const header: Array<[string, unknown]> = [];
+  if (Object.keys(metadata).length > 0) header.push([METADATA_KEY, { ...metadata }]);
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
     if (name === '' || name === METADATA_KEY) throw new Error(`encodeSafetensors: '${name}' cannot be a tensor name`);
     if (!(tensor instanceof Tensor)) throw new Error(`encodeSafetensors: '${name}' is not a Tensor`);
     const end = offset + tensor.size * 4;
-    header[name] = { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, end] };
+    header.push([name, { dtype: 'F32', shape: [...tensor.shape], data_offsets: [offset, end] }]);
     offset = end;
   }
-  const json = new TextEncoder().encode(JSON.stringify(header));
+  const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(header)));
   const padded = Math.ceil(json.length / 8) * 8;
   const bytes = new Uint8Array(8 + padded + offset);
   const view = new DataView(bytes.buffer);
