@@ -32,7 +32,12 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     }
     renameSync(temporary, path);
   } catch (error) {
-    rmSync(temporary, { force: true });
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // The temporary file could not even be created (say, the parent is not
+      // a directory); the error worth reporting is the original one.
+    }
     throw new Error(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): ${(error as Error).message}`, { cause: error });
   }
 }
