@@ -3,6 +3,7 @@
  * product. Run by bench/run.mjs; by hand: `node bench/matmul.mjs gradlab-wasm`.
  *
  * Engines: gradlab-wasm, gradlab-tiled (the kernels, called on Float32Arrays),
+ * gradlab-2threads (the opt-in two-thread wasm kernel: not a one-thread figure),
  * tfjs-cpu, tfjs-wasm (tf.matMul with transposeA / transposeB, then dataSync).
  */
 import { PRODUCTS, measure } from './measure.mjs';
@@ -11,9 +12,9 @@ const engine = process.argv[2];
 
 /** Returns run(product) → a function doing one multiplication of that product. */
 async function setUp(name) {
-  if (name === 'gradlab-wasm' || name === 'gradlab-tiled') {
+  if (name.startsWith('gradlab')) {
     const kernels = await import('../packages/core/dist/kernels/matmul.js');
-    const kernel = name === 'gradlab-wasm' ? kernels.matmulWasm : kernels.matmulTiled;
+    const kernel = { 'gradlab-wasm': kernels.matmulWasm, 'gradlab-tiled': kernels.matmulTiled, 'gradlab-2threads': kernels.matmulThreads() }[name];
     if (kernel === null) throw new Error('the wasm kernel is not available (was `pnpm build` run?)');
     return ({ m, k, n, transposeA, transposeB }) => {
       const a = new Float32Array(m * k).map((_, i) => Math.sin(i));

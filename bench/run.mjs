@@ -24,10 +24,11 @@ const PYTHON = '/usr/bin/python3';
 // One thread for every engine: BLAS and OpenMP read these.
 const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
-const ENGINES = ['gradlab-wasm', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const ENGINES = ['gradlab-wasm', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'gradlab-2threads'];
 const LABELS = {
   'gradlab-wasm': 'gradlab wasm', 'gradlab-tiled': 'gradlab TS tiled', gradlab: 'gradlab',
   'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', pytorch: 'PyTorch',
+  'gradlab-2threads': 'gradlab wasm, 2 threads',
 };
 /**
  * Training steps per engine: 2,000 where a step is fast; the TF.js backends
@@ -101,13 +102,15 @@ function matmulTable() {
   const gflops = (engine, product) => matmul.find((row) => row.engine === engine && row.product === product)?.gflops;
   const present = ENGINES.filter((engine) => matmul.some((row) => row.engine === engine));
   const peers = present.filter((engine) => !engine.startsWith('gradlab'));
+  const threads = present.includes('gradlab-2threads') ? ['gradlab-2threads'] : [];
+  const oneThread = present.filter((engine) => engine !== 'gradlab-2threads');
   const lines = [
-    `| product | ${present.map((engine) => `${LABELS[engine]} GFLOP/s`).join(' | ')} | ${peers.map((engine) => `wasm / ${LABELS[engine]}`).join(' | ')} |`,
-    `|---|${present.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`,
+    `| product | ${oneThread.map((engine) => `${LABELS[engine]} GFLOP/s`).join(' | ')} | ${peers.map((engine) => `wasm / ${LABELS[engine]}`).join(' | ')} |${threads.map((engine) => ` ${LABELS[engine]} GFLOP/s |`).join('')}`,
+    `|---|${oneThread.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${threads.map(() => '---:|').join('')}`,
   ];
   for (const { name } of PRODUCTS) {
     const ours = gflops('gradlab-wasm', name);
-    lines.push(`| ${name} | ${present.map((engine) => fixed(gflops(engine, name))).join(' | ')} | ${peers.map((engine) => ratio(ours, gflops(engine, name))).join(' | ')} |`);
+    lines.push(`| ${name} | ${oneThread.map((engine) => fixed(gflops(engine, name))).join(' | ')} | ${peers.map((engine) => ratio(ours, gflops(engine, name))).join(' | ')} |${threads.map((engine) => ` ${fixed(gflops(engine, name))} |`).join('')}`);
   }
   return lines.join('\n');
 }
@@ -150,6 +153,8 @@ TensorFlow.js ${environment.tfjs} (\`cpu\` backend; \`wasm\` backend with setThr
 Each figure is the median of ${5} timed repeats after warm-up. Reproduce with \`pnpm bench\`.
 
 ## Matmul, GFLOP/s (2·m·k·n per product)
+
+One thread each; the last column is gradlab's opt-in two-thread kernel, for comparison only.
 
 ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 

@@ -4,6 +4,9 @@
  * into .wasm binaries, with the `wabt` package (a WebAssembly build of the
  * WebAssembly Binary Toolkit, so no native toolchain is needed).
  *
+ * A kernel whose memory import is marked `;; shared-variant` is also built
+ * with that memory shared (name.shared.wasm), for worker threads.
+ *
  * Each binary is written twice, because the kernel loader finds it next to
  * itself: in packages/core/src/kernels/wasm/ for the tests (vitest runs the
  * TypeScript sources) and in packages/core/dist/kernels/wasm/ for the built
@@ -28,20 +31,41 @@ function writeFileAtomic(path, bytes) {
   renameSync(temporary, path);
 }
 
+/**
+ * Compiles WAT text to a validated binary, or exits naming the file and the error.
+ * wabt's own validator does not know shared memories, so the threads build is
+ * validated by V8 instead.
+ */
+function compile(wabt, label, text, threads) {
+  try {
+    const module = wabt.parseWat(label, text, { simd: true, threads });
+    if (!threads) module.validate();
+    const { buffer } = module.toBinary({ log: false, write_debug_names: true });
+    module.destroy();
+    if (threads) new WebAssembly.Module(buffer);
+    return buffer;
+  } catch (error) {
+    console.error(`build-kernels: ${label} does not compile:\n${error.message}`);
+    process.exit(1);
+  }
+}
+
+/** The memory import of a kernel that worker threads can share: `;; shared-variant` marks it. */
+const SHARED_MARK = /\(memory (\d+) (\d+)\)\)( *;; shared-variant)/;
+
 const wabt = await wabtFactory();
 const sources = readdirSync(sourceDir).filter((name) => name.endsWith('.wat'));
 for (const name of sources) {
   const path = join(sourceDir, name);
-  let buffer;
-  try {
-    const module = wabt.parseWat(name, readFileSync(path, 'utf8'), { simd: true });
-    module.validate();
-    buffer = module.toBinary({ log: false, write_debug_names: true }).buffer;
-    module.destroy();
-  } catch (error) {
-    console.error(`build-kernels: ${path} does not compile:\n${error.message}`);
-    process.exit(1);
+  const text = readFileSync(path, 'utf8');
+  const builds = [[name.replace(/\.wat$/, '.wasm'), compile(wabt, path, text, false)]];
+  // The same kernel on a shared memory, for the two-thread matmul (kernels/matmul-threads.ts).
+  if (SHARED_MARK.test(text)) {
+    const sharedText = text.replace(SHARED_MARK, '(memory $1 $2 shared))$3');
+    builds.push([name.replace(/\.wat$/, '.shared.wasm'), compile(wabt, `${path} (shared memory)`, sharedText, true)]);
   }
-  for (const dir of outputDirs) writeFileAtomic(join(dir, name.replace(/\.wat$/, '.wasm')), buffer);
-  console.log(`build-kernels: ${name} -> ${buffer.length} bytes`);
+  for (const [output, buffer] of builds) {
+    for (const dir of outputDirs) writeFileAtomic(join(dir, output), buffer);
+    console.log(`build-kernels: ${name} -> ${output} (${buffer.length} bytes)`);
+  }
 }

@@ -7,11 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Generator, matmul, tensor } from '@gradlab/core';
 import {
-  activeMatmulKernelName, matmulKernel, matmulReference, matmulTiled, matmulWasm, setMatmulKernel, type MatmulKernel,
+  activeMatmulKernelName, matmulKernel, matmulReference, matmulThreads, matmulTiled, matmulWasm, setMatmulKernel,
+  type MatmulKernel,
 } from '../../packages/core/src/kernels/matmul.js';
+import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
   WASM_MIN_LENGTH, axpy, axpyTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs, reluForward, reluForwardTs,
@@ -69,9 +71,13 @@ function expectMatchesReference(
 const SIZES = [1, 3, 5, 17, 31, 33, 65];
 const TRANSPOSES: Array<[boolean, boolean]> = [[false, false], [true, false], [false, true], [true, true]];
 
-/** The kernels under test; the wasm one where this runtime has it. */
+/** The kernels under test; the wasm ones where this runtime has them. */
 const kernels: Array<[string, MatmulKernel]> = [['reference', matmulReference], ['tiled', matmulTiled]];
 if (matmulWasm !== null) kernels.push(['wasm', matmulWasm]);
+// Threshold 0: every product with at least 16 columns is split between the two threads.
+const threaded = matmulWasm === null ? null : createThreadedKernel(matmulWasm, 0);
+if (threaded !== null) kernels.push(['wasm-threads', threaded]);
+afterAll(() => threaded?.stop());
 
 describe.each(kernels)('matmul kernel %s', (_name, kernel) => {
   it('matches the definition on odd sizes, every transpose, with and without accumulate', () => {
@@ -144,6 +150,26 @@ describe('kernel selection', () => {
       expect(activeMatmulKernelName()).toBe('tiled');
     } finally {
       setMatmulKernel(previous);
+    }
+    expect(activeMatmulKernelName()).toBe('wasm');
+  });
+
+  it('offers the two-thread kernel by name, off by default', () => {
+    expect(threaded).not.toBeNull();
+    const kernel = matmulThreads();
+    expect(kernel).not.toBeNull();
+    const previous = setMatmulKernel(kernel!);
+    try {
+      expect(activeMatmulKernelName()).toBe('wasm-threads');
+      // 64·64·1024 = 2^22 multiply-adds: just big enough to be split.
+      const a = tensor(Array.from({ length: 64 }, (_, i) => Array.from({ length: 64 }, (_, p) => ((i + p) % 5) - 2)));
+      const b = tensor(Array.from({ length: 64 }, (_, p) => Array.from({ length: 1024 }, (_, j) => ((p * j) % 3) - 1)));
+      const expected = new Float32Array(64 * 1024);
+      matmulReference(a.data, b.data, expected, 64, 64, 1024, false, false, false);
+      expect(Array.from(matmul(a, b).data)).toEqual(Array.from(expected));
+    } finally {
+      setMatmulKernel(previous);
+      kernel!.stop();
     }
     expect(activeMatmulKernelName()).toBe('wasm');
   });

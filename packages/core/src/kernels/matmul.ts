@@ -13,6 +13,7 @@
  * and fast for plain JavaScript) and `matmulWasm` (WebAssembly SIMD, about ten
  * times faster; the default wherever it runs).
  */
+import { createThreadedKernel, type ThreadedMatmulKernel } from './matmul-threads.js';
 import { createWasmKernel } from './matmul-wasm.js';
 
 /** The signature every matmul kernel has. */
@@ -141,9 +142,29 @@ export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
   return previous;
 }
 
+let threadedKernel: ThreadedMatmulKernel | null | undefined;
+
 /**
- * Which kernel `matmulKernel` runs: 'wasm', 'tiled', 'reference', or 'custom'
- * for one installed with `setMatmulKernel`.
+ * The two-thread wasm kernel (kernels/matmul-threads.ts), started on first
+ * use; null where WebAssembly threads are unavailable. Not the default: opt
+ * in with `setMatmulKernel(matmulThreads()!)`. It splits products of at least
+ * 2^22 multiply-adds between the calling thread and one worker.
+ *
+ * @example
+ * const threaded = matmulThreads();
+ * if (threaded !== null) setMatmulKernel(threaded);
+ */
+export function matmulThreads(): ThreadedMatmulKernel | null {
+  if (threadedKernel === undefined) {
+    threadedKernel = matmulWasm === null ? null : createThreadedKernel(matmulWasm);
+    if (threadedKernel !== null) namedKernels.set(threadedKernel, 'wasm-threads');
+  }
+  return threadedKernel;
+}
+
+/**
+ * Which kernel `matmulKernel` runs: 'wasm', 'wasm-threads', 'tiled',
+ * 'reference', or 'custom' for one of your own installed with `setMatmulKernel`.
  *
  * @example
  * activeMatmulKernelName(); // 'wasm' on Node 20

@@ -14,6 +14,7 @@
 ;;      for each p adds  A[i, p] · B[p, j..j+7]  with one splat of A per row and
 ;;      two vector loads of B. Eight accumulators plus two B vectors, a splat
 ;;      and a product fit in the 16 xmm registers V8 gives WebAssembly on x64.
+;;   4. `run_columns` runs the blocked loops around them (at the end of the file).
 ;; Packing is where the transposes are absorbed: op(A) = Aᵀ or op(B) = Bᵀ only
 ;; changes the strides `pack_a` / `pack_b` read with, never the micro-kernel.
 ;; Panels that stick out past the matrix are padded with zeros, so the
@@ -23,7 +24,16 @@
 ;; All pointers are byte addresses in the imported memory; all strides and
 ;; sizes are counted in floats.
 (module
-  (import "env" "memory" (memory 1 65536))
+  ;; The build also makes matmul.shared.wasm, with this memory shared between threads.
+  (import "env" "memory" (memory 1 65536)) ;; shared-variant
+
+  ;; Cache blocking, in floats (exported so the driver sizes its workspaces from them):
+  ;; a packed A block of BLOCK_ROWS × BLOCK_DEPTH (256 KiB) and a packed B block
+  ;; of BLOCK_DEPTH × BLOCK_COLUMNS (1 MiB) stay in the 2 MiB L2 cache; one A
+  ;; panel (4 × depth, 8 KiB) and one B panel (depth × 8, 16 KiB) in the 48 KiB L1.
+  (global $BLOCK_ROWS (export "BLOCK_ROWS") i32 (i32.const 128))
+  (global $BLOCK_DEPTH (export "BLOCK_DEPTH") i32 (i32.const 512))
+  (global $BLOCK_COLUMNS (export "BLOCK_COLUMNS") i32 (i32.const 512))
 
   ;; op(M)[row, col] for a matrix read with the given strides (in floats).
   (func $element (param $src i32) (param $row i32) (param $col i32) (param $rowStride i32) (param $colStride i32) (result f32)
@@ -264,4 +274,67 @@
         (br $rows)))
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $columns))))
+
+  ;; C[:, columnStart:columnEnd] (+)= op(A) · op(B)[:, columnStart:columnEnd], where
+  ;; A, B and C are m×k (or k×m), k×n (or n×k) and m×n row-major matrices.
+  ;; The GotoBLAS / BLIS loop order:
+  ;;   for each block of BLOCK_COLUMNS columns
+  ;;     for each slice of the depth k (equal slices of at most BLOCK_DEPTH: a
+  ;;     thin last slice would pay a round trip of C for little work)
+  ;;       pack op(B)[slice, columns]
+  ;;       for each block of BLOCK_ROWS rows: pack op(A)[rows, slice], then `macro`
+  ;; The first slice stores into C (or adds, with accumulate); later ones add.
+  ;; Two threads may run disjoint column ranges of one product at the same
+  ;; time, each with its own workspace (scratch, packedA, packedB).
+  (func $run_columns (export "run_columns")
+        (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
+        (param $transposeA i32) (param $transposeB i32) (param $accumulate i32)
+        (param $columnStart i32) (param $columnEnd i32)
+        (param $scratch i32) (param $packedA i32) (param $packedB i32)
+    (local $aRow i32) (local $aCol i32) (local $bRow i32) (local $bCol i32)
+    (local $j0 i32) (local $columns i32) (local $sliceDepth i32) (local $p0 i32) (local $depth i32)
+    (local $i0 i32) (local $rows i32) (local $add i32)
+    (if (i32.le_s (local.get $k) (i32.const 0)) (then (return)))
+    ;; op(A)[i, p] = A[i·aRow + p·aCol] and op(B)[p, j] = B[p·bRow + j·bCol], as in matmulTiled.
+    (local.set $aRow (select (i32.const 1) (local.get $k) (local.get $transposeA)))
+    (local.set $aCol (select (local.get $m) (i32.const 1) (local.get $transposeA)))
+    (local.set $bRow (select (i32.const 1) (local.get $n) (local.get $transposeB)))
+    (local.set $bCol (select (local.get $k) (i32.const 1) (local.get $transposeB)))
+    ;; sliceDepth = ceil(k / ceil(k / BLOCK_DEPTH))
+    (local.set $sliceDepth
+      (i32.div_u (i32.sub (i32.add (local.get $k)
+                   (i32.div_u (i32.sub (i32.add (local.get $k) (global.get $BLOCK_DEPTH)) (i32.const 1)) (global.get $BLOCK_DEPTH)))
+                   (i32.const 1))
+                 (i32.div_u (i32.sub (i32.add (local.get $k) (global.get $BLOCK_DEPTH)) (i32.const 1)) (global.get $BLOCK_DEPTH))))
+    (local.set $j0 (local.get $columnStart))
+    (block $columnBlocksDone (loop $columnBlocks
+      (br_if $columnBlocksDone (i32.ge_s (local.get $j0) (local.get $columnEnd)))
+      (local.set $columns (i32.sub (local.get $columnEnd) (local.get $j0)))
+      (if (i32.gt_s (local.get $columns) (global.get $BLOCK_COLUMNS)) (then (local.set $columns (global.get $BLOCK_COLUMNS))))
+      (local.set $p0 (i32.const 0))
+      (block $slicesDone (loop $slices
+        (br_if $slicesDone (i32.ge_s (local.get $p0) (local.get $k)))
+        (local.set $depth (i32.sub (local.get $k) (local.get $p0)))
+        (if (i32.gt_s (local.get $depth) (local.get $sliceDepth)) (then (local.set $depth (local.get $sliceDepth))))
+        (call $pack_b
+          (i32.add (local.get $b) (i32.shl (i32.add (i32.mul (local.get $p0) (local.get $bRow)) (i32.mul (local.get $j0) (local.get $bCol))) (i32.const 2)))
+          (local.get $packedB) (local.get $bRow) (local.get $bCol) (local.get $columns) (local.get $depth))
+        (local.set $add (i32.or (local.get $accumulate) (i32.gt_s (local.get $p0) (i32.const 0))))
+        (local.set $i0 (i32.const 0))
+        (block $rowBlocksDone (loop $rowBlocks
+          (br_if $rowBlocksDone (i32.ge_s (local.get $i0) (local.get $m)))
+          (local.set $rows (i32.sub (local.get $m) (local.get $i0)))
+          (if (i32.gt_s (local.get $rows) (global.get $BLOCK_ROWS)) (then (local.set $rows (global.get $BLOCK_ROWS))))
+          (call $pack_a
+            (i32.add (local.get $a) (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $aRow)) (i32.mul (local.get $p0) (local.get $aCol))) (i32.const 2)))
+            (local.get $packedA) (local.get $aRow) (local.get $aCol) (local.get $rows) (local.get $depth))
+          (call $macro (local.get $packedA) (local.get $packedB)
+            (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i0) (local.get $n)) (local.get $j0)) (i32.const 2)))
+            (local.get $rows) (local.get $columns) (local.get $depth) (local.get $n) (local.get $add) (local.get $scratch))
+          (local.set $i0 (i32.add (local.get $i0) (global.get $BLOCK_ROWS)))
+          (br $rowBlocks)))
+        (local.set $p0 (i32.add (local.get $p0) (local.get $sliceDepth)))
+        (br $slices)))
+      (local.set $j0 (i32.add (local.get $j0) (global.get $BLOCK_COLUMNS)))
+      (br $columnBlocks))))
 )
