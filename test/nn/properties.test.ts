@@ -95,8 +95,12 @@ describe('stateDict round trip', () => {
   });
 });
 
+type OptimizerSettings =
+  | { kind: 'sgd'; lr: number; momentum: number; nesterov: boolean; weightDecay: number }
+  | { kind: 'adam'; lr: number; betas: [number, number]; weightDecay: number; decoupled: boolean };
+
 /** Random optimizer settings, SGD (with and without momentum, Nesterov, weight decay) or Adam / AdamW. */
-const optimizerSettings = fc.oneof(
+const optimizerSettings: fc.Arbitrary<OptimizerSettings> = fc.oneof(
   fc.record({
     kind: fc.constant('sgd' as const),
     lr: fc.double({ min: 1e-3, max: 0.5, noNaN: true }),
@@ -112,7 +116,6 @@ const optimizerSettings = fc.oneof(
     decoupled: fc.boolean(),
   }),
 );
-type OptimizerSettings = typeof optimizerSettings extends fc.Arbitrary<infer T> ? T : never;
 
 function makeOptimizer(model: Module, settings: OptimizerSettings): Optimizer {
   if (settings.kind === 'sgd') {
