@@ -210,6 +210,7 @@ export function helpText<T extends FlagTable>(spec: CommandSpec<T>): string {
     const value = flag.kind === 'boolean' ? '' : ` ${valueHint(flag)}`;
     return [`  --${flagName(key)}${value}`, `${flag.description}${defaultText(flag)}`] as const;
   });
+  rows.push(['  --quiet', 'No progress bar or progress lines (every command)']);
   rows.push(['  --help', 'Show this help and exit']);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   const lines = rows.map(([left, right]) => `${left.padEnd(width)}${right}`);

@@ -44,7 +44,7 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
 function mainHelp(): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((name) => name.length)) + 2;
   const rows = Object.entries(SUBCOMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}${summary}`);
-  return ['Usage: gradlab <command> [flags]', '', 'Commands:', ...rows, '', 'Run `gradlab <command> --help` for the flags of a command.'].join('\n');
+  return ['Usage: gradlab <command> [flags]', '', 'Commands:', ...rows, '', 'Run `gradlab <command> --help` for the flags of a command; --quiet turns progress output off.'].join('\n');
 }
 
 /** Runs the program on `argv` (without node and the script path) and returns the exit code. */

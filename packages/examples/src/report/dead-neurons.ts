@@ -73,7 +73,7 @@ export function inactiveOverEpochsChart(results: DeadNeuronsResults): ChartSpec 
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch (0 = at initialisation)', axis: { tickMinStep: 1, format: 'd' } },
       y: { field: 'fraction', type: 'quantitative', title: 'fraction of hidden units', axis: { format: '.0%' } },
-      color: { field: 'label', type: 'nominal', title: 'activation (what counts)', scale: colorScale(results), legend: { labelLimit: 300, orient: 'right' } },
+      color: { field: 'label', type: 'nominal', title: 'activation (inactive means)', scale: colorScale(results), legend: { labelLimit: 300, titleLimit: 300, orient: 'right' } },
     },
   } as ChartSpec;
 }
@@ -103,7 +103,7 @@ export function deadFractionByLayerChart(results: DeadNeuronsResults): ChartSpec
           encoding: {
             x: { field: 'epoch', type: 'ordinal', title: 'epoch' },
             y: { field: 'layer', type: 'ordinal', title: 'hidden layer' },
-            color: { field: 'fraction', type: 'quantitative', title: 'inactive', scale: { domain: [0, 1], scheme: 'reds' }, legend: { format: '.0%' } },
+            color: { field: 'fraction', type: 'quantitative', title: 'inactive', scale: { domain: [0, 1], range: ['#ffffff', '#a50f15'], interpolate: 'rgb' }, legend: { format: '.0%' } },
           },
         },
         {
@@ -178,7 +178,11 @@ export function readingOfResult(results: DeadNeuronsResults): string {
     const worst = [...last.layers].sort((a, b) => b.inactiveFraction - a.inactiveFraction || a.layer - b.layer)[0];
     const where = worst && worst.inactive > 0 ? ` The worst layer is layer ${worst.layer} with ${unitsCell(worst.inactive, worst.units)}.` : '';
     const divergence = run.diverged ? ` Training diverged (loss ${run.diverged.loss}) at epoch ${run.diverged.epoch}, step ${run.diverged.step}; the figures are from epoch ${last.epoch}.` : '';
-    const chance = last.testAccuracy < 0.2 ? ' — no better than guessing, so this network did not learn' : '';
+    const bestAccuracy = Math.max(...results.runs.map((other) => other.epochs[other.epochs.length - 1]!.testAccuracy));
+    let chance = last.testAccuracy < 0.2 ? ' — no better than guessing, so this network did not learn' : '';
+    if (!chance && run.activation === 'sigmoid' && last.testAccuracy < bestAccuracy - 0.2) {
+      chance = ` — far behind the best activation (${percent(bestAccuracy)}): sigmoid's derivative is at most 0.25, so the gradient shrinks at every one of the ${results.config.depth} layers on its way back`;
+    }
     let meaning: string;
     if (run.inactiveMeaning === 'dead') {
       meaning = 'a dead unit outputs exactly 0 for every measured training image, so no gradient reaches its weights and gradient descent cannot revive it';
