@@ -80,5 +80,9 @@ export function trainLoop(step, { steps, segment, warmup }) {
   }
   memory.push(memorySample(done));
   const msPerStep = median(segmentMs);
-  return { steps, segments: segmentMs.length, msPerStep, samplesPerSecond: (BATCH * 1000) / msPerStep, memory };
+  const bestMsPerStep = Math.min(...segmentMs);
+  return {
+    steps, segments: segmentMs.length, msPerStep, samplesPerSecond: (BATCH * 1000) / msPerStep,
+    bestSamplesPerSecond: (BATCH * 1000) / bestMsPerStep, memory,
+  };
 }

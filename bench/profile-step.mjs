@@ -18,11 +18,11 @@
  */
 import { Session } from 'node:inspector';
 import { BATCH, LEARNING_RATE, MODELS, median } from './measure.mjs';
+import { whatIfPatches } from './whatif.mjs';
 
 const modelKey = process.argv[2] ?? 'A';
 const model = MODELS[modelKey];
 const core = await import('../packages/core/dist/index.js');
-const { reluForward, reluBackward, axpy } = await import('../packages/core/dist/kernels/elementwise.js');
 const nn = await import('../packages/nn/dist/index.js');
 
 const generator = new core.Generator(1);
@@ -39,29 +39,17 @@ const step = () => {
 
 // --- the patches -----------------------------------------------------------
 
-const originalStep = nn.SGD.prototype.step;
-const originalRelu = nn.ReLU.prototype.forward;
-function sgdAxpy() {
-  for (const param of this.params) if (param.grad !== null) axpy(-this.lr, param.grad.data, param.data);
-}
-function reluKernel(ownedGrad) {
-  return function forward(input) {
-    const out = new Float32Array(input.size);
-    reluForward(input.data, out);
-    return core.makeOutput('relu', out, input.shape, [input], (grad) => {
-      // d relu/dx = 1 if x > 0 else 0
-      const gx = new Float32Array(grad.length);
-      reluBackward(input.data, grad, gx);
-      if (ownedGrad && input.grad === null) input.grad = new core.Tensor(gx, input.shape);
-      else core.accumulateGrad(input, gx);
-    });
-  };
-}
+const patches = await whatIfPatches();
+let undo = [];
+const use = (...apply) => () => {
+  for (const restore of undo) restore();
+  undo = apply.map((patch) => patch());
+};
 const VARIANTS = {
-  baseline: () => { nn.SGD.prototype.step = originalStep; nn.ReLU.prototype.forward = originalRelu; },
-  '+sgd-axpy': () => { nn.SGD.prototype.step = sgdAxpy; nn.ReLU.prototype.forward = originalRelu; },
-  '+relu-kernels': () => { nn.SGD.prototype.step = sgdAxpy; nn.ReLU.prototype.forward = reluKernel(false); },
-  '+owned-grad': () => { nn.SGD.prototype.step = sgdAxpy; nn.ReLU.prototype.forward = reluKernel(true); },
+  baseline: use(),
+  '+sgd-axpy': use(patches.sgdAxpy),
+  '+relu-kernels': use(patches.sgdAxpy, () => patches.reluKernels(false)),
+  '+owned-grad': use(patches.sgdAxpy, () => patches.reluKernels(true)),
 };
 
 // --- 1. the profile -----------------------------------------------------------

@@ -29,14 +29,15 @@ const LABELS = {
   'gradlab-wasm': 'gradlab wasm', 'gradlab-tiled': 'gradlab TS tiled', gradlab: 'gradlab',
   'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', pytorch: 'PyTorch',
   'gradlab-2threads': 'gradlab wasm, 2 threads',
+  'gradlab-kernels': 'gradlab + recommended kernels (what-if)',
 };
 /**
  * Training steps per engine: 2,000 where a step is fast; the TF.js backends
  * take 0.3 s (wasm) and 1 s (cpu) a step, so they run shorter, said in the table.
  */
 const TRAIN_STEPS = quick
-  ? { gradlab: 100, pytorch: 100, 'tfjs-wasm': 10, 'tfjs-cpu': 3 }
-  : { gradlab: 2000, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
+  ? { gradlab: 100, 'gradlab-kernels': 50, pytorch: 100, 'tfjs-wasm': 10, 'tfjs-cpu': 3 }
+  : { gradlab: 2000, 'gradlab-kernels': 300, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
 
 /** Runs a benchmark process and returns the JSON objects it printed, one per line. */
 function run(command, args) {
@@ -80,7 +81,7 @@ if (!process.argv.includes('--skip-matmul')) {
 const training = [];
 if (!process.argv.includes('--skip-train')) {
   for (const model of Object.keys(MODELS)) {
-    for (const engine of ['gradlab', 'tfjs-cpu', 'tfjs-wasm', 'pytorch']) {
+    for (const engine of ['gradlab', 'gradlab-kernels', 'tfjs-cpu', 'tfjs-wasm', 'pytorch']) {
       const steps = String(TRAIN_STEPS[engine]);
       if (engine === 'pytorch') {
         if (hasTorch) training.push(...run(PYTHON, ['bench/torch_bench.py', 'train', model, steps]));
@@ -119,13 +120,18 @@ function trainingTable() {
   const row = (engine, model) => training.find((entry) => entry.engine === engine && entry.model === model);
   const engines = ['gradlab', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
   const peers = engines.filter((engine) => engine !== 'gradlab');
+  const whatIf = training.some((entry) => entry.engine === 'gradlab-kernels') ? ['gradlab-kernels'] : [];
   const lines = [
-    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} |`,
-    `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`,
+    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} |${whatIf.map((engine) => ` ${LABELS[engine]} samples/s | what-if / TF.js wasm | what-if / PyTorch |`).join('')}`,
+    `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${whatIf.map(() => '---:|---:|---:|').join('')}`,
   ];
   for (const [key, model] of Object.entries(MODELS)) {
     const ours = row('gradlab', key)?.samplesPerSecond;
-    lines.push(`| ${model.name} | ${engines.map((engine) => fixed(row(engine, key)?.samplesPerSecond, 0)).join(' | ')} | ${peers.map((engine) => ratio(ours, row(engine, key)?.samplesPerSecond)).join(' | ')} |`);
+    const cells = whatIf.map((engine) => {
+      const theirs = row(engine, key)?.samplesPerSecond;
+      return ` ${fixed(theirs, 0)} | ${ratio(theirs, row('tfjs-wasm', key)?.samplesPerSecond)} | ${ratio(theirs, row('pytorch', key)?.samplesPerSecond)} |`;
+    });
+    lines.push(`| ${model.name} | ${engines.map((engine) => fixed(row(engine, key)?.samplesPerSecond, 0)).join(' | ')} | ${peers.map((engine) => ratio(ours, row(engine, key)?.samplesPerSecond)).join(' | ')} |${cells.join('')}`);
   }
   return lines.join('\n');
 }
@@ -135,7 +141,7 @@ function memoryTable() {
     '| engine | model | steps | RSS MiB (start / middle / end) | JS heap MiB (start / middle / end) | ArrayBuffers MiB (start / middle / end) |',
     '|---|---|---:|---|---|---|',
   ];
-  for (const entry of training) {
+  for (const entry of training.filter((run) => run.engine !== 'gradlab-kernels')) {
     const series = (field) => entry.memory.map((sample) => fixed(sample[field])).join(' / ');
     lines.push(`| ${LABELS[entry.engine]} | ${entry.model} | ${entry.steps} | ${series('rssMiB')} | ${series('heapUsedMiB')} | ${series('arrayBuffersMiB')} |`);
   }
@@ -161,6 +167,7 @@ ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 ## Training throughput: softmax cross-entropy, plain SGD (lr 0.01), batch 128
 
 Each run is timed in 20 segments (one step per segment when the run is shorter); the figure is the median segment.
+The what-if columns patch in the changes recommended for the autodiff path (bench/whatif.mjs: SGD as an axpy kernel, ReLU through the SIMD kernels; ${TRAIN_STEPS['gradlab-kernels']} steps): they are not the library as shipped.
 
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 

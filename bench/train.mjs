@@ -5,10 +5,13 @@
  * The batch is fixed (128 random inputs in [0, 1), random labels, seeded): the
  * benchmark times the arithmetic of a step, not data loading.
  * gradlab: @gradlab/nn's public API (mlp, crossEntropy, SGD).
+ * gradlab-kernels: the same with the recommended kernel changes of
+ * bench/whatif.mjs patched in (a what-if, not the library as shipped).
  * tfjs-cpu / tfjs-wasm: the same network from tf ops (matMul, add, relu,
  * tf.losses.softmaxCrossEntropy) minimised by tf.train.sgd.
  */
 import { BATCH, LEARNING_RATE, MODELS, trainLoop } from './measure.mjs';
+import { whatIfPatches } from './whatif.mjs';
 
 const [engine, modelKey, stepsArgument] = process.argv.slice(2);
 const model = MODELS[modelKey];
@@ -16,7 +19,12 @@ if (model === undefined) throw new Error(`train: unknown model '${modelKey}', ex
 const steps = Number(stepsArgument ?? 2000);
 const widths = [784, ...model.hidden, 10];
 
-async function gradlabStep() {
+async function gradlabStep(withKernels) {
+  if (withKernels) {
+    const patches = await whatIfPatches();
+    patches.sgdAxpy();
+    patches.reluKernels();
+  }
   const { Generator, Tensor } = await import('../packages/core/dist/index.js');
   const { activeMatmulKernelName } = await import('../packages/core/dist/kernels/matmul.js');
   const { mlp, crossEntropy, SGD } = await import('../packages/nn/dist/index.js');
@@ -69,7 +77,9 @@ async function tfjsStep(backend) {
   return { step, kernel: tf.getBackend() };
 }
 
-const { step, kernel } = engine === 'gradlab' ? await gradlabStep() : await tfjsStep(engine === 'tfjs-wasm' ? 'wasm' : 'cpu');
+const { step, kernel } = engine.startsWith('gradlab')
+  ? await gradlabStep(engine === 'gradlab-kernels')
+  : await tfjsStep(engine === 'tfjs-wasm' ? 'wasm' : 'cpu');
 // Segments of ~1/20 of the run, at least one step; warm-up of 5 steps (2 for the slow cpu backend).
 const segment = Math.max(1, Math.round(steps / 20));
 const result = trainLoop(step, { steps, segment, warmup: engine === 'tfjs-cpu' ? 2 : 5 });
