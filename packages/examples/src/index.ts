@@ -7,7 +7,7 @@
  * io/ (atomic file writes), cli/ (one file per subcommand).
  */
 export type { Dataset } from './data/dataset.js';
-export { subset, countPerLabel, pixelsPerImage } from './data/dataset.js';
+export { subset, firstImages, countPerLabel, pixelsPerImage } from './data/dataset.js';
 export { loadEmbeddedMnist } from './data/mnist.js';
 export { parseIdx, readIdxFile, idxToDataset, loadMnistDirectory, encodeIdx, MAX_IDX_BYTES } from './data/idx.js';
 export type { IdxArray } from './data/idx.js';

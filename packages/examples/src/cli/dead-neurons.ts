@@ -78,14 +78,11 @@ export const deadNeuronsCommand = defineCommand(
     const results = runDeadNeurons(config, data, dataSourceName(options.dataDir), {
       onStep: (activation, epoch, loss) => progress.tick(1, `${activation} epoch ${epoch}/${config.epochs} loss ${loss.toFixed(3)}`),
       onEpoch: (activation, snapshot) => {
-        if (snapshot.epoch === config.epochs) {
-          seconds[activation] = (Date.now() - activationStartedAt) / 1000;
-          activationStartedAt = Date.now();
-        }
-        if (!context.showProgress) return;
-        // Above the bar, one line per measurement so the log tells the story as it happens.
-        process.stderr.write(`\r\x1b[2K`.repeat(process.stderr.isTTY ? 1 : 0));
-        context.log(`  ${activation} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
+        // Updated at every measurement, so a run that diverges early still gets its time.
+        if (snapshot.epoch === 0) activationStartedAt = Date.now();
+        seconds[activation] = (Date.now() - activationStartedAt) / 1000;
+        // One line per measurement, above the bar, so the log tells the story as it happens.
+        progress.log(`  ${activation} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
       },
     });
     progress.done();

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { decodeSafetensors, load } from '@gradlab/nn';
+import { subset } from '../data/dataset.js';
 import { loadData } from '../data/load.js';
 import { buildModel, evaluate, inputWidth } from '../experiments/training.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -39,13 +40,7 @@ export const evalCommand = defineCommand(
     const perDigit = Array.from({ length: 10 }, (_, digit) => {
       const indices: number[] = [];
       test.labels.forEach((label, i) => { if (label === digit) indices.push(i); });
-      return indices;
-    }).map((indices, digit) => {
-      const pixels = test.rows * test.cols;
-      const images = new Float32Array(indices.length * pixels);
-      indices.forEach((source, i) => images.set(test.images.subarray(source * pixels, (source + 1) * pixels), i * pixels));
-      const subsetResult = indices.length === 0 ? { accuracy: NaN } : evaluate(model, { images, labels: new Uint8Array(indices.length).fill(digit), count: indices.length, rows: test.rows, cols: test.cols });
-      return { digit, images: indices.length, accuracy: subsetResult.accuracy };
+      return { digit, images: indices.length, accuracy: indices.length === 0 ? NaN : evaluate(model, subset(test, indices)).accuracy };
     });
     const result = { checkpoint: path, testImages: test.count, loss: overall.loss, accuracy: overall.accuracy, perDigit };
     const filesWritten: string[] = [];

@@ -43,6 +43,17 @@ export class Progress {
     this.draw(false);
   }
 
+  /**
+   * Prints a line of its own above the bar: on a terminal the bar's line is
+   * cleared first and redrawn by the next tick.
+   */
+  log(message: string): void {
+    if (!this.enabled) return;
+    if (this.stream.isTTY) this.stream.write('\r\x1b[2K');
+    this.stream.write(`${message}\n`);
+    this.lastDrawAt = 0;
+  }
+
   /** Draws the final state and ends the line. */
   done(note?: string): void {
     if (note !== undefined) this.note = note;

@@ -46,3 +46,23 @@ export function countPerLabel(dataset: Dataset, classes = 10): number[] {
   for (const label of dataset.labels) counts[label] = (counts[label] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * The first `count` images (all of them when count is 0 or at least the
+ * dataset's size), sharing memory with the dataset. A split is already in a
+ * seeded random order, so this is a random sample.
+ *
+ * @example
+ * const probe = firstImages(train, 1000);
+ */
+export function firstImages(dataset: Dataset, count: number): Dataset {
+  if (count <= 0 || count >= dataset.count) return dataset;
+  const pixels = pixelsPerImage(dataset);
+  return {
+    images: dataset.images.subarray(0, count * pixels),
+    labels: dataset.labels.subarray(0, count),
+    count,
+    rows: dataset.rows,
+    cols: dataset.cols,
+  };
+}

@@ -15,7 +15,7 @@
  */
 import type { ActivationKind, ActivationReport, InitName } from '@gradlab/nn';
 import { measureActivations } from '@gradlab/nn';
-import type { Dataset } from '../data/dataset.js';
+import { firstImages, type Dataset } from '../data/dataset.js';
 import {
   buildModel, dataOrderGenerator, evaluate, inputBatches, inputWidth, makeOptimizer, trainEpoch,
   type Divergence, type OptimizerName,
@@ -204,7 +204,7 @@ export function runDeadNeurons(
   hooks: DeadNeuronsHooks = {},
 ): DeadNeuronsResults {
   validateConfig(config);
-  const measured = config.measureSize > 0 && config.measureSize < data.train.count ? firstImages(data.train, config.measureSize) : data.train;
+  const measured = firstImages(data.train, config.measureSize);
   const runs = config.activations.map((activation) => runOneActivation(config, activation, data.train, data.test, measured, hooks));
   return {
     experiment: 'dead-neurons',
@@ -212,18 +212,6 @@ export function runDeadNeurons(
     config,
     data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: measured.count },
     runs,
-  };
-}
-
-/** The first `count` images; the training set is already in a seeded random order, so this is a random sample. */
-function firstImages(dataset: Dataset, count: number): Dataset {
-  const pixels = dataset.rows * dataset.cols;
-  return {
-    images: dataset.images.subarray(0, count * pixels),
-    labels: dataset.labels.subarray(0, count),
-    count,
-    rows: dataset.rows,
-    cols: dataset.cols,
   };
 }
 

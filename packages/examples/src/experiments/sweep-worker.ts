@@ -4,7 +4,7 @@
  * the record back. It never writes files: the parent is the only writer, so
  * a killed sweep cannot leave two copies of a run.
  */
-import type { Dataset } from '../data/dataset.js';
+import { firstImages, type Dataset } from '../data/dataset.js';
 import { loadData, type DataOptions } from '../data/load.js';
 import { runOneActivation } from './dead-neurons.js';
 import { toRecord, type SweepRun } from './sweep.js';
@@ -39,9 +39,7 @@ process.on('message', (message: ToWorker) => {
   const { run } = message;
   try {
     const { train, test } = dataFor(run.data);
-    const measured = run.config.measureSize > 0 && run.config.measureSize < train.count
-      ? { ...train, images: train.images.subarray(0, run.config.measureSize * train.rows * train.cols), labels: train.labels.subarray(0, run.config.measureSize), count: run.config.measureSize }
-      : train;
+    const measured = firstImages(train, run.config.measureSize);
     let unreportedSteps = 0;
     const result = runOneActivation(run.config, run.config.activations[0]!, train, test, measured, {
       // Steps are reported in batches of 20: a message per step would cost more than the step.
