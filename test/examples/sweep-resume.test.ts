@@ -51,10 +51,10 @@ describe('gradlab sweep', () => {
     const stillAfterKill = lines(results);
     expect(stillAfterKill.length).toBe(beforeResume);
 
+    // A last line torn by the kill would be dropped and redone; only lines that end in a newline count.
+    const keptBefore = readFileSync(results, 'utf8').split('\n').length - 1;
     const resume = gradlab(['sweep', ...gridFlags, '--out', results]);
     expect(resume.status).toBe(0);
-    // A last line torn by the kill would be dropped and redone; whole lines are kept.
-    const keptBefore = readFileSync(results, 'utf8').split('\n').length - 1; // lines that end in a newline
     expect(resume.stdout).toContain(`sweep: ${16 - keptBefore} runs finished in`);
     expect(resume.stdout).toContain(`${keptBefore} skipped as already done`);
 
