@@ -26,7 +26,7 @@ const flags = {
   epochs: { kind: 'int', min: 0, max: 10000, default: 10, description: 'Training epochs' },
   batchSize: { kind: 'int', min: 1, default: 64, description: 'Mini-batch size' },
   init: { kind: 'choice', choices: INIT_CHOICES, default: 'default', description: 'Weight initialisation (default: He normal for the ReLU family, Xavier uniform for Sigmoid/Tanh)' },
-  alpha: { kind: 'number', min: 0, max: 1, default: 0.1, description: 'LeakyReLU negative slope' },
+  alpha: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'LeakyReLU negative slope (the spec default, 0.01)' },
   seed: { kind: 'int', min: 0, default: 0, description: 'Seed of the weights and of the batch order' },
   saturationEps: { kind: 'number', min: 1e-9, max: 0.49, default: 0.01, description: 'Sigmoid: output within eps of 0 or 1 counts as saturated' },
   measureSize: { kind: 'int', min: 0, default: 0, description: 'Training images used to measure dead units (0 = all)' },

@@ -20,7 +20,7 @@ const flags = {
   depths: { kind: 'int-list', min: 1, max: 200, default: [4, 10], description: 'Numbers of hidden layers' },
   widths: { kind: 'int-list', min: 1, max: 4096, default: [64], description: 'Hidden layer widths' },
   lrs: { kind: 'number-list', positive: true, default: [0.001, 0.005, 0.01], description: 'Learning rates' },
-  alphas: { kind: 'number-list', min: 0, default: [0.1], description: 'LeakyReLU slopes (only LeakyReLU runs are multiplied by these)' },
+  alphas: { kind: 'number-list', min: 0, default: [0.01], description: 'LeakyReLU slopes (only LeakyReLU runs are multiplied by these)' },
   seeds: { kind: 'int-list', min: 0, default: [0, 1, 2], description: 'Seeds (ranges allowed: 0-9)' },
   optimizer: { kind: 'choice', choices: OPTIMIZER_CHOICES, default: 'adam', description: 'Optimizer' },
   momentum: { kind: 'number', min: 0, max: 0.999, default: 0, description: 'SGD momentum' },
