@@ -3,19 +3,22 @@
  * backends) and PyTorch, one thread each. Writes bench/results/latest.json
  * and bench/results/latest.md (the tables) and prints the tables.
  *
- * Every engine runs in its own process (so resident memory is its own):
- *   node bench/matmul.mjs <engine>            matmul GFLOP/s, 9 products
- *   node bench/train.mjs <engine> <A|B> <n>   samples/s and memory over n steps
- *   python3 bench/torch_bench.py ...          the same for PyTorch
+ * Every engine is a long-lived process of its own (bench/engine.mjs, or
+ * bench/torch_bench.py serve), so its resident memory is its own. The
+ * coordinator takes the engines' timed samples in turn: repeat 1 of every
+ * engine, then repeat 2 of every engine, and so on. On a shared machine whose
+ * speed drifts from minute to minute, every engine then sees the same minutes
+ * and the ratios stay fair.
  *
  * Options: --quick (fewer training steps, for a smoke test), --skip-matmul, --skip-train.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { MODELS, PRODUCTS } from './measure.mjs';
+import { MODELS, PRODUCTS, REPEATS, median } from './measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -25,6 +28,7 @@ const PYTHON = '/usr/bin/python3';
 const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
 const ENGINES = ['gradlab-wasm', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'gradlab-2threads'];
+const TRAINING_ENGINES = ['gradlab', 'gradlab-kernels', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 const LABELS = {
   'gradlab-wasm': 'gradlab wasm', 'gradlab-tiled': 'gradlab TS tiled', gradlab: 'gradlab',
   'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', pytorch: 'PyTorch',
@@ -36,22 +40,50 @@ const LABELS = {
  * take 0.3 s (wasm) and 1 s (cpu) a step, so they run shorter, said in the table.
  */
 const TRAIN_STEPS = quick
-  ? { gradlab: 100, 'gradlab-kernels': 50, pytorch: 100, 'tfjs-wasm': 10, 'tfjs-cpu': 3 }
+  ? { gradlab: 100, 'gradlab-kernels': 60, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
   : { gradlab: 2000, 'gradlab-kernels': 300, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
+const SEGMENTS = 20;
+const WARMUP_STEPS = { 'tfjs-cpu': 2 };
 
-/** Runs a benchmark process and returns the JSON objects it printed, one per line. */
-function run(command, args) {
-  const started = performance.now();
-  process.stderr.write(`bench: ${command === process.execPath ? 'node' : command} ${args.join(' ')} ... `);
-  const result = spawnSync(command, args, { cwd: root, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
-  process.stderr.write(`${((performance.now() - started) / 1000).toFixed(1)} s\n`);
-  if (result.status !== 0) throw new Error(`bench: ${command} ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+/** A running engine process, answering one JSON request per line. */
+class Engine {
+  constructor(name) {
+    this.name = name;
+    const [command, args] = name === 'pytorch'
+      ? [PYTHON, ['bench/torch_bench.py', 'serve']]
+      : [process.execPath, ['--expose-gc', 'bench/engine.mjs', name]];
+    this.child = spawn(command, args, { cwd: root, env, stdio: ['pipe', 'pipe', 'inherit'] });
+    this.replies = [];
+    this.waiting = [];
+    // TensorFlow.js prints a banner on stdout: only JSON lines are replies.
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const reply = JSON.parse(line);
+      const resolve = this.waiting.shift();
+      if (resolve) resolve(reply);
+      else this.replies.push(reply);
+    });
+  }
+
+  async request(message) {
+    this.child.stdin.write(`${JSON.stringify(message)}\n`);
+    const reply = this.replies.length > 0 ? this.replies.shift() : await new Promise((resolve) => this.waiting.push(resolve));
+    if (reply.error) throw new Error(`bench: ${reply.error}`);
+    return reply;
+  }
+
+  /** Time per run, in ms, of `count` runs of the task set up last. */
+  async sample(count) {
+    return (await this.request({ op: 'sample', count })).ms;
+  }
+
+  close() {
+    this.child.stdin.end();
+  }
 }
 
 function torchAvailable() {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { env, encoding: 'utf8' });
-  return probe.status === 0;
+  return spawnSync(PYTHON, ['-c', 'import torch'], { env, encoding: 'utf8' }).status === 0;
 }
 
 const hasTorch = torchAvailable();
@@ -62,34 +94,84 @@ const environment = {
   logicalCpus: cpus().length,
   threads: 1,
   tfjs: '4.22.0',
-  torch: hasTorch ? run(PYTHON, ['bench/torch_bench.py', 'version'])[0] : null,
+  torch: hasTorch ? JSON.parse(spawnSync(PYTHON, ['bench/torch_bench.py', 'version'], { cwd: root, env, encoding: 'utf8' }).stdout) : null,
+  interleaved: true,
   quick,
 };
 if (!hasTorch) console.log(`PyTorch was skipped: \`${PYTHON} -c 'import torch'\` failed.`);
+const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
-const matmul = [];
-if (!process.argv.includes('--skip-matmul')) {
-  for (const engine of ENGINES) {
-    if (engine === 'pytorch') {
-      if (hasTorch) matmul.push(...run(PYTHON, ['bench/torch_bench.py', 'matmul']));
-    } else {
-      matmul.push(...run(process.execPath, ['bench/matmul.mjs', engine]));
+/** Matmul: for each product, warm every engine up, then REPEATS interleaved samples of ~100 ms each. */
+async function benchMatmul() {
+  const engines = ENGINES.filter((name) => name !== 'pytorch' || hasTorch).map((name) => new Engine(name));
+  const rows = [];
+  for (const product of PRODUCTS) {
+    const started = performance.now();
+    const inner = new Map();
+    for (const engine of engines) {
+      await engine.request({ op: 'setup', task: 'matmul', product });
+      let once = await engine.sample(1);
+      if (once < 500) once = await engine.sample(1);
+      inner.set(engine, Math.max(1, Math.round(100 / once)));
     }
+    const samples = new Map(engines.map((engine) => [engine, []]));
+    for (let repeat = 0; repeat < REPEATS; repeat++) {
+      for (const engine of engines) samples.get(engine).push(await engine.sample(inner.get(engine)));
+    }
+    for (const engine of engines) {
+      const times = samples.get(engine);
+      const { m, k, n } = product;
+      rows.push({
+        engine: engine.name, product: product.name, form: product.form, m, k, n,
+        gflops: (2 * m * k * n) / (median(times) * 1e6), medianMs: median(times), minMs: Math.min(...times),
+        repeats: REPEATS, inner: inner.get(engine),
+      });
+    }
+    log(`${product.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
+  for (const engine of engines) engine.close();
+  return rows;
 }
 
-const training = [];
-if (!process.argv.includes('--skip-train')) {
-  for (const model of Object.keys(MODELS)) {
-    for (const engine of ['gradlab', 'gradlab-kernels', 'tfjs-cpu', 'tfjs-wasm', 'pytorch']) {
-      const steps = String(TRAIN_STEPS[engine]);
-      if (engine === 'pytorch') {
-        if (hasTorch) training.push(...run(PYTHON, ['bench/torch_bench.py', 'train', model, steps]));
-      } else {
-        training.push(...run(process.execPath, ['--expose-gc', 'bench/train.mjs', engine, model, steps]));
+/**
+ * Training, one model at a time with fresh processes: warm-up, then SEGMENTS
+ * rounds in which every engine runs 1/SEGMENTS of its steps; throughput is
+ * the median segment. Memory is sampled after warm-up, at the middle and at the end.
+ */
+async function benchTraining(modelKey) {
+  const started = performance.now();
+  const engines = TRAINING_ENGINES.filter((name) => name !== 'pytorch' || hasTorch).map((name) => new Engine(name));
+  const runs = new Map();
+  for (const engine of engines) {
+    const { kernel } = await engine.request({ op: 'setup', task: 'train', model: modelKey });
+    await engine.sample(WARMUP_STEPS[engine.name] ?? 5);
+    runs.set(engine, { kernel, segmentMs: [], memory: [await engine.request({ op: 'memory', step: 0 })] });
+  }
+  for (let segment = 0; segment < SEGMENTS; segment++) {
+    for (const engine of engines) {
+      const run = runs.get(engine);
+      run.segmentMs.push(await engine.sample(TRAIN_STEPS[engine.name] / SEGMENTS));
+      if (segment === SEGMENTS / 2 - 1 || segment === SEGMENTS - 1) {
+        run.memory.push(await engine.request({ op: 'memory', step: ((segment + 1) * TRAIN_STEPS[engine.name]) / SEGMENTS }));
       }
     }
   }
+  for (const engine of engines) engine.close();
+  log(`training ${modelKey}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return engines.map((engine) => {
+    const { kernel, segmentMs, memory } = runs.get(engine);
+    const msPerStep = median(segmentMs);
+    return {
+      engine: engine.name, model: modelKey, kernel, steps: TRAIN_STEPS[engine.name], segments: SEGMENTS, msPerStep,
+      samplesPerSecond: (128 * 1000) / msPerStep, bestSamplesPerSecond: (128 * 1000) / Math.min(...segmentMs), memory,
+    };
+  });
+}
+
+const matmul = process.argv.includes('--skip-matmul') ? [] : await benchMatmul();
+const training = [];
+if (!process.argv.includes('--skip-train')) {
+  for (const model of Object.keys(MODELS)) training.push(...(await benchTraining(model)));
 }
 
 // ---------------------------------------------------------------------------
@@ -166,14 +248,14 @@ ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 
 ## Training throughput: softmax cross-entropy, plain SGD (lr 0.01), batch 128
 
-Each run is timed in 20 segments (one step per segment when the run is shorter); the figure is the median segment.
+Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
 The what-if columns patch in the changes recommended for the autodiff path (bench/whatif.mjs: SGD as an axpy kernel, ReLU through the SIMD kernels; ${TRAIN_STEPS['gradlab-kernels']} steps): they are not the library as shipped.
 
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 
 ## Memory over the training run (after a full GC where the engine allows; PyTorch: RSS only)
 
-Steps: gradlab and PyTorch ${TRAIN_STEPS.gradlab}; TF.js wasm ${TRAIN_STEPS['tfjs-wasm']} and TF.js cpu ${TRAIN_STEPS['tfjs-cpu']} (a step takes them 0.3 s and 1 s).
+Steps: gradlab and PyTorch ${TRAIN_STEPS.gradlab}; TF.js wasm ${TRAIN_STEPS['tfjs-wasm']} and TF.js cpu ${TRAIN_STEPS['tfjs-cpu']} (a step takes them 0.3 s and 1 s). Memory is sampled after warm-up, half-way and at the end.
 
 ${training.length > 0 ? memoryTable() : '(skipped)'}
 `;

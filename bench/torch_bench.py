@@ -1,9 +1,13 @@
-"""PyTorch peer of gradlab's benchmark, on one thread. Prints one JSON object per line.
+"""PyTorch peer of gradlab's benchmark, on one thread.
 
 Run by bench/run.mjs with /usr/bin/python3 (Debian's python3-torch, which
-multiplies through the system BLAS: OpenBLAS when libopenblas0 is installed).
-By hand: OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py matmul
-         OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py train A 2000
+multiplies through the system BLAS: OpenBLAS when libopenblas0 is installed)
+as `torch_bench.py serve`: the same line protocol as bench/engine.mjs (one JSON
+request per line on stdin, one JSON reply per line on stdout), so the
+coordinator can interleave PyTorch's timed samples with the other engines'.
+`torch_bench.py version` prints the torch version and BLAS.
+By hand, sequentially: OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py matmul
+                       OMP_NUM_THREADS=1 /usr/bin/python3 bench/torch_bench.py train A 2000
 
 The products, models, batch, learning rate and timing rules mirror bench/measure.mjs.
 """
@@ -67,7 +71,8 @@ def resident_mib():
     return None
 
 
-def bench_train(model_key, steps):
+def training_step(model_key):
+    """One training step of the model: a fixed random batch, cross-entropy, plain SGD."""
     widths = [784, *MODELS[model_key], 10]
     layers = []
     for i in range(len(widths) - 1):
@@ -86,6 +91,11 @@ def bench_train(model_key, steps):
         loss.backward()
         optimizer.step()
 
+    return step
+
+
+def bench_train(model_key, steps):
+    step = training_step(model_key)
     for _ in range(5):
         step()
     memory = [{"step": 0, "rssMiB": resident_mib(), "heapUsedMiB": None}]
@@ -109,8 +119,40 @@ def bench_train(model_key, steps):
                       "bestSamplesPerSecond": BATCH * 1000 / min(segment_ms), "memory": memory}), flush=True)
 
 
+def matmul_task(product):
+    m, k, n = product["m"], product["k"], product["n"]
+    a = torch.rand(k, m).t() if product["transposeA"] else torch.rand(m, k)
+    b = torch.rand(n, k).t() if product["transposeB"] else torch.rand(k, n)
+    return lambda: torch.mm(a, b)
+
+
+def serve():
+    """Answers bench/run.mjs's requests until stdin closes."""
+    task = None
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            if request["op"] == "setup":
+                task = matmul_task(request["product"]) if request["task"] == "matmul" else training_step(request["model"])
+                reply = {"kernel": f"torch {torch.__version__}"}
+            elif request["op"] == "sample":
+                t0 = time.perf_counter()
+                for _ in range(request["count"]):
+                    task()
+                reply = {"ms": (time.perf_counter() - t0) * 1000 / request["count"]}
+            elif request["op"] == "memory":
+                reply = {"step": request["step"], "rssMiB": resident_mib(), "heapUsedMiB": None, "arrayBuffersMiB": None}
+            else:
+                raise ValueError(f"unknown request {line}")
+        except Exception as error:  # reported to the coordinator, which stops
+            reply = {"error": f"pytorch: {error!r}"}
+        print(json.dumps(reply), flush=True)
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "matmul":
+    if sys.argv[1] == "serve":
+        serve()
+    elif sys.argv[1] == "matmul":
         bench_matmul()
     elif sys.argv[1] == "train":
         bench_train(sys.argv[2], int(sys.argv[3]))

@@ -1,0 +1,146 @@
+/**
+ * One benchmark engine as a long-lived process, driven by bench/run.mjs: one
+ * JSON request per line on stdin, one JSON reply per line on stdout. Keeping
+ * every engine alive lets the coordinator take their timed samples in turn,
+ * so a slow minute of a shared machine hits all engines alike instead of
+ * whichever happened to run then.
+ *
+ * Usage: node --expose-gc bench/engine.mjs <engine>
+ *   matmul engines:   gradlab-wasm, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
+ *   training engines: gradlab, gradlab-kernels, tfjs-cpu, tfjs-wasm
+ * Requests:
+ *   { "op": "setup", "task": "matmul", "product": {...} }   -> { "kernel": ... }
+ *   { "op": "setup", "task": "train", "model": "A" }        -> { "kernel": ... }
+ *   { "op": "sample", "count": n }  runs the task n times   -> { "ms": time per run }
+ *   { "op": "memory", "step": s }                           -> { "step", "rssMiB", "heapUsedMiB", "arrayBuffersMiB" }
+ *
+ * The training step: a fixed batch of 128 random inputs in [0, 1) with random
+ * labels (seeded), softmax cross-entropy, plain SGD (lr 0.01), so the
+ * benchmark times the arithmetic of a step, not data loading.
+ *   gradlab:          @gradlab/nn's public API (mlp, crossEntropy, SGD)
+ *   gradlab-kernels:  the same with bench/whatif.mjs patched in (a what-if)
+ *   tfjs-*:           the same network from tf ops (matMul, add, relu,
+ *                     tf.losses.softmaxCrossEntropy) minimised by tf.train.sgd
+ */
+import { createInterface } from 'node:readline';
+import { BATCH, LEARNING_RATE, MODELS, memorySample } from './measure.mjs';
+import { whatIfPatches } from './whatif.mjs';
+
+const engine = process.argv[2];
+
+let tfjs = null;
+/** TensorFlow.js with the engine's backend on one thread, loaded once. */
+async function loadTfjs() {
+  if (tfjs !== null) return tfjs;
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('./tfjs-gradients.mjs');
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (engine === 'tfjs-wasm') (await import('@tensorflow/tfjs-backend-wasm')).setThreadsCount(1);
+  await tf.setBackend(engine === 'tfjs-wasm' ? 'wasm' : 'cpu');
+  await tf.ready();
+  tfjs = tf;
+  return tf;
+}
+
+/** Returns { run, kernel }: one multiplication of the product. */
+async function setUpMatmul({ m, k, n, transposeA, transposeB }) {
+  if (engine.startsWith('gradlab')) {
+    const kernels = await import('../packages/core/dist/kernels/matmul.js');
+    const kernel = { 'gradlab-wasm': kernels.matmulWasm, 'gradlab-tiled': kernels.matmulTiled, 'gradlab-2threads': kernels.matmulThreads() }[engine];
+    if (kernel === null || kernel === undefined) throw new Error(`${engine}: kernel not available (was \`pnpm build\` run?)`);
+    const a = new Float32Array(m * k).map((_, i) => Math.sin(i));
+    const b = new Float32Array(k * n).map((_, i) => Math.cos(i));
+    const c = new Float32Array(m * n);
+    return { run: () => kernel(a, b, c, m, k, n, transposeA, transposeB, false), kernel: engine };
+  }
+  const tf = await loadTfjs();
+  const a = tf.randomUniform(transposeA ? [k, m] : [m, k], -1, 1, 'float32', 1);
+  const b = tf.randomUniform(transposeB ? [n, k] : [k, n], -1, 1, 'float32', 2);
+  const run = () => {
+    const c = tf.matMul(a, b, transposeA, transposeB);
+    c.dataSync();
+    c.dispose();
+  };
+  return { run, kernel: tf.getBackend() };
+}
+
+/** Returns { run, kernel }: one training step of the model. */
+async function setUpTraining(modelKey) {
+  const model = MODELS[modelKey];
+  if (engine === 'gradlab' || engine === 'gradlab-kernels') {
+    if (engine === 'gradlab-kernels') {
+      const patches = await whatIfPatches();
+      patches.sgdAxpy();
+      patches.reluKernels();
+    }
+    const { Generator, Tensor } = await import('../packages/core/dist/index.js');
+    const { activeMatmulKernelName } = await import('../packages/core/dist/kernels/matmul.js');
+    const { mlp, crossEntropy, SGD } = await import('../packages/nn/dist/index.js');
+    const generator = new Generator(1);
+    const network = mlp({ inputs: 784, hidden: model.hidden, outputs: 10, activation: 'relu', generator });
+    const optimizer = new SGD(network.parameters(), { lr: LEARNING_RATE });
+    const inputs = new Float32Array(BATCH * 784);
+    for (let i = 0; i < inputs.length; i++) inputs[i] = generator.uniform();
+    const x = new Tensor(inputs, [BATCH, 784]);
+    const labels = Int32Array.from({ length: BATCH }, () => generator.integer(10));
+    const run = () => {
+      optimizer.zeroGrad();
+      const loss = crossEntropy(network.forward(x), labels);
+      loss.backward();
+      optimizer.step();
+    };
+    return { run, kernel: activeMatmulKernelName() };
+  }
+  const tf = await loadTfjs();
+  const widths = [784, ...model.hidden, 10];
+  const weights = [];
+  const biases = [];
+  for (let i = 0; i + 1 < widths.length; i++) {
+    // He-normal initialisation, as gradlab's mlp uses for ReLU.
+    weights.push(tf.variable(tf.randomNormal([widths[i], widths[i + 1]], 0, Math.sqrt(2 / widths[i]), 'float32', i + 1)));
+    biases.push(tf.variable(tf.zeros([widths[i + 1]])));
+  }
+  const x = tf.randomUniform([BATCH, 784], 0, 1, 'float32', 100);
+  const labels = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32', 101), 10);
+  const optimizer = tf.train.sgd(LEARNING_RATE);
+  const loss = () => {
+    let h = x;
+    for (let i = 0; i < weights.length; i++) {
+      h = tf.add(tf.matMul(h, weights[i]), biases[i]);
+      if (i + 1 < weights.length) h = tf.relu(h);
+    }
+    return tf.losses.softmaxCrossEntropy(labels, h);
+  };
+  const run = () => {
+    const value = optimizer.minimize(loss, true);
+    value.dataSync();
+    value.dispose();
+  };
+  return { run, kernel: tf.getBackend() };
+}
+
+let task = null;
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  const request = JSON.parse(line);
+  let reply;
+  try {
+    if (request.op === 'setup') {
+      task = request.task === 'matmul' ? await setUpMatmul(request.product) : await setUpTraining(request.model);
+      reply = { kernel: task.kernel };
+    } else if (request.op === 'sample') {
+      const t0 = performance.now();
+      for (let i = 0; i < request.count; i++) task.run();
+      reply = { ms: (performance.now() - t0) / request.count };
+    } else if (request.op === 'memory') {
+      reply = memorySample(request.step);
+    } else {
+      throw new Error(`unknown request ${line}`);
+    }
+  } catch (error) {
+    reply = { error: `${engine}: ${error.stack ?? error}` };
+  }
+  process.stdout.write(`${JSON.stringify(reply)}\n`);
+}
+// Stdin closed: the coordinator is done with this engine. (A two-thread kernel's worker is unref'd.)
+process.exit(0);
