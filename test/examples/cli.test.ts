@@ -2,11 +2,12 @@
  * End-to-end tests of every `gradlab` subcommand on small problems: the real
  * program in a child process, with the values in its output files checked.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { load, mlp } from '@gradlab/nn';
 import {
-  BORN_DEAD_TABLE_HEADING, encodeIdx, fixed, parseCsv, percent, readMarkdownTable, runLabel, SUMMARY_HEADING, unitsCell,
+  BORN_DEAD_TABLE_HEADING, encodeIdx, evaluate, fixed, loadData, parseCsv, percent, readMarkdownTable, runLabel, SUMMARY_HEADING, unitsCell,
   type BornDeadResults, type DeadNeuronsResults,
 } from '@gradlab/examples';
 import { filesWritten, gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
@@ -52,11 +53,26 @@ describe('gradlab dead-neurons (small)', () => {
     const run = gradlab(['dead-neurons', ...flags, '--out', outA]);
     expect(run.status).toBe(0);
     const expected = ['results.json', 'layers.csv', 'inactive-over-epochs.svg', 'inactive-over-epochs.png', 'dead-fraction-by-layer.svg',
-      'dead-fraction-by-layer.png', 'loss-accuracy.svg', 'loss-accuracy.png', 'final-layers.svg', 'final-layers.png', 'report.md', 'timing.json'];
+      'dead-fraction-by-layer.png', 'loss-accuracy.svg', 'loss-accuracy.png', 'final-layers.svg', 'final-layers.png', 'report.md',
+      'models/relu.safetensors', 'models/leaky-relu.safetensors', 'models/sigmoid.safetensors', 'timing.json'];
     expect(filesWritten(run.stdout)).toEqual(expected.map((name) => join(outA, name)));
     for (const name of expected) expect(existsSync(join(outA, name))).toBe(true);
     for (const name of expected.filter((file) => file.endsWith('.png'))) expectPng(join(outA, name));
+    // The checkpoint saved after every epoch is gone once the report is complete.
+    expect(readdirSync(outA).sort()).toEqual([...expected.filter((name) => !name.startsWith('models/')), 'models'].sort());
     results = JSON.parse(readFileSync(join(outA, 'results.json'), 'utf8')) as DeadNeuronsResults;
+  });
+
+  it('saves each network\'s final weights, which reproduce the last measurement', () => {
+    const { train, test } = loadData({ trainSize: 300, testSize: 100 });
+    for (const activation of ['relu', 'leaky-relu', 'sigmoid'] as const) {
+      const model = mlp({ inputs: 784, hidden: [12, 12, 12], outputs: 10, activation, negativeSlope: activation === 'leaky-relu' ? 0.01 : undefined });
+      const metadata = load(model, join(outA, 'models', `${activation}.safetensors`));
+      expect([metadata['gradlab.activation'], metadata['gradlab.epochs']]).toEqual([activation, '2']);
+      const run = results.runs.find((entry) => entry.activation === activation)!;
+      expect(evaluate(model, test).accuracy).toBe(run.epochs[2]!.testAccuracy);
+      expect(evaluate(model, train).loss).toBe(run.epochs[2]!.trainLoss);
+    }
   });
 
   it('records every activation at initialisation and after each epoch, layer by layer', () => {

@@ -6,7 +6,7 @@ import { Generator } from '@gradlab/core';
 import { Dense, ReLU, Sequential } from '@gradlab/nn';
 import {
   activationCurve, aggregate, appendLineDurable, bornDeadNetwork, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
-  meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeFileAtomic,
+  meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings,
 } from '@gradlab/examples';
 
@@ -182,8 +182,8 @@ describe('atomic writes', () => {
   it('replaces a file in one step and leaves no temporary file behind', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradlab-atomic-'));
     const path = join(dir, 'nested', 'results.json');
-    writeFileAtomic(path, 'old');
-    writeFileAtomic(path, 'new');
+    writeOutputFile(path, 'old');
+    writeOutputFile(path, 'new');
     expect(readFileSync(path, 'utf8')).toBe('new');
     expect(readdirSync(join(dir, 'nested'))).toEqual(['results.json']);
     expect(() => appendLineDurable(join(dir, 'log.jsonl'), 'two\nlines')).toThrow('appendLineDurable: a record must be one line');

@@ -15,13 +15,21 @@ export { stratifiedSplit, stratifiedSample, proportionalCounts, epochOrder } fro
 export type { TrainTestSplit } from './data/split.js';
 export { batches, batchCount } from './data/batches.js';
 export type { Batch } from './data/batches.js';
-export { loadData, DEFAULT_TRAIN_SIZE, DEFAULT_TEST_SIZE } from './data/load.js';
+export { loadData, checkDataSizes, DataSizeError, DEFAULT_TRAIN_SIZE, DEFAULT_TEST_SIZE, EMBEDDED_IMAGE_COUNT } from './data/load.js';
 export type { DataOptions } from './data/load.js';
 
-export { buildModel, makeOptimizer, trainEpoch, evaluate, dataOrderGenerator, OPTIMIZER_NAMES } from './experiments/training.js';
-export type { ModelConfig, OptimizerConfig, OptimizerName, Divergence, EpochOutcome, Evaluation } from './experiments/training.js';
-export { runDeadNeurons, runOneActivation, inactiveMeaning } from './experiments/dead-neurons.js';
-export type { DeadNeuronsConfig, DeadNeuronsResults, ActivationRun, EpochSnapshot, LayerSnapshot } from './experiments/dead-neurons.js';
+export {
+  buildModel, makeOptimizer, trainEpoch, evaluate, dataOrderGenerator, startTraining, divergenceOf, OPTIMIZER_NAMES,
+} from './experiments/training.js';
+export type { ModelConfig, OptimizerConfig, OptimizerName, Divergence, EpochOutcome, Evaluation, TrainingState } from './experiments/training.js';
+export { runDeadNeurons, runOneActivation, startNetwork, inactiveMeaning } from './experiments/dead-neurons.js';
+export type {
+  DeadNeuronsConfig, DeadNeuronsResults, DeadNeuronsHooks, DeadNeuronsProgress, NetworkInProgress, ActivationRun, EpochSnapshot, LayerSnapshot,
+} from './experiments/dead-neurons.js';
+export {
+  encodeCheckpoint, decodeCheckpoint, restoreTraining, firstFlagMismatch, toExactJson, fromExactJson, CHECKPOINT_KEY, CHECKPOINT_FORMAT_VERSION,
+} from './experiments/checkpoint.js';
+export type { Checkpoint, SavedTraining } from './experiments/checkpoint.js';
 export { runBornDead, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS } from './experiments/born-dead.js';
 export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadInit } from './experiments/born-dead.js';
 export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';
@@ -38,6 +46,9 @@ export { bornDeadMarkdown, BORN_DEAD_TABLE_HEADING } from './report/born-dead.js
 export { aggregate, meanStd, formatMeanStd, groupLabel, SWEEP_TABLE_HEADING } from './report/sweep.js';
 export type { SweepGroup, MeanStd } from './report/sweep.js';
 
-export { writeFileAtomic, appendLineDurable } from './io/atomic.js';
-export { parseCommandLine, helpText, flagName, UsageError } from './cli/args.js';
+export { writeOutputFile, appendLineDurable } from './io/atomic.js';
+export { parseCommandLine, helpText, flagName, UsageError, MAX_LIST_LENGTH } from './cli/args.js';
+export { main as runGradlab } from './cli/program.js';
+export type { ProgramOutput } from './cli/program.js';
+export { CheckpointFile, CHECKPOINT_FILE } from './cli/checkpoints.js';
 export { Progress, formatDuration } from './cli/progress.js';

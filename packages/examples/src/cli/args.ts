@@ -26,12 +26,14 @@ export interface NumberFlag extends BaseFlag { readonly kind: 'number'; readonly
 export interface StringFlag extends BaseFlag { readonly kind: 'string'; readonly default?: string }
 /** One of a fixed set of names. */
 export interface ChoiceFlag extends BaseFlag { readonly kind: 'choice'; readonly choices: readonly string[]; readonly default?: string }
+/** What every list flag may add: `distinct` refuses a value given twice (a grid axis, say). */
+interface ListFlag extends BaseFlag { readonly distinct?: boolean }
 /** A comma-separated list of integers, e.g. `--widths 2,3,4`; `a-b` stands for the range a…b. */
-export interface IntListFlag extends BaseFlag { readonly kind: 'int-list'; readonly default?: readonly number[]; readonly min?: number; readonly max?: number }
+export interface IntListFlag extends ListFlag { readonly kind: 'int-list'; readonly default?: readonly number[]; readonly min?: number; readonly max?: number }
 /** A comma-separated list of numbers. */
-export interface NumberListFlag extends BaseFlag { readonly kind: 'number-list'; readonly default?: readonly number[]; readonly positive?: boolean; readonly min?: number }
+export interface NumberListFlag extends ListFlag { readonly kind: 'number-list'; readonly default?: readonly number[]; readonly positive?: boolean; readonly min?: number }
 /** A comma-separated list of names from a fixed set. */
-export interface ChoiceListFlag extends BaseFlag { readonly kind: 'choice-list'; readonly choices: readonly string[]; readonly default?: readonly string[] }
+export interface ChoiceListFlag extends ListFlag { readonly kind: 'choice-list'; readonly choices: readonly string[]; readonly default?: readonly string[] }
 /** A switch, false unless given. */
 export interface BooleanFlag extends BaseFlag { readonly kind: 'boolean' }
 
@@ -49,6 +51,9 @@ type ValueOf<F extends FlagSpec> =
 export type ParsedFlags<T extends FlagTable> = {
   [K in keyof T]: T[K] extends BooleanFlag ? boolean : T[K] extends { default: unknown } ? ValueOf<T[K]> : ValueOf<T[K]> | undefined;
 };
+
+/** The most values a list flag takes (after ranges like 0-9 are expanded): more is surely a typo, like 0-1000000. */
+export const MAX_LIST_LENGTH = 10000;
 
 /** `learningRate` → `learning-rate`: table keys are camelCase, flags kebab-case. */
 export function flagName(key: string): string {
@@ -124,6 +129,8 @@ function describeParseArgsError(error: Error): string {
   if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
   const missing = /Option '([^']*--[\w-]+)[^']*' argument missing/.exec(error.message);
   if (missing) return `${missing[1]!.replace(/^-\w, /, '')} needs a value`;
+  const switchWithValue = /Option '(--[\w-]+)' does not take an argument/.exec(error.message);
+  if (switchWithValue) return `${switchWithValue[1]} is a switch and takes no value`;
   return error.message;
 }
 
@@ -142,21 +149,31 @@ function convert(command: string, name: string, flag: FlagSpec, raw: string): un
     case 'choice':
       if (!flag.choices.includes(raw)) fail(`one of ${flag.choices.join(', ')}`);
       return raw;
-    case 'int-list':
-      return splitList(raw, fail).flatMap((item) => {
+    case 'int-list': {
+      const what = `a comma-separated list of ${integerWhat(flag.min, flag.max)} (ranges like 2-20 allowed)`;
+      let length = 0;
+      const values = splitList(raw, fail).flatMap((item) => {
         const range = /^(\d+)-(\d+)$/.exec(item);
-        if (!range) return [checkInt(item, flag.min, flag.max, () => fail(`a comma-separated list of ${integerWhat(flag.min, flag.max)} (ranges like 2-20 allowed)`))];
-        const [from, to] = [Number(range[1]), Number(range[2])];
+        if (!range) {
+          length++;
+          return [checkInt(item, flag.min, flag.max, () => fail(what))];
+        }
+        // Both ends are checked before the range is expanded, so 0-99999999999 costs nothing.
+        const [from, to] = [range[1]!, range[2]!].map((end) => checkInt(end, flag.min, flag.max, () => fail(what))) as [number, number];
         if (from > to) fail('a list whose ranges go upwards, like 2-20');
-        return Array.from({ length: to - from + 1 }, (_, i) => checkInt(String(from + i), flag.min, flag.max, () => fail(`a comma-separated list of ${integerWhat(flag.min, flag.max)}`)));
+        length += to - from + 1;
+        if (length > MAX_LIST_LENGTH) fail(`a list of at most ${MAX_LIST_LENGTH} values`);
+        return Array.from({ length: to - from + 1 }, (_, i) => from + i);
       });
+      return checkList(values, flag, fail);
+    }
     case 'number-list':
-      return splitList(raw, fail).map((item) => checkNumber(item, flag, () => fail(`a comma-separated list of ${numberWhat(flag)}s`)));
+      return checkList(splitList(raw, fail).map((item) => checkNumber(item, flag, () => fail(`a comma-separated list of ${numberWhat(flag)}s`))), flag, fail);
     case 'choice-list':
-      return splitList(raw, fail).map((item) => {
+      return checkList(splitList(raw, fail).map((item) => {
         if (!flag.choices.includes(item)) fail(`a comma-separated list of ${flag.choices.join(', ')}`);
         return item;
-      });
+      }), flag, fail);
     case 'boolean':
       return true;
   }
@@ -165,7 +182,16 @@ function convert(command: string, name: string, flag: FlagSpec, raw: string): un
 function splitList(raw: string, fail: (what: string) => never): string[] {
   const items = raw.split(',').map((item) => item.trim());
   if (items.some((item) => item === '')) fail('a comma-separated list without empty items');
+  if (items.length > MAX_LIST_LENGTH) fail(`a list of at most ${MAX_LIST_LENGTH} values`);
   return items;
+}
+
+function checkList<T>(values: T[], flag: ListFlag, fail: (what: string) => never): T[] {
+  if (flag.distinct) {
+    const repeated = values.find((value, index) => values.indexOf(value) !== index);
+    if (repeated !== undefined) fail(`a list without repeats (${String(repeated)} appears twice)`);
+  }
+  return values;
 }
 
 function integerWhat(min?: number, max?: number): string {

@@ -4,20 +4,21 @@
  */
 import { join } from 'node:path';
 import { Tensor } from '@gradlab/core';
-import { loadData } from '../data/load.js';
+import { EMBEDDED_IMAGE_COUNT, loadData } from '../data/load.js';
 import { BORN_DEAD_INITS, gridInputs, runBornDead, type BornDeadConfig, type BornDeadInit } from '../experiments/born-dead.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { writeBornDeadReport } from '../report/born-dead.js';
 import { percent } from '../report/format.js';
 import { commandLine } from '../report/markdown.js';
+import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 
 const flags = {
-  widths: { kind: 'int-list', min: 1, max: 1024, default: [2, 3, 4, 5, 10], description: 'Hidden layer widths' },
-  depths: { kind: 'int-list', min: 1, max: 1000, default: Array.from({ length: 19 }, (_, i) => i + 2), description: 'Numbers of hidden layers (ranges allowed: 2-20)' },
+  widths: { kind: 'int-list', distinct: true, min: 1, max: 1024, default: [2, 3, 4, 5, 10], description: 'Hidden layer widths' },
+  depths: { kind: 'int-list', distinct: true, min: 1, max: 1000, default: Array.from({ length: 19 }, (_, i) => i + 2), description: 'Numbers of hidden layers (ranges allowed: 2-20)' },
   networks: { kind: 'int', min: 1, default: 1000, description: 'Networks initialised per (init, width, depth)' },
-  inits: { kind: 'choice-list', choices: BORN_DEAD_INITS, default: [...BORN_DEAD_INITS], description: 'Initialisations to compare' },
+  inits: { kind: 'choice-list', distinct: true, choices: BORN_DEAD_INITS, default: [...BORN_DEAD_INITS], description: 'Initialisations to compare' },
   inputs: { kind: 'choice', choices: ['grid', 'mnist'], default: 'grid', description: 'grid: 1-D points on [-√3, √3] as in the paper; mnist: training images' },
   inputCount: { kind: 'int', min: 2, max: 100000, default: 100, description: 'Grid points or MNIST images' },
   seed: { kind: 'int', min: 0, default: 0, description: 'Base seed (each network has its own seed derived from it)' },
@@ -47,6 +48,9 @@ export const bornDeadCommand = defineCommand(
       inputCount: options.inputCount,
       seed: options.seed,
     };
+    if (config.inputs === 'mnist' && config.inputCount > EMBEDDED_IMAGE_COUNT) {
+      throw new UsageError(`born-dead: --input-count must be at most ${EMBEDDED_IMAGE_COUNT} with --inputs mnist (the embedded digits), got '${config.inputCount}'`);
+    }
     let inputs: Tensor;
     if (config.inputs === 'grid') {
       inputs = gridInputs(config.inputCount);
@@ -62,7 +66,7 @@ export const bornDeadCommand = defineCommand(
     const files = await writeBornDeadReport(results, options.out, commandLine('born-dead', options, DEFAULTS));
     const totalSeconds = (Date.now() - startedAt) / 1000;
     const timingPath = join(options.out, 'timing.json');
-    writeFileAtomic(timingPath, `${JSON.stringify({ totalSeconds }, null, 2)}\n`);
+    writeOutputFile(timingPath, `${JSON.stringify({ totalSeconds }, null, 2)}\n`);
     files.push(timingPath);
     const lines = config.inits.map((init) => {
       const cells = results.cells.filter((cell) => cell.init === init);

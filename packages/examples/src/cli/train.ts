@@ -2,20 +2,25 @@
  * `gradlab train`: trains one MLP on MNIST and saves a checkpoint whose
  * metadata records everything `gradlab eval` needs to rebuild the network
  * and the very same test split.
+ *
+ * After every epoch it saves a resumable checkpoint to
+ * `<out>.checkpoint/last.safetensors`; `--resume` continues from it, and the
+ * finished run's files are byte-identical to those of a run that never stopped.
+ * A loss that becomes NaN or Infinity stops the run with exit code 1.
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { save, type ActivationKind, type InitName } from '@gradlab/nn';
+import { detectAnomaly } from '@gradlab/core';
+import { DivergedError, save, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
-import { loadData } from '../data/load.js';
-import {
-  buildModel, dataOrderGenerator, evaluate, inputWidth, makeOptimizer, trainEpoch, type OptimizerName,
-} from '../experiments/training.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
+import { evaluate, inputWidth, startTraining, trainEpoch, type OptimizerName } from '../experiments/training.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { percent } from '../report/format.js';
+import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags } from './checkpoints.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
-import { ACTIVATION_CHOICES, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { ACTIVATION_CHOICES, dataFlags, dataOptions, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
 
 /** The metadata key under which the training config is stored in the checkpoint. */
 export const TRAIN_CONFIG_KEY = 'gradlab.train';
@@ -50,14 +55,30 @@ const flags = {
   batchSize: { kind: 'int', min: 1, default: 64, description: 'Mini-batch size' },
   seed: { kind: 'int', min: 0, default: 0, description: 'Seed of the weights and the batch order' },
   ...dataFlags,
-  out: { kind: 'string', default: 'runs/mnist-mlp.safetensors', description: 'Checkpoint file; a training log is written beside it (<out>.log.json)' },
+  out: { kind: 'string', default: 'runs/mnist-mlp.safetensors', description: 'Checkpoint file; a training log is written beside it (<out>.log.json), and the resumable checkpoint to <out>.checkpoint/' },
+  ...trainingRunFlags,
 } as const;
+
+/** What a train checkpoint remembers besides the network: the log of the finished epochs. */
+interface TrainProgress {
+  readonly log: EpochLogEntry[];
+}
+
+interface EpochLogEntry {
+  readonly epoch: number;
+  readonly meanBatchLoss: number;
+  readonly testLoss: number;
+  readonly testAccuracy: number;
+}
 
 export const trainCommand = defineCommand(
   {
     name: 'train',
     summary: 'Trains an MLP (784-256-256-10 ReLU by default) on MNIST and saves its weights as a safetensors checkpoint.',
-    details: 'Then: gradlab eval runs/mnist-mlp.safetensors',
+    details:
+      'After every epoch a resumable checkpoint is saved to <out>.checkpoint/last.safetensors (removed when the run finishes); ' +
+      'if the run is interrupted, the same command with --resume continues it, with the same final bytes.\n' +
+      'Then: gradlab eval runs/mnist-mlp.safetensors',
     flags,
   },
   async (options, _positionals, context) => {
@@ -78,36 +99,59 @@ export const trainCommand = defineCommand(
       testSize: options.testSize,
       splitSeed: options.splitSeed,
     };
-    const { train, test } = loadData(dataOptions(options));
-    const model = buildModel({ hidden: config.hidden, activation: config.activation, negativeSlope: config.alpha, init: config.init }, inputWidth(train), 10, config.seed);
-    const optimizer = makeOptimizer(model.parameters(), config);
-    const dataGenerator = dataOrderGenerator(config.seed);
-    context.log(`train: ${model.toString()} on ${train.count} images, ${config.epochs} epochs`);
+    const checkpoint = new CheckpointFile(join(dirname(options.out), `${basename(options.out)}.checkpoint`));
+    const shaping = resultFlags(options);
+    const saved = options.resume ? readCheckpointForResume<TrainProgress>('train', checkpoint.path, shaping) : undefined;
+    const { train, test } = loadDataFor('train', dataOptions(options));
+    let state = startTraining({ hidden: config.hidden, activation: config.activation, negativeSlope: config.alpha, init: config.init }, config, inputWidth(train), config.seed);
+    const log: EpochLogEntry[] = [];
+    if (saved !== undefined) {
+      if (saved.training === null) throw new Error(`checkpoint: ${checkpoint.path} holds no network`);
+      state = restoreTraining(state, saved.training, saved.tensors, checkpoint.path);
+      log.push(...saved.progress.log);
+      context.log(`train: resuming from ${checkpoint.path} after epoch ${state.epochsDone} of ${config.epochs}`);
+    }
+    if (checkpoint.removeLeftovers() > 0) context.log(`train: removed temporary files of an interrupted checkpoint write in ${checkpoint.folder}`);
+    context.log(`train: ${state.model.toString()} on ${train.count} images, ${config.epochs} epochs`);
 
-    const progress = new Progress('train', config.epochs * batchCount(train.count, config.batchSize), process.stderr, context.showProgress);
-    const log: Array<{ epoch: number; meanBatchLoss: number; testLoss: number; testAccuracy: number }> = [];
-    for (let epoch = 1; epoch <= config.epochs; epoch++) {
-      const outcome = trainEpoch(model, optimizer, train, {
-        batchSize: config.batchSize,
-        dataGenerator,
-        epoch,
-        onStep: (loss) => progress.tick(1, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
-      });
-      if (outcome.diverged) {
-        throw new Error(`training diverged: the loss became ${outcome.diverged.loss} at epoch ${outcome.diverged.epoch}, step ${outcome.diverged.step}; try a smaller --lr`);
+    const stepsPerEpoch = batchCount(train.count, config.batchSize);
+    const progress = new Progress('train', config.epochs * stepsPerEpoch, process.stderr, context.showProgress);
+    progress.tick(state.epochsDone * stepsPerEpoch);
+    const anomalyDetectionWas = detectAnomaly(options.detectAnomaly);
+    try {
+      for (let epoch = state.epochsDone + 1; epoch <= config.epochs; epoch++) {
+        let outcome;
+        try {
+          outcome = trainEpoch(state.model, state.optimizer, train, {
+            batchSize: config.batchSize,
+            dataGenerator: state.dataGenerator,
+            epoch,
+            onStep: (loss) => progress.tick(1, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
+          });
+        } catch (error) {
+          if (!(error instanceof DivergedError)) throw error;
+          throw new Error(`training diverged: loss is ${error.value} at epoch ${error.epoch}, step ${error.step}; ` +
+            'rerun with --detect-anomaly to name the op that first produced a NaN or Infinity, or try a smaller --lr');
+        }
+        state.epochsDone = epoch;
+        const testResult = evaluate(state.model, test);
+        log.push({ epoch, meanBatchLoss: outcome.meanBatchLoss, testLoss: testResult.loss, testAccuracy: testResult.accuracy });
+        checkpoint.save(encodeCheckpoint('train', shaping, state, { log } satisfies TrainProgress));
+        progress.log(`train: epoch ${epoch}/${config.epochs}: test accuracy ${percent(testResult.accuracy)}; checkpoint saved`);
       }
-      const testResult = evaluate(model, test);
-      log.push({ epoch, meanBatchLoss: outcome.meanBatchLoss, testLoss: testResult.loss, testAccuracy: testResult.accuracy });
-      progress.tick(0, `epoch ${epoch}: test accuracy ${percent(testResult.accuracy)}`);
+    } finally {
+      detectAnomaly(anomalyDetectionWas);
     }
     progress.done();
 
     const last = log[log.length - 1]!;
     // nn's save writes atomically but expects the folder to exist.
     mkdirSync(dirname(options.out), { recursive: true });
-    save(model, options.out, { [TRAIN_CONFIG_KEY]: JSON.stringify(config), 'gradlab.testAccuracy': String(last.testAccuracy) });
+    save(state.model, options.out, { [TRAIN_CONFIG_KEY]: JSON.stringify(config), 'gradlab.testAccuracy': String(last.testAccuracy) });
     const logPath = join(dirname(options.out), `${basename(options.out)}.log.json`);
-    writeFileAtomic(logPath, `${JSON.stringify({ config, epochs: log }, null, 2)}\n`);
+    writeOutputFile(logPath, `${JSON.stringify({ config, epochs: log }, null, 2)}\n`);
+    // Only now are the final files complete; until here a kill leaves the checkpoint to resume from.
+    checkpoint.remove();
     return {
       filesWritten: [options.out, logPath],
       summary: `train: test accuracy ${percent(last.testAccuracy)} (${Math.round(last.testAccuracy * test.count)}/${test.count}) after ${config.epochs} epochs, in ${formatDuration((Date.now() - startedAt) / 1000)}`,

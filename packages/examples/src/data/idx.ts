@@ -55,32 +55,49 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
-  let expected = 1;
+  // Exact even for 255 dimensions of 2^32 - 1, where a float product would
+  // round or overflow to Infinity (and 0 × Infinity is NaN).
+  let expected = 1n;
   for (let d = 0; d < dimensionCount; d++) {
     const size = view.getUint32(4 + 4 * d, false);
     dims.push(size);
-    expected *= size;
+    expected *= BigInt(size);
   }
   const payload = bytes.length - headerLength;
-  if (payload !== expected) {
+  if (BigInt(payload) !== expected) {
     throw new Error(`idx: ${fileName} has dimensions [${dims.join(',')}] (${expected} bytes of data) but ${payload} bytes follow the header`);
   }
+  // No copy: the array is a view of the file's bytes, sized by the bytes actually present.
   return { dims, data: bytes.subarray(headerLength) };
 }
 
 /**
  * Reads an IDX file from disk, gunzipping it first when it starts with the
- * gzip signature (1f 8b), whatever its name.
+ * gzip signature (1f 8b), whatever its name. Neither the file nor what it
+ * decompresses to may be larger than `maxBytes` (MAX_IDX_BYTES by default):
+ * decompression stops at that size, so a gzip bomb cannot exhaust memory.
+ *
+ * @example
+ * readIdxFile('mnist/t10k-labels-idx1-ubyte.gz'); // { dims: [10000], data: Uint8Array(10000) }
  */
-export function readIdxFile(path: string): IdxArray {
-  const size = statSync(path).size;
-  if (size > MAX_IDX_BYTES) throw new Error(`idx: ${path} is ${size} bytes, more than the ${MAX_IDX_BYTES}-byte limit`);
+export function readIdxFile(path: string, maxBytes = MAX_IDX_BYTES): IdxArray {
+  let size: number;
+  try {
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new Error('not a regular file');
+    size = stats.size;
+  } catch (error) {
+    throw new Error(`idx: cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (size > maxBytes) throw new Error(`idx: ${path} is ${size} bytes, more than the ${maxBytes}-byte limit`);
   let bytes: Uint8Array = readFileSync(path);
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES });
+      bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });
     } catch (error) {
-      throw new Error(`idx: ${path} looks gzipped but cannot be decompressed: ${(error as Error).message}`);
+      const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      const reason = tooLarge ? `it expands to more than the ${maxBytes}-byte limit` : (error as Error).message;
+      throw new Error(`idx: ${path} looks gzipped but cannot be decompressed: ${reason}`);
     }
   }
   return parseIdx(bytes, path);
@@ -107,6 +124,9 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, imagesName: str
     throw new Error(`idx: ${labelsName} should hold labels [count] but has dimensions [${labels.dims.join(',')}]`);
   }
   const [count, rows, cols] = images.dims as [number, number, number];
+  // Consistent files, but nothing a network can train on.
+  if (count === 0) throw new Error(`idx: ${imagesName} holds no images (dimensions [${images.dims.join(',')}])`);
+  if (rows === 0 || cols === 0) throw new Error(`idx: ${imagesName} holds images of ${rows}x${cols} pixels; an image needs at least one pixel`);
   if (labels.dims[0] !== count) {
     throw new Error(`idx: ${imagesName} has ${count} images but ${labelsName} has ${labels.dims[0]} labels`);
   }

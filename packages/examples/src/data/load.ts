@@ -24,6 +24,34 @@ export interface DataOptions {
 export const DEFAULT_TRAIN_SIZE = 8000;
 export const DEFAULT_TEST_SIZE = 2000;
 
+/** How many digits the embedded `mnist` package holds. */
+export const EMBEDDED_IMAGE_COUNT = 10000;
+
+/**
+ * Asked for more images than the data has: a mistake in the sizes given
+ * (the command line turns it into a usage error, exit code 2).
+ */
+export class DataSizeError extends Error {
+  override readonly name = 'DataSizeError';
+}
+
+/**
+ * Checks the sizes asked of the embedded digits without loading them, so a
+ * sweep can refuse them before starting its workers. IDX files are checked by
+ * `loadData` once their sizes are known.
+ *
+ * @example
+ * checkDataSizes({ trainSize: 9000 }); // DataSizeError: data: --train-size 9000 + --test-size 2000 is more than the 10000 embedded images
+ */
+export function checkDataSizes(options: DataOptions): void {
+  if (options.dataDir !== undefined) return;
+  const trainSize = options.trainSize ?? DEFAULT_TRAIN_SIZE;
+  const testSize = options.testSize ?? DEFAULT_TEST_SIZE;
+  if (trainSize + testSize > EMBEDDED_IMAGE_COUNT) {
+    throw new DataSizeError(`data: --train-size ${trainSize} + --test-size ${testSize} is more than the ${EMBEDDED_IMAGE_COUNT} embedded images`);
+  }
+}
+
 /**
  * Loads and splits the data the same way for every subcommand, so that a
  * checkpoint trained by `gradlab train` is evaluated by `gradlab eval` on the
@@ -34,6 +62,7 @@ export const DEFAULT_TEST_SIZE = 2000;
  */
 export function loadData(options: DataOptions): TrainTestSplit {
   const generator = new Generator(`split:${options.splitSeed ?? 0}`);
+  checkDataSizes(options);
   if (options.dataDir === undefined) {
     return stratifiedSplit(loadEmbeddedMnist(), {
       trainSize: options.trainSize ?? DEFAULT_TRAIN_SIZE,
@@ -43,7 +72,7 @@ export function loadData(options: DataOptions): TrainTestSplit {
   }
   const { train, test } = loadMnistDirectory(options.dataDir);
   for (const [flag, wanted, available] of [['--train-size', options.trainSize, train.count], ['--test-size', options.testSize, test.count]] as const) {
-    if (wanted !== undefined && wanted > available) throw new Error(`data: ${flag} ${wanted} exceeds the ${available} images in ${options.dataDir}`);
+    if (wanted !== undefined && wanted > available) throw new DataSizeError(`data: ${flag} ${wanted} is more than the ${available} images in ${options.dataDir}`);
   }
   return {
     train: options.trainSize === undefined ? train : stratifiedSample(train, options.trainSize, generator),

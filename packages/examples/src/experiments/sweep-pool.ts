@@ -19,9 +19,10 @@ export interface PoolHooks {
 /**
  * Runs `runs` on `workers` processes; each record is appended to
  * `resultsPath` (one JSON line, fsynced) as soon as its run finishes.
- * Rejects on the first failed run, after stopping the workers.
+ * Rejects on the first failed run, after stopping the workers. With
+ * `detectAnomaly`, the workers run with core's anomaly detection on.
  */
-export function runPool(runs: readonly SweepRun[], workers: number, resultsPath: string, hooks: PoolHooks = {}): Promise<void> {
+export function runPool(runs: readonly SweepRun[], workers: number, resultsPath: string, hooks: PoolHooks = {}, detectAnomaly = false): Promise<void> {
   const workerScript = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
   const queue = [...runs];
   const children: ChildProcess[] = [];
@@ -52,7 +53,7 @@ export function runPool(runs: readonly SweepRun[], workers: number, resultsPath:
     };
     const count = Math.max(1, Math.min(workers, queue.length));
     for (let i = 0; i < count; i++) {
-      const child = fork(workerScript, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+      const child = fork(workerScript, detectAnomaly ? ['--detect-anomaly'] : [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
       children.push(child);
       child.on('message', (message: FromWorker) => {
         if (failed) return;

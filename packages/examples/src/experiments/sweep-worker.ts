@@ -2,8 +2,12 @@
  * A sweep worker process (started by sweep-pool.ts with child_process.fork).
  * It receives one run at a time over IPC, trains and measures it, and sends
  * the record back. It never writes files: the parent is the only writer, so
- * a killed sweep cannot leave two copies of a run.
+ * a killed sweep cannot leave two copies of a run. A run whose loss becomes
+ * NaN is a record like any other (its `diverged` field says where); with
+ * `--detect-anomaly` (passed by the pool on the worker's command line) the
+ * first NaN or Infinity of any op fails the run with the op's name instead.
  */
+import { detectAnomaly } from '@gradlab/core';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import { loadData, type DataOptions } from '../data/load.js';
 import { runOneActivation } from './dead-neurons.js';
@@ -30,6 +34,8 @@ function dataFor(options: DataOptions): { train: Dataset; test: Dataset } {
 function send(message: FromWorker): void {
   process.send?.(message);
 }
+
+if (process.argv.includes('--detect-anomaly')) detectAnomaly(true);
 
 // The parent is gone (finished, or killed): stop instead of computing for nobody.
 process.on('disconnect', () => process.exit(0));

@@ -7,11 +7,20 @@
  * different activations therefore start from weights drawn from the same
  * stream and see exactly the same batches in the same order.
  *
- * A step whose loss is NaN or ±Infinity stops the epoch and is reported as
- * divergence (epoch, step, loss): a diverged run is a result, not a crash.
+ * A step whose loss is NaN or ±Infinity throws nn's `DivergedError` (epoch,
+ * step, loss) before its update: `gradlab train` stops with that message,
+ * while the experiments catch it and record the run as diverged, a result
+ * rather than a crash.
+ *
+ * Everything that changes from one epoch to the next is in a `TrainingState`
+ * (the model, the optimizer, the batch-order generator, the epoch count);
+ * experiments/checkpoint.ts saves and restores it bit for bit.
  */
 import { Generator, noGrad, type Tensor } from '@gradlab/core';
-import { Adam, SGD, accuracy, crossEntropy, mlp, type ActivationKind, type InitName, type Optimizer, type Sequential } from '@gradlab/nn';
+import {
+  Adam, SGD, accuracy, checkFiniteLoss, crossEntropy, mlp,
+  type ActivationKind, type DivergedError, type InitName, type Optimizer, type Sequential,
+} from '@gradlab/nn';
 import { batches } from '../data/batches.js';
 import { pixelsPerImage, type Dataset } from '../data/dataset.js';
 import { epochOrder } from '../data/split.js';
@@ -50,6 +59,16 @@ export interface Divergence {
 }
 
 /**
+ * The record of a divergence, as results.json and sweep records store it.
+ *
+ * @example
+ * try { trainEpoch(…); } catch (error) { if (error instanceof DivergedError) run.diverged = divergenceOf(error); else throw error; }
+ */
+export function divergenceOf(error: DivergedError): Divergence {
+  return { epoch: error.epoch, step: error.step, loss: String(error.value) };
+}
+
+/**
  * Builds the MLP `inputs → hidden… → 10` with weights drawn from the
  * generator `init:<seed>`.
  *
@@ -74,6 +93,36 @@ export function dataOrderGenerator(seed: number): Generator {
 }
 
 /**
+ * A network in training, between two epochs: everything that changes as it
+ * trains. Saving these and restoring them continues the run bit for bit
+ * (experiments/checkpoint.ts). Nothing else is random or stateful: the
+ * weights were drawn once from `init:<seed>` and the layers keep no state.
+ */
+export interface TrainingState {
+  readonly model: Sequential;
+  readonly optimizer: Optimizer;
+  /**
+   * The batch order: each epoch draws one permutation from it, so its state
+   * after epoch E is the data-order position at the start of epoch E + 1.
+   */
+  readonly dataGenerator: Generator;
+  /** Epochs finished (0 before training). */
+  epochsDone: number;
+}
+
+/**
+ * A fresh TrainingState: the seeded model, its optimizer and the batch-order
+ * generator of `seed`, before the first epoch.
+ *
+ * @example
+ * const state = startTraining({ hidden: [64], activation: 'relu', negativeSlope: 0.01, init: 'default' }, { optimizer: 'adam', lr: 1e-3, momentum: 0 }, 784, 0);
+ */
+export function startTraining(model: ModelConfig, optimizer: OptimizerConfig, inputs: number, seed: number): TrainingState {
+  const network = buildModel(model, inputs, 10, seed);
+  return { model: network, optimizer: makeOptimizer(network.parameters(), optimizer), dataGenerator: dataOrderGenerator(seed), epochsDone: 0 };
+}
+
+/**
  * The optimizer named on the command line, over the model's parameters.
  *
  * @example
@@ -89,13 +138,13 @@ export interface EpochOutcome {
   /** Mean training loss over the epoch's mini-batches (before each step's update). */
   readonly meanBatchLoss: number;
   readonly steps: number;
-  /** Set when a step's loss was not finite; training stopped there. */
-  readonly diverged: Divergence | null;
 }
 
 /**
  * One pass over the training set in a fresh seeded order, one optimizer step
  * per mini-batch. `onStep` is called after every step (progress bars).
+ * Throws nn's `DivergedError` (with the epoch and the 1-based step) at the
+ * first step whose loss is NaN or ±Infinity, before that step's update.
  *
  * @example
  * const outcome = trainEpoch(model, optimizer, train, { batchSize: 64, dataGenerator, epoch: 1 });
@@ -113,17 +162,14 @@ export function trainEpoch(
   for (const batch of batches(train, options.batchSize, order)) {
     optimizer.zeroGrad();
     const loss = crossEntropy(model.forward(batch.inputs), batch.labels);
-    const value = loss.item();
     steps++;
-    if (!Number.isFinite(value)) {
-      return { meanBatchLoss: NaN, steps, diverged: { epoch: options.epoch, step: steps, loss: String(value) } };
-    }
+    const value = checkFiniteLoss(loss, { epoch: options.epoch, step: steps });
     loss.backward();
     optimizer.step();
     lossSum += value;
     options.onStep?.(value);
   }
-  return { meanBatchLoss: lossSum / steps, steps, diverged: null };
+  return { meanBatchLoss: lossSum / steps, steps };
 }
 
 /** Loss and accuracy of a model on a dataset. */

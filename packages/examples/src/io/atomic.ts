@@ -1,41 +1,33 @@
 /**
  * Writing files so that a crash never leaves a half-written one behind.
  *
- * `writeFileAtomic` writes a temporary file in the same directory, flushes it
- * to disk, then renames it over the target: rename is atomic on POSIX file
- * systems, so a reader sees either the old file or the new one, never a mix.
- * `appendLineDurable` is for JSON-lines logs that grow one finished record at
- * a time (sweeps): it appends one whole line and fsyncs before returning.
+ * The temporary-file-and-rename logic lives in one place, nn's
+ * `writeFileAtomic` (packages/nn/src/checkpoint/files.ts): write
+ * `<path>.tmp-<pid>-<hex>` beside the target, fsync it, rename it over the
+ * target. Rename replaces a file in one step, so a reader sees the old file or
+ * the new one, never a mix. This file adds only what the command line needs
+ * on top of it:
+ *
+ *  - `writeOutputFile` creates the folder, takes text as well as bytes, and
+ *    also flushes the folder entry, so the rename itself survives a power loss;
+ *  - `appendLineDurable` is for JSON-lines logs that grow one finished record
+ *    at a time (sweeps): it appends one whole line and fsyncs before returning.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-
-let temporaryCounter = 0;
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { writeFileAtomic } from '@gradlab/nn';
 
 /**
- * Writes `contents` to `path` atomically (temp file + fsync + rename),
- * creating the parent directory if needed.
+ * Writes `contents` (text as UTF-8, or bytes) to `path` atomically with nn's
+ * `writeFileAtomic`, creating the parent folder if needed.
  *
  * @example
- * writeFileAtomic('reports/results.json', JSON.stringify(results));
+ * writeOutputFile('reports/dead-neurons/results.json', JSON.stringify(results));
  */
-export function writeFileAtomic(path: string, contents: string | Uint8Array): void {
+export function writeOutputFile(path: string, contents: string | Uint8Array): void {
   const directory = dirname(path);
   mkdirSync(directory, { recursive: true });
-  const temporary = join(directory, `.${basename(path)}.${process.pid}.${temporaryCounter++}.tmp`);
-  try {
-    const fd = openSync(temporary, 'w');
-    try {
-      writeAll(fd, contents);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
   syncDirectory(directory);
 }
 
@@ -52,17 +44,13 @@ export function appendLineDurable(path: string, line: string): void {
   const fd = openSync(path, 'a');
   try {
     // One write call for the whole line keeps concurrent appends from interleaving mid-line.
-    writeAll(fd, `${line}\n`);
+    const bytes = Buffer.from(`${line}\n`, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-}
-
-function writeAll(fd: number, contents: string | Uint8Array): void {
-  const bytes = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 /** Flushes a directory entry (the rename) to disk; some platforms cannot, which is harmless. */

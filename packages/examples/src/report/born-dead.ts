@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { BornDeadCell, BornDeadResults } from '../experiments/born-dead.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { percent } from './format.js';
@@ -113,7 +113,7 @@ export async function writeBornDeadReport(results: BornDeadResults, outDir: stri
   const written: string[] = [];
   const write = (name: string, contents: string): void => {
     const path = join(outDir, name);
-    writeFileAtomic(path, contents);
+    writeOutputFile(path, contents);
     written.push(path);
   };
   write('results.json', `${JSON.stringify(results, null, 2)}\n`);

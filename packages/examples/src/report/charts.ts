@@ -13,7 +13,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 
 /** The font family of every chart; its TTF ships with the dejavu-fonts-ttf package. */
 export const CHART_FONT = 'DejaVu Sans';
@@ -115,7 +115,7 @@ export async function writeChart(dir: string, name: string, spec: ChartSpec): Pr
   const svg = await renderSvg(spec);
   const svgPath = join(dir, `${name}.svg`);
   const pngPath = join(dir, `${name}.png`);
-  writeFileAtomic(svgPath, svg);
-  writeFileAtomic(pngPath, svgToPng(svg));
+  writeOutputFile(svgPath, svg);
+  writeOutputFile(pngPath, svgToPng(svg));
   return [svgPath, pngPath];
 }

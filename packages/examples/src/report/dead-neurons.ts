@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { ActivationRun, DeadNeuronsResults } from '../experiments/dead-neurons.js';
 import { ACTIVATION_TITLES } from '../experiments/activation-curves.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
@@ -299,7 +299,7 @@ export async function writeDeadNeuronsReport(results: DeadNeuronsResults, outDir
   const written: string[] = [];
   const write = (name: string, contents: string): void => {
     const path = join(outDir, name);
-    writeFileAtomic(path, contents);
+    writeOutputFile(path, contents);
     written.push(path);
   };
   write('results.json', `${JSON.stringify(results, null, 2)}\n`);

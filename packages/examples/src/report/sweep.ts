@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { ACTIVATION_TITLES } from '../experiments/activation-curves.js';
 import type { SweepRecord } from '../experiments/sweep.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import { writeOutputFile } from '../io/atomic.js';
 import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
@@ -187,7 +187,7 @@ export async function writeSweepReport(records: readonly SweepRecord[], sources:
   const written: string[] = [];
   const write = (name: string, contents: string): void => {
     const path = join(outDir, name);
-    writeFileAtomic(path, contents);
+    writeOutputFile(path, contents);
     written.push(path);
   };
   write('summary.json', `${JSON.stringify({ runs, duplicates, groups }, null, 2)}\n`);

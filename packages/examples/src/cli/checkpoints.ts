@@ -1,0 +1,108 @@
+/**
+ * The command-line side of checkpoints (the format is experiments/checkpoint.ts):
+ * the `--resume` and `--detect-anomaly` flags, where a command keeps its
+ * checkpoint, and reading one back with an error that says what is wrong.
+ *
+ * A command saves `<checkpoint folder>/last.safetensors` after every epoch
+ * (atomically: the previous checkpoint stays whole until the new one has
+ * replaced it) and removes it once the final outputs are written.
+ */
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeOutputFile } from '../io/atomic.js';
+import { decodeCheckpoint, firstFlagMismatch, type Checkpoint } from '../experiments/checkpoint.js';
+import { flagName, UsageError } from './args.js';
+
+/** Flags of the commands that train: resume from a checkpoint, and look for the op that makes a NaN. */
+export const trainingRunFlags = {
+  resume: { kind: 'boolean', description: 'Continue from the checkpoint a run with the same flags saved after its last finished epoch' },
+  detectAnomaly: { kind: 'boolean', description: 'Check every op and gradient for NaN/Infinity and stop at the first, naming the op (slower)' },
+} as const;
+
+/** The file name of the checkpoint inside a command's checkpoint folder. */
+export const CHECKPOINT_FILE = 'last.safetensors';
+
+/** Flags that say where outputs go or how a run is watched, not what it computes. */
+const NOT_SHAPING_RESULTS = new Set(['out', 'resume', 'detectAnomaly']);
+
+/**
+ * The flag values that shape a run's results: all of them except --out,
+ * --resume and --detect-anomaly. A checkpoint records them, and a resume must
+ * give the same.
+ */
+export function resultFlags(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_SHAPING_RESULTS.has(key)));
+}
+
+function describeFlag(key: string, value: unknown): string {
+  return `--${flagName(key)} ${Array.isArray(value) ? value.join(',') : String(value)}`;
+}
+
+/**
+ * Reads the checkpoint at `path` for `--resume`. Throws a UsageError (exit
+ * code 2) when there is none, or when it was made with other flags, naming the
+ * first flag that differs; an Error (exit code 1) when the file is damaged.
+ */
+export function readCheckpointForResume<Progress>(command: string, path: string, flags: Readonly<Record<string, unknown>>): Checkpoint<Progress> {
+  if (!existsSync(path)) {
+    throw new UsageError(`${command}: --resume: there is no checkpoint ${path} (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start`);
+  }
+  const checkpoint = decodeCheckpoint<Progress>(readFileSync(path), path, command);
+  const mismatch = firstFlagMismatch(checkpoint.flags, flags);
+  if (mismatch !== null) {
+    const made = mismatch.saved === undefined ? `without --${flagName(mismatch.key)}` : `with ${describeFlag(mismatch.key, mismatch.saved)}`;
+    const asked = mismatch.current === undefined ? `no --${flagName(mismatch.key)}` : describeFlag(mismatch.key, mismatch.current);
+    throw new UsageError(`${command}: --resume: the checkpoint ${path} was made ${made}, but this run has ${asked}; give the same flags to resume it, or leave out --resume to start again`);
+  }
+  return checkpoint;
+}
+
+/** Saves and removes one command's checkpoint. */
+export class CheckpointFile {
+  constructor(readonly folder: string) {}
+
+  /** The checkpoint's path: `<folder>/last.safetensors`. */
+  get path(): string {
+    return join(this.folder, CHECKPOINT_FILE);
+  }
+
+  /** Replaces the checkpoint atomically with `bytes` (from encodeCheckpoint). */
+  save(bytes: Uint8Array): void {
+    writeOutputFile(this.path, bytes);
+  }
+
+  /**
+   * Deletes temporary files that killed runs left in the folder
+   * (`last.safetensors.tmp-<pid>-<hex>`, see nn's writeFileAtomic), unless
+   * their process is still running. Returns how many were deleted.
+   */
+  removeLeftovers(): number {
+    if (!existsSync(this.folder)) return 0;
+    let removed = 0;
+    for (const name of readdirSync(this.folder)) {
+      const match = new RegExp(`^${CHECKPOINT_FILE.replace('.', '\\.')}\\.tmp-(\\d+)-[0-9a-f]+$`).exec(name);
+      if (match === null || isRunning(Number(match[1]))) continue;
+      rmSync(join(this.folder, name), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  /** Deletes the checkpoint, and the folder if nothing else is in it. */
+  remove(): void {
+    rmSync(this.path, { force: true });
+    this.removeLeftovers();
+    if (existsSync(this.folder) && readdirSync(this.folder).length === 0) rmdirSync(this.folder);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
