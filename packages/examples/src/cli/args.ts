@@ -168,7 +168,7 @@ function convert(command: string, name: string, flag: FlagSpec, raw: string): un
       return checkList(values, flag, fail);
     }
     case 'number-list':
-      return checkList(splitList(raw, fail).map((item) => checkNumber(item, flag, () => fail(`a comma-separated list of ${numberWhat(flag)}s`))), flag, fail);
+      return checkList(splitList(raw, fail).map((item) => checkNumber(item, flag, () => fail(`a comma-separated list of ${numberWhat(flag).replace('number', 'numbers')}`))), flag, fail);
     case 'choice-list':
       return checkList(splitList(raw, fail).map((item) => {
         if (!flag.choices.includes(item)) fail(`a comma-separated list of ${flag.choices.join(', ')}`);
