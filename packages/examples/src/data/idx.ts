@@ -65,7 +65,9 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
   }
   const payload = bytes.length - headerLength;
   if (BigInt(payload) !== expected) {
-    throw new Error(`idx: ${fileName} has dimensions [${dims.join(',')}] (${expected} bytes of data) but ${payload} bytes follow the header`);
+    // 255 dimensions of 2^32 - 1 multiply to a number of 2,500 digits; no file that long can exist.
+    const size = expected <= BigInt(Number.MAX_SAFE_INTEGER) ? `${expected}` : `more than ${Number.MAX_SAFE_INTEGER}`;
+    throw new Error(`idx: ${fileName} has dimensions ${formatDims(dims)} (${size} bytes of data) but ${payload} bytes follow the header`);
   }
   // No copy: the array is a view of the file's bytes, sized by the bytes actually present.
   return { dims, data: bytes.subarray(headerLength) };
@@ -118,14 +120,14 @@ function findIdxFile(dir: string, name: string): string {
  */
 export function idxToDataset(images: IdxArray, labels: IdxArray, imagesName: string, labelsName: string): Dataset {
   if (images.dims.length !== 3) {
-    throw new Error(`idx: ${imagesName} should hold images [count, rows, cols] but has dimensions [${images.dims.join(',')}]`);
+    throw new Error(`idx: ${imagesName} should hold images [count, rows, cols] but has dimensions ${formatDims(images.dims)}`);
   }
   if (labels.dims.length !== 1) {
-    throw new Error(`idx: ${labelsName} should hold labels [count] but has dimensions [${labels.dims.join(',')}]`);
+    throw new Error(`idx: ${labelsName} should hold labels [count] but has dimensions ${formatDims(labels.dims)}`);
   }
   const [count, rows, cols] = images.dims as [number, number, number];
   // Consistent files, but nothing a network can train on.
-  if (count === 0) throw new Error(`idx: ${imagesName} holds no images (dimensions [${images.dims.join(',')}])`);
+  if (count === 0) throw new Error(`idx: ${imagesName} holds no images (dimensions ${formatDims(images.dims)})`);
   if (rows === 0 || cols === 0) throw new Error(`idx: ${imagesName} holds images of ${rows}x${cols} pixels; an image needs at least one pixel`);
   if (labels.dims[0] !== count) {
     throw new Error(`idx: ${imagesName} has ${count} images but ${labelsName} has ${labels.dims[0]} labels`);
@@ -171,6 +173,11 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
   dims.forEach((size, d) => view.setUint32(4 + 4 * d, size, false));
   bytes.set(data, headerLength);
   return bytes;
+}
+
+/** "[60000,28,28]"; past 8 dimensions only the first 8 and the count, so a hostile header cannot flood the message. */
+function formatDims(dims: readonly number[]): string {
+  return dims.length <= 8 ? `[${dims.join(',')}]` : `[${dims.slice(0, 8).join(',')},…] (${dims.length} dimensions)`;
 }
 
 function hex(byte: number): string {
