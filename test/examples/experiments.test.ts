@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
-import { Dense, ReLU, Sequential } from '@gradlab/nn';
+import { Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
   activationCurve, aggregate, appendLineDurable, bornDeadNetwork, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
   meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
-  type DeadNeuronsConfig, type SweepRecord, type SweepSettings,
+  CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, firstFlagMismatch, fromExactJson, restoreTraining, startTraining, toExactJson, trainEpoch,
+  type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
 } from '@gradlab/examples';
 
 describe('activation curves (plot-activation)', () => {
@@ -187,5 +188,69 @@ describe('atomic writes', () => {
     expect(readFileSync(path, 'utf8')).toBe('new');
     expect(readdirSync(join(dir, 'nested'))).toEqual(['results.json']);
     expect(() => appendLineDurable(join(dir, 'log.jsonl'), 'two\nlines')).toThrow('appendLineDurable: a record must be one line');
+  });
+});
+
+describe('checkpoints (experiments/checkpoint.ts)', () => {
+  const data = loadData({ trainSize: 200, testSize: 50 });
+  const model = { hidden: [16, 16], activation: 'relu' as const, negativeSlope: 0.01, init: 'default' as const };
+
+  it('keeps NaN, ±Infinity and -0 through JSON, which has none of them', () => {
+    const values = [NaN, Infinity, -Infinity, -0, 0, 1.5, 0.1 + 0.2, Number.MIN_VALUE];
+    const back = fromExactJson(toExactJson({ values, nested: [{ loss: NaN }] })) as { values: number[]; nested: Array<{ loss: number }> };
+    back.values.forEach((value, i) => expect(Object.is(value, values[i])).toBe(true));
+    expect(back.nested[0]!.loss).toBeNaN();
+    // A record that merely looks tagged is left alone.
+    expect(fromExactJson('{"$number":"12"}')).toEqual({ $number: '12' });
+  });
+
+  it.each(['adam', 'sgd'] as const)('%s: a restored state continues bit for bit like one that never stopped', (optimizer) => {
+    const settings = { optimizer, lr: 0.05, momentum: 0.9 };
+    const epoch = (state: TrainingState, number: number) => {
+      trainEpoch(state.model, state.optimizer, data.train, { batchSize: 32, dataGenerator: state.dataGenerator, epoch: number });
+      state.epochsDone = number;
+    };
+    const uninterrupted = startTraining(model, settings, 784, 7);
+    const interrupted = startTraining(model, settings, 784, 7);
+    epoch(uninterrupted, 1);
+    epoch(interrupted, 1);
+    const bytes = encodeCheckpoint('train', { seed: 7 }, interrupted, { note: 'after epoch 1' });
+    // Drawing from the generators of the saved run afterwards must not matter: the checkpoint holds their state.
+    interrupted.dataGenerator.permutation(50);
+    const checkpoint = decodeCheckpoint<{ note: string }>(bytes, 'in-memory', 'train');
+    expect(checkpoint.progress).toEqual({ note: 'after epoch 1' });
+    expect(checkpoint.flags).toEqual({ seed: 7 });
+    const restored = restoreTraining(startTraining(model, settings, 784, 99), checkpoint.training!, checkpoint.tensors, 'in-memory');
+    expect(restored.epochsDone).toBe(1);
+    epoch(uninterrupted, 2);
+    epoch(restored, 2);
+    const bits = (state: TrainingState) => state.model.parameters().map((parameter) => Buffer.from(parameter.data.buffer).toString('hex'));
+    expect(bits(restored)).toEqual(bits(uninterrupted));
+    expect(JSON.stringify(restored.optimizer.stateDict())).toBe(JSON.stringify(uninterrupted.optimizer.stateDict()));
+    expect(restored.dataGenerator.state()).toEqual(uninterrupted.dataGenerator.state());
+  });
+
+  it('refuses a checkpoint of another network, command or format version, naming the file', () => {
+    const state = startTraining(model, { optimizer: 'adam', lr: 0.01, momentum: 0 }, 784, 0);
+    const bytes = encodeCheckpoint('train', {}, state, {});
+    const checkpoint = decodeCheckpoint(bytes, 'a.safetensors', 'train');
+    const wider = startTraining({ ...model, hidden: [32, 16] }, { optimizer: 'adam', lr: 0.01, momentum: 0 }, 784, 0);
+    expect(() => restoreTraining(wider, checkpoint.training!, checkpoint.tensors, 'a.safetensors')).toThrow(
+      "checkpoint: a.safetensors does not fit this network: loadStateDict: Sequential: 'layers.0.weight' has shape [784,16] but the model's is [784,32]; " +
+      "'layers.0.bias' has shape [16] but the model's is [32]; 'layers.2.weight' has shape [16,16] but the model's is [32,16]");
+    const sgd = startTraining(model, { optimizer: 'sgd', lr: 0.01, momentum: 0.9 }, 784, 0);
+    expect(() => restoreTraining(sgd, checkpoint.training!, checkpoint.tensors, 'a.safetensors')).toThrow(
+      'checkpoint: a.safetensors does not fit this network: SGD.loadStateDict: the state was saved by Adam, not SGD');
+    expect(() => decodeCheckpoint(bytes, 'a.safetensors', 'dead-neurons')).toThrow('checkpoint: a.safetensors was written by gradlab train, not gradlab dead-neurons');
+    const newer = encodeSafetensors({}, { [CHECKPOINT_KEY]: JSON.stringify({ command: 'train', formatVersion: 2, flags: {} }) });
+    expect(() => decodeCheckpoint(newer, 'b.safetensors', 'train')).toThrow('checkpoint: b.safetensors has format version 2; this gradlab reads version 1');
+    expect(() => decodeCheckpoint(encodeSafetensors({}, { format: 'gradlab' }), 'c.safetensors', 'train')).toThrow("checkpoint: c.safetensors has no 'gradlab.checkpoint' metadata; it is not a gradlab checkpoint");
+  });
+
+  it('finds the first flag that differs', () => {
+    expect(firstFlagMismatch({ depth: 3, hidden: [64, 64], trainSize: undefined }, { depth: 3, hidden: [64, 64] })).toBeNull();
+    expect(firstFlagMismatch({ depth: 3, seed: 0 }, { depth: 4, seed: 1 })).toEqual({ key: 'depth', saved: 3, current: 4 });
+    expect(firstFlagMismatch({ hidden: [64, 64] }, { hidden: [64, 32] })).toEqual({ key: 'hidden', saved: [64, 64], current: [64, 32] });
+    expect(firstFlagMismatch({}, { trainSize: 500 })).toEqual({ key: 'trainSize', saved: undefined, current: 500 });
   });
 });

@@ -8,11 +8,11 @@
  * report.md (which quotes the command line) can be compared byte for byte.
  * Only timing.json, which holds wall-clock durations, is left out.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
-import { loadData, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
+import { encodeCheckpoint, loadData, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
 import { requireBuild, temporaryDirectory } from './helpers/cli.js';
 import { filesUnder, medianGap, runGradlabChild, type ChildRun } from './helpers/kill.js';
 
@@ -145,6 +145,22 @@ describe.each(cases)('$name', (testCase) => {
 });
 
 describe('--resume', () => {
+  it('refuses a damaged checkpoint, or one written by another command, with exit code 1', async () => {
+    const dir = temporaryDirectory('resume-damaged');
+    const path = join(dir, 'report', 'checkpoint', 'last.safetensors');
+    mkdirSync(dirname(path), { recursive: true });
+    const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 89 + 7) % 256);
+    writeFileSync(path, garbage);
+    const claimed = new DataView(garbage.buffer).getBigUint64(0, true);
+    const damaged = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
+    expect([damaged.code, damaged.stderr.split('\n')[0]]).toEqual([1,
+      `gradlab dead-neurons: --resume: safetensors: report/checkpoint/last.safetensors: the header length ${claimed} is absurd (more than 100000000 bytes); the file is corrupt or not safetensors; delete it, or leave out --resume to start again`]);
+    writeFileSync(path, encodeCheckpoint('train', {}, null, { log: [] }));
+    const other = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
+    expect([other.code, other.stderr.split('\n')[0]]).toEqual([1,
+      'gradlab dead-neurons: --resume: checkpoint: report/checkpoint/last.safetensors was written by gradlab train, not gradlab dead-neurons; delete it, or leave out --resume to start again']);
+  });
+
   it('refuses when there is no checkpoint', async () => {
     const dir = temporaryDirectory('resume-none');
     const run = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);

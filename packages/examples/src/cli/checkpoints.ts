@@ -47,7 +47,12 @@ export function readCheckpointForResume<Progress>(command: string, path: string,
   if (!existsSync(path)) {
     throw new UsageError(`${command}: --resume: there is no checkpoint ${path} (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start`);
   }
-  const checkpoint = decodeCheckpoint<Progress>(readFileSync(path), path, command);
+  let checkpoint: Checkpoint<Progress>;
+  try {
+    checkpoint = decodeCheckpoint<Progress>(readFileSync(path), path, command);
+  } catch (error) {
+    throw new Error(`--resume: ${(error as Error).message}; delete it, or leave out --resume to start again`, { cause: error });
+  }
   const mismatch = firstFlagMismatch(checkpoint.flags, flags);
   if (mismatch !== null) {
     const made = mismatch.saved === undefined ? `without --${flagName(mismatch.key)}` : `with ${describeFlag(mismatch.key, mismatch.saved)}`;
