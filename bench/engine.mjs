@@ -72,6 +72,7 @@ async function setUpTraining(modelKey) {
       const patches = await whatIfPatches();
       patches.sgdAxpy();
       patches.reluKernels();
+      patches.biasMatmul();
     }
     const { Generator, Tensor } = await import('../packages/core/dist/index.js');
     const { activeMatmulKernelName } = await import('../packages/core/dist/kernels/matmul.js');

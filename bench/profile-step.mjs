@@ -15,6 +15,8 @@
  *      +relu-kernels   ReLU forward/backward through the SIMD kernels
  *      +owned-grad     ...and its backward hands its fresh gradient array to
  *                      the input instead of accumulateGrad copying it
+ *      +bias-matmul    the Dense bias gradient as ones(1×rows)·grad through
+ *                      the matmul kernel instead of a float64 JS loop
  */
 import { Session } from 'node:inspector';
 import { BATCH, LEARNING_RATE, MODELS, median } from './measure.mjs';
@@ -50,6 +52,7 @@ const VARIANTS = {
   '+sgd-axpy': use(patches.sgdAxpy),
   '+relu-kernels': use(patches.sgdAxpy, () => patches.reluKernels(false)),
   '+owned-grad': use(patches.sgdAxpy, () => patches.reluKernels(true)),
+  '+bias-matmul': use(patches.sgdAxpy, () => patches.reluKernels(true), patches.biasMatmul),
 };
 
 // --- 1. the profile -----------------------------------------------------------

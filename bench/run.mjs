@@ -249,7 +249,7 @@ ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 ## Training throughput: softmax cross-entropy, plain SGD (lr 0.01), batch 128
 
 Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
-The what-if columns patch in the changes recommended for the autodiff path (bench/whatif.mjs: SGD as an axpy kernel, ReLU through the SIMD kernels; ${TRAIN_STEPS['gradlab-kernels']} steps): they are not the library as shipped.
+The what-if columns patch in the changes recommended for the autodiff path (bench/whatif.mjs: SGD as an axpy kernel, ReLU through the SIMD kernels, the bias gradient through the matmul kernel; ${TRAIN_STEPS['gradlab-kernels']} steps): they are not the library as shipped.
 
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 
