@@ -9,6 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { detectAnomaly } from '@gradlab/core';
 import { writeOutputFile } from '../io/atomic.js';
 import { decodeCheckpoint, firstFlagMismatch, type Checkpoint } from '../experiments/checkpoint.js';
 import { flagName, UsageError } from './args.js';
@@ -21,6 +22,22 @@ export const trainingRunFlags = {
 
 /** The file name of the checkpoint inside a command's checkpoint folder. */
 export const CHECKPOINT_FILE = 'last.safetensors';
+
+/** The temporary file of a checkpoint write (see nn's writeFileAtomic); group 1 is the writer's pid. */
+const LEFTOVER = /^last\.safetensors\.tmp-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Runs `run` with core's anomaly detection on or off (--detect-anomaly), and
+ * puts the previous setting back afterwards, whatever happens.
+ */
+export function withAnomalyDetection<T>(enabled: boolean, run: () => T): T {
+  const previous = detectAnomaly(enabled);
+  try {
+    return run();
+  } finally {
+    detectAnomaly(previous);
+  }
+}
 
 /** Flags that say where outputs go or how a run is watched, not what it computes. */
 const NOT_SHAPING_RESULTS = new Set(['out', 'resume', 'detectAnomaly']);
@@ -85,7 +102,7 @@ export class CheckpointFile {
     if (!existsSync(this.folder)) return 0;
     let removed = 0;
     for (const name of readdirSync(this.folder)) {
-      const match = new RegExp(`^${CHECKPOINT_FILE.replace('.', '\\.')}\\.tmp-(\\d+)-[0-9a-f]+$`).exec(name);
+      const match = LEFTOVER.exec(name);
       if (match === null || isRunning(Number(match[1]))) continue;
       rmSync(join(this.folder, name), { force: true });
       removed++;

@@ -9,7 +9,6 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectAnomaly } from '@gradlab/core';
 import { save, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
 import { encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
@@ -21,7 +20,7 @@ import { writeOutputFile } from '../io/atomic.js';
 import { writeDeadNeuronsReport } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
 import { commandLine } from '../report/markdown.js';
-import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags } from './checkpoints.js';
+import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, dataFlags, dataOptions, dataSourceName, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
@@ -115,35 +114,29 @@ export const deadNeuronsCommand = defineCommand(
     let activationStartedAt = Date.now() - (resumeFrom?.current ? (seconds[resumeFrom.current.activation] ?? 0) * 1000 : 0);
     // Written when each network's run ends, before the checkpoint records it as finished.
     const modelPath = (activation: ActivationKind): string => join(options.out, 'models', `${activation}.safetensors`);
-    const anomalyDetectionWas = detectAnomaly(options.detectAnomaly);
-    let results;
-    try {
-      results = runDeadNeurons(config, data, dataSourceName(options.dataDir), {
-        onStep: (activation, epoch, loss) => progress.tick(1, `${activation} epoch ${epoch}/${config.epochs} loss ${loss.toFixed(3)}`),
-        onEpoch: (activation, snapshot) => {
-          // Updated at every measurement, so a run that diverges early still gets its time.
-          if (snapshot.epoch === 0) activationStartedAt = Date.now();
-          seconds[activation] = (Date.now() - activationStartedAt) / 1000;
-          // One line per measurement, above the bar, so the log tells the story as it happens.
-          progress.log(`  ${activation} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
-        },
-        onNetworkDone: (run, model) => {
-          if (run.diverged) progress.log(`  ${run.activation} diverged: loss is ${run.diverged.loss} at epoch ${run.diverged.epoch}, step ${run.diverged.step}; recorded as a result`);
-          mkdirSync(join(options.out, 'models'), { recursive: true });
-          save(model, modelPath(run.activation), { 'gradlab.activation': run.activation, 'gradlab.epochs': String(run.epochs[run.epochs.length - 1]!.epoch) });
-        },
-        onCheckpoint: ({ finished, current }) => {
-          const progressSaved: DeadNeuronsSaved = {
-            finished: [...finished],
-            current: current ? { activation: current.activation, epochs: current.epochs } : null,
-            seconds,
-          };
-          checkpoint.save(encodeCheckpoint('dead-neurons', shaping, current?.training ?? null, progressSaved));
-        },
-      }, resumeFrom);
-    } finally {
-      detectAnomaly(anomalyDetectionWas);
-    }
+    const results = withAnomalyDetection(options.detectAnomaly, () => runDeadNeurons(config, data, dataSourceName(options.dataDir), {
+      onStep: (activation, epoch, loss) => progress.tick(1, `${activation} epoch ${epoch}/${config.epochs} loss ${loss.toFixed(3)}`),
+      onEpoch: (activation, snapshot) => {
+        // Updated at every measurement, so a run that diverges early still gets its time.
+        if (snapshot.epoch === 0) activationStartedAt = Date.now();
+        seconds[activation] = (Date.now() - activationStartedAt) / 1000;
+        // One line per measurement, above the bar, so the log tells the story as it happens.
+        progress.log(`  ${activation} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
+      },
+      onNetworkDone: (run, model) => {
+        if (run.diverged) progress.log(`  ${run.activation} diverged: loss is ${run.diverged.loss} at epoch ${run.diverged.epoch}, step ${run.diverged.step}; recorded as a result`);
+        mkdirSync(join(options.out, 'models'), { recursive: true });
+        save(model, modelPath(run.activation), { 'gradlab.activation': run.activation, 'gradlab.epochs': String(run.epochs[run.epochs.length - 1]!.epoch) });
+      },
+      onCheckpoint: ({ finished, current }) => {
+        const progressSaved: DeadNeuronsSaved = {
+          finished: [...finished],
+          current: current ? { activation: current.activation, epochs: current.epochs } : null,
+          seconds,
+        };
+        checkpoint.save(encodeCheckpoint('dead-neurons', shaping, current?.training ?? null, progressSaved));
+      },
+    }, resumeFrom));
     progress.done();
     // The command line that reproduces the results: without --resume and --detect-anomaly, which do not change them.
     const command = commandLine('dead-neurons', { ...shaping, out: options.out }, DEFAULTS);

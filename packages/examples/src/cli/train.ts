@@ -10,14 +10,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { detectAnomaly } from '@gradlab/core';
 import { DivergedError, save, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
 import { encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
 import { evaluate, inputWidth, startTraining, trainEpoch, type OptimizerName } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { percent } from '../report/format.js';
-import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags } from './checkpoints.js';
+import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, dataFlags, dataOptions, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
@@ -71,6 +70,17 @@ interface EpochLogEntry {
   readonly testAccuracy: number;
 }
 
+/** Runs one epoch; a non-finite loss ends the command (exit code 1) with where it happened and what to try. */
+function trainOrStop<T>(epoch: () => T): T {
+  try {
+    return epoch();
+  } catch (error) {
+    if (!(error instanceof DivergedError)) throw error;
+    throw new Error(`training diverged: loss is ${error.value} at epoch ${error.epoch}, step ${error.step}; ` +
+      'rerun with --detect-anomaly to name the op that first produced a NaN or Infinity, or try a smaller --lr');
+  }
+}
+
 export const trainCommand = defineCommand(
   {
     name: 'train',
@@ -117,31 +127,21 @@ export const trainCommand = defineCommand(
     const stepsPerEpoch = batchCount(train.count, config.batchSize);
     const progress = new Progress('train', config.epochs * stepsPerEpoch, process.stderr, context.showProgress);
     progress.tick(state.epochsDone * stepsPerEpoch);
-    const anomalyDetectionWas = detectAnomaly(options.detectAnomaly);
-    try {
+    withAnomalyDetection(options.detectAnomaly, () => {
       for (let epoch = state.epochsDone + 1; epoch <= config.epochs; epoch++) {
-        let outcome;
-        try {
-          outcome = trainEpoch(state.model, state.optimizer, train, {
-            batchSize: config.batchSize,
-            dataGenerator: state.dataGenerator,
-            epoch,
-            onStep: (loss) => progress.tick(1, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
-          });
-        } catch (error) {
-          if (!(error instanceof DivergedError)) throw error;
-          throw new Error(`training diverged: loss is ${error.value} at epoch ${error.epoch}, step ${error.step}; ` +
-            'rerun with --detect-anomaly to name the op that first produced a NaN or Infinity, or try a smaller --lr');
-        }
+        const outcome = trainOrStop(() => trainEpoch(state.model, state.optimizer, train, {
+          batchSize: config.batchSize,
+          dataGenerator: state.dataGenerator,
+          epoch,
+          onStep: (loss) => progress.tick(1, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
+        }));
         state.epochsDone = epoch;
         const testResult = evaluate(state.model, test);
         log.push({ epoch, meanBatchLoss: outcome.meanBatchLoss, testLoss: testResult.loss, testAccuracy: testResult.accuracy });
         checkpoint.save(encodeCheckpoint('train', shaping, state, { log } satisfies TrainProgress));
         progress.log(`train: epoch ${epoch}/${config.epochs}: test accuracy ${percent(testResult.accuracy)}; checkpoint saved`);
       }
-    } finally {
-      detectAnomaly(anomalyDetectionWas);
-    }
+    });
     progress.done();
 
     const last = log[log.length - 1]!;
