@@ -103,12 +103,13 @@ describe.each(kernels)('matmul kernel %s', (_name, kernel) => {
     }
   });
 
-  it('leaves C alone when accumulating an empty inner dimension, and zeroes it otherwise', () => {
-    const c = new Float32Array([1, 2, 3, 4, 5, 6]);
-    kernel(new Float32Array(0), new Float32Array(0), c, 2, 0, 3, false, false, true);
-    expect(Array.from(c)).toEqual([1, 2, 3, 4, 5, 6]);
-    kernel(new Float32Array(0), new Float32Array(0), c, 2, 0, 3, false, false, false);
-    expect(Array.from(c)).toEqual([0, 0, 0, 0, 0, 0]);
+  it.each([3, 20])('leaves C alone when accumulating an empty inner dimension, and zeroes it otherwise (n = %i)', (n) => {
+    const values = Array.from({ length: 2 * n }, (_, i) => i + 1);
+    const c = Float32Array.from(values);
+    kernel(new Float32Array(0), new Float32Array(0), c, 2, 0, n, false, false, true);
+    expect(Array.from(c)).toEqual(values);
+    kernel(new Float32Array(0), new Float32Array(0), c, 2, 0, n, false, false, false);
+    expect(Array.from(c)).toEqual(values.map(() => 0));
   });
 
   it('writes only its m×n block of a longer C (a subarray view of a batch)', () => {

@@ -74,8 +74,9 @@ export function createThreadedKernel(singleThreaded: MatmulKernel, minMultiplyAd
   worker.unref();
 
   const kernel = ((a, b, c, m, k, n, transposeA, transposeB, accumulate) => {
-    // Each thread takes whole 8-column panels; below 16 columns there is nothing to split.
-    if (worker === null || m * k * n < minMultiplyAdds || n < 16) {
+    // Each thread takes whole 8-column panels; below 16 columns there is nothing to split,
+    // and an empty product (k = 0 included) is the single-threaded kernel's business.
+    if (worker === null || m * k * n < Math.max(minMultiplyAdds, 1) || n < 16) {
       singleThreaded(a, b, c, m, k, n, transposeA, transposeB, accumulate);
       return;
     }
