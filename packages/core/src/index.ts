@@ -22,5 +22,6 @@ export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { formatShape, sizeOf, sameShape, checkShape, normalizeAxis, MAX_ELEMENTS } from './shape.js';
 export type { Shape } from './shape.js';
-export { matmulKernel, matmulReference, matmulTiled, setMatmulKernel } from './kernels/matmul.js';
+export { matmulKernel, matmulReference, matmulTiled, matmulWasm, setMatmulKernel, activeMatmulKernelName, matmulThreads } from './kernels/matmul.js';
+export { reluForward, reluBackward, axpy, elementwiseWasmAvailable } from './kernels/elementwise.js';
 export type { MatmulKernel } from './kernels/matmul.js';

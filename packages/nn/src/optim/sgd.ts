@@ -1,7 +1,7 @@
 /**
  * Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD.
  */
-import { Tensor } from '@gradlab/core';
+import { Tensor, axpy } from '@gradlab/core';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `SGD`. */
@@ -58,6 +58,11 @@ export class SGD extends Optimizer {
       if (param.grad === null) return;
       const p = param.data;
       const grad = param.grad.data;
+      if (this.momentum === 0 && this.weightDecay === 0) {
+        // Plain SGD, p ← p - lr · g, is a BLAS axpy: one SIMD kernel call (float32, as PyTorch's add_).
+        axpy(-this.lr, grad, p);
+        return;
+      }
       let buffer = this.#momentumBuffers[index] ?? null;
       const firstStep = buffer === null;
       if (this.momentum !== 0 && buffer === null) {
