@@ -119,6 +119,8 @@ export class Tensor {
     return `Tensor(${JSON.stringify(this.toArray())}, shape=${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
   }
 
+  // Method forms of the ops: `x.add(y)` is exactly `add(x, y)` from ops.ts, where each op's
+  // doc comment gives its formula, shape rule and an example.
   add(other: Tensor | number): Tensor { return ops.add(this, other); }
   sub(other: Tensor | number): Tensor { return ops.sub(this, other); }
   mul(other: Tensor | number): Tensor { return ops.mul(this, other); }
