@@ -42,7 +42,8 @@ export function runGradlabChild(args: readonly string[], cwd: string, marker: Re
     const already = new Set(plan && 'folder' in plan ? readdirSync(plan.folder) : []);
     const watcher = plan && 'folder' in plan
       ? watch(plan.folder, (_event, name) => {
-        if (name === null || seen.has(name) || already.has(name) || !plan.temporary.test(name) || !existsSync(join(plan.folder, name))) return;
+        // A small file's temporary may already be renamed by the time this runs: its first event still counts.
+        if (name === null || seen.has(name) || already.has(name) || !plan.temporary.test(name)) return;
         seen.add(name);
         if (++temporariesSeen === plan.afterTemporary) kill();
       })
