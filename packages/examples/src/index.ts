@@ -46,7 +46,8 @@ export { bornDeadMarkdown, BORN_DEAD_TABLE_HEADING } from './report/born-dead.js
 export { aggregate, meanStd, formatMeanStd, groupLabel, SWEEP_TABLE_HEADING } from './report/sweep.js';
 export type { SweepGroup, MeanStd } from './report/sweep.js';
 
-export { writeOutputFile, appendLineDurable } from './io/atomic.js';
+export { writeOutputFile, appendLineDurable, reportFolder } from './io/atomic.js';
+export type { ReportFolder } from './io/atomic.js';
 export { parseCommandLine, helpText, flagName, UsageError, MAX_LIST_LENGTH } from './cli/args.js';
 export { main as runGradlab } from './cli/program.js';
 export type { ProgramOutput } from './cli/program.js';

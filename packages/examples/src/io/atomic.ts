@@ -14,7 +14,7 @@
  *    at a time (sweeps): it appends one whole line and fsyncs before returning.
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@gradlab/nn';
 
 /**
@@ -29,6 +29,33 @@ export function writeOutputFile(path: string, contents: string | Uint8Array): vo
   mkdirSync(directory, { recursive: true });
   writeFileAtomic(path, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
   syncDirectory(directory);
+}
+
+/** Writes files into one report folder and remembers their paths, in order, for the final "Wrote N files" message. */
+export interface ReportFolder {
+  /** The paths written so far. */
+  readonly written: string[];
+  /** Writes `name` inside the folder with `writeOutputFile` and records its path. */
+  write(name: string, contents: string | Uint8Array): void;
+}
+
+/**
+ * A `ReportFolder` for `outDir`.
+ *
+ * @example
+ * const folder = reportFolder('reports/born-dead');
+ * folder.write('results.json', json); // folder.written = ['reports/born-dead/results.json']
+ */
+export function reportFolder(outDir: string): ReportFolder {
+  const written: string[] = [];
+  return {
+    written,
+    write(name, contents) {
+      const path = join(outDir, name);
+      writeOutputFile(path, contents);
+      written.push(path);
+    },
+  };
 }
 
 /**

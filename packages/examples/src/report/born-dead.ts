@@ -3,9 +3,8 @@
  * (born-dead fraction against depth, one line per width, He beside RAI) and
  * report.md.
  */
-import { join } from 'node:path';
 import type { BornDeadCell, BornDeadResults } from '../experiments/born-dead.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { reportFolder } from '../io/atomic.js';
 import { writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { percent } from './format.js';
@@ -110,12 +109,7 @@ export function bornDeadMarkdown(results: BornDeadResults, command: string): str
 
 /** Writes results.json, cells.csv, the chart and report.md; returns the paths in order. */
 export async function writeBornDeadReport(results: BornDeadResults, outDir: string, command: string): Promise<string[]> {
-  const written: string[] = [];
-  const write = (name: string, contents: string): void => {
-    const path = join(outDir, name);
-    writeOutputFile(path, contents);
-    written.push(path);
-  };
+  const { written, write } = reportFolder(outDir);
   write('results.json', `${JSON.stringify(results, null, 2)}\n`);
   write('cells.csv', toCsv(results.cells.map((cell) => ({ ...cell })), ['init', 'width', 'depth', 'networks', 'bornDead', 'bornDeadFraction', 'zeroLayerInputFraction']));
   written.push(...(await writeChart(outDir, 'born-dead', bornDeadChart(results))));

@@ -3,10 +3,9 @@
  * four charts (SVG + PNG) and report.md. Every number in report.md is
  * formatted from the same results object that results.json serialises.
  */
-import { join } from 'node:path';
 import type { ActivationRun, DeadNeuronsResults } from '../experiments/dead-neurons.js';
 import { ACTIVATION_TITLES } from '../experiments/activation-curves.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { reportFolder } from '../io/atomic.js';
 import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
@@ -296,12 +295,7 @@ export function deadNeuronsMarkdown(results: DeadNeuronsResults, command: string
  * const files = await writeDeadNeuronsReport(results, 'reports/dead-neurons', 'gradlab dead-neurons');
  */
 export async function writeDeadNeuronsReport(results: DeadNeuronsResults, outDir: string, command: string): Promise<string[]> {
-  const written: string[] = [];
-  const write = (name: string, contents: string): void => {
-    const path = join(outDir, name);
-    writeOutputFile(path, contents);
-    written.push(path);
-  };
+  const { written, write } = reportFolder(outDir);
   write('results.json', `${JSON.stringify(results, null, 2)}\n`);
   write('layers.csv', deadNeuronsCsv(results));
   for (const [name, build] of Object.entries(DEAD_NEURON_CHARTS)) written.push(...(await writeChart(outDir, name, build(results))));

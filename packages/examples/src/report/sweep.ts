@@ -2,10 +2,9 @@
  * `gradlab report`: aggregates sweep records over seeds (mean ± standard
  * deviation) into summary.json, summary.csv, charts and report.md.
  */
-import { join } from 'node:path';
 import { ACTIVATION_TITLES } from '../experiments/activation-curves.js';
 import type { SweepRecord } from '../experiments/sweep.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { reportFolder } from '../io/atomic.js';
 import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
@@ -184,12 +183,7 @@ export function sweepMarkdown(groups: readonly SweepGroup[], sources: readonly s
 /** Writes summary.json, summary.csv, two charts and report.md into `outDir`. */
 export async function writeSweepReport(records: readonly SweepRecord[], sources: readonly string[], outDir: string): Promise<string[]> {
   const { groups, runs, duplicates } = aggregate(records);
-  const written: string[] = [];
-  const write = (name: string, contents: string): void => {
-    const path = join(outDir, name);
-    writeOutputFile(path, contents);
-    written.push(path);
-  };
+  const { written, write } = reportFolder(outDir);
   write('summary.json', `${JSON.stringify({ runs, duplicates, groups }, null, 2)}\n`);
   write('summary.csv', toCsv(groups.map((group) => ({
     activation: group.activation, depth: group.depth, width: group.width, lr: group.lr, alpha: group.alpha,
