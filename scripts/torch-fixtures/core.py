@@ -20,15 +20,14 @@ Three sections:
 The same seed always gives the same file, byte for byte.
 """
 
-import json
 import os
-import re
 import sys
-import tempfile
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from fixture_json import ABSOLUTE_FLOOR, RELATIVE_TOLERANCE, float32_list, tensor_json, worst_disagreement, write_json
 
 SEED = 20240607
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "torch", "core.json")
@@ -36,8 +35,6 @@ OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "t
 # A fixture is only useful if PyTorch's float32 answer is itself accurate to
 # well within the tolerance the TypeScript test uses, so every float32 result
 # is checked against the same computation in float64 first.
-RELATIVE_TOLERANCE = 1e-5
-ABSOLUTE_FLOOR = 1e-6
 SELF_CHECK_FRACTION = 0.25  # float32 vs float64 must agree to a quarter of the test's tolerance
 
 # Inputs of relu, leakyRelu and abs stay at least this far from the kink at 0.
@@ -134,31 +131,6 @@ def run(op, arrays, args, weight, dtype):
 # ---------------------------------------------------------------------------
 # Serialisation
 # ---------------------------------------------------------------------------
-
-def float32_list(array):
-    """Flat list of the shortest decimals that read back as the same float32."""
-    flat = np.asarray(array, dtype=np.float32).reshape(-1)
-    assert np.all(np.isfinite(flat)), "non-finite value in a fixture"
-    # str() of a numpy float32 is the shortest decimal that round-trips to that float32.
-    values = [float(str(value)) for value in flat]
-    assert np.array_equal(np.array(values, dtype=np.float32), flat), "a decimal did not round-trip to float32"
-    return values
-
-
-def tensor_json(array):
-    array = np.asarray(array, dtype=np.float32)
-    return {"shape": list(array.shape), "data": float32_list(array)}
-
-
-def worst_disagreement(float32_result, float64_result):
-    """Largest |a - b| / max(rtol |b|, floor); <= 1 means within the test's tolerance."""
-    a = np.asarray(float32_result, dtype=np.float64).reshape(-1)
-    b = np.asarray(float64_result, dtype=np.float64).reshape(-1)
-    if a.size == 0:
-        return 0.0
-    allowed = np.maximum(RELATIVE_TOLERANCE * np.abs(b), ABSOLUTE_FLOOR)
-    return float(np.max(np.abs(a - b) / allowed))
-
 
 # ---------------------------------------------------------------------------
 # The cases
@@ -381,14 +353,6 @@ fixture = {
     "mlp": mlp,
 }
 
-os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
-text = json.dumps(fixture, indent=1, allow_nan=False) + "\n"
-# Keep each list of numbers on one line, so the file stays readable and diffs stay small.
-text = re.sub(r"\[\s*(-?[0-9][^\[\]{}\"]*?)\s*\]", lambda match: "[" + re.sub(r",\s+", ", ", match.group(1)) + "]", text)
-handle, temporary = tempfile.mkstemp(dir=os.path.dirname(OUTPUT), prefix=".core.json.")
-with os.fdopen(handle, "w") as file:
-    file.write(text)
-os.chmod(temporary, 0o644)
-os.replace(temporary, OUTPUT)
+size = write_json(OUTPUT, fixture)
 print(f"wrote {os.path.relpath(OUTPUT)}: {len(op_entries)} op cases, {len(kink_entries)} kink cases, "
-      f"mlp loss {mlp['loss']}, {len(text)} bytes")
+      f"mlp loss {mlp['loss']}, {size} bytes")

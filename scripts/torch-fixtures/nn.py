@@ -35,20 +35,17 @@ test's tolerance. The same seed always gives the same file, byte for byte.
 """
 
 import base64
-import json
 import os
-import re
 import sys
-import tempfile
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from fixture_json import ABSOLUTE_FLOOR, RELATIVE_TOLERANCE, float32_list, tensor_json, worst_disagreement, write_json
+
 SEED = 20240611
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "torch", "nn-optimizers.json")
-RELATIVE_TOLERANCE = 1e-5
-ABSOLUTE_FLOOR = 1e-6
 SELF_CHECK_FRACTION = 0.25
 KINK_MARGIN = 1e-3  # no pre-activation this close to the ReLU kink, at any step
 SIZES = [4, 8, 8, 3]
@@ -115,26 +112,6 @@ def run(make_optimizer, dtype):
         losses.append(loss.detach().numpy().copy())
         snapshots.append([p.detach().numpy().copy() for p in params])
     return losses, snapshots
-
-
-def worst_disagreement(float32_result, float64_result):
-    a = np.asarray(float32_result, dtype=np.float64).reshape(-1)
-    b = np.asarray(float64_result, dtype=np.float64).reshape(-1)
-    allowed = np.maximum(RELATIVE_TOLERANCE * np.abs(b), ABSOLUTE_FLOOR)
-    return float(np.max(np.abs(a - b) / allowed))
-
-
-def float32_list(array):
-    flat = np.asarray(array, dtype=np.float32).reshape(-1)
-    assert np.all(np.isfinite(flat)), "non-finite value in a fixture"
-    values = [float(str(value)) for value in flat]
-    assert np.array_equal(np.array(values, dtype=np.float32), flat), "a decimal did not round-trip to float32"
-    return values
-
-
-def tensor_json(array):
-    array = np.asarray(array, dtype=np.float32)
-    return {"shape": list(array.shape), "data": float32_list(array)}
 
 
 def layers_json(params):
@@ -204,19 +181,6 @@ fixture = {
     "initial": initial_json,
     "optimizers": optimizer_entries,
 }
-
-
-def write_json(path, content):
-    """Atomically, with each list of numbers on one line so diffs stay small."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    text = json.dumps(content, indent=1, allow_nan=False) + "\n"
-    text = re.sub(r"\[\s*(-?[0-9][^\[\]{}\"]*?)\s*\]", lambda match: "[" + re.sub(r",\s+", ", ", match.group(1)) + "]", text)
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".")
-    with os.fdopen(handle, "w") as file:
-        file.write(text)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-    return len(text)
 
 
 size = write_json(OUTPUT, fixture)
