@@ -24,22 +24,19 @@ interface OpArgs {
   dim1?: number;
   axis?: number;
 }
-interface OpCase {
+/** What every fixture entry holds: an op applied to inputs, and the weights w of the scalar sum(w * output). */
+interface FixtureCase {
   name: string;
   op: string;
   args: OpArgs;
   inputs: TensorJson[];
   weight: TensorJson;
   output: TensorJson;
+}
+interface OpCase extends FixtureCase {
   grads: TensorJson[];
 }
-interface KinkCase {
-  name: string;
-  op: string;
-  args: OpArgs;
-  inputs: TensorJson[];
-  weight: TensorJson;
-  output: TensorJson;
+interface KinkCase extends FixtureCase {
   torchGrad: TensorJson;
   gradlabGrad: TensorJson;
   agrees: boolean;
