@@ -4,12 +4,17 @@ import SummaryReporter from './test/summary-reporter.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
+// V8 shipped relaxed SIMD in 11.4 (Node 21); Node 20 needs the flag.
+const [v8Major = 0, v8Minor = 0] = process.versions.v8.split('.').map(Number);
+const v8HasRelaxedSimd = v8Major > 11 || (v8Major === 11 && v8Minor >= 4);
+
 // Tests import the packages by name; the aliases point them at the TypeScript
 // sources so a failing line number is a source line. test/core/dist-import.test.ts
 // checks the built dist/ output separately.
 export default defineConfig({
   resolve: {
     alias: {
+      '@gradlab/core/relaxed-simd': source('./packages/core/src/relaxed-simd.ts'),
       '@gradlab/core': source('./packages/core/src/index.ts'),
       '@gradlab/nn': source('./packages/nn/src/index.ts'),
       '@gradlab/examples': source('./packages/examples/src/index.ts'),
@@ -18,6 +23,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', new SummaryReporter()],
+    // As in the gradlab CLI (@gradlab/core/relaxed-simd): the matmul kernel uses
+    // fused multiply-adds. test/core/kernels.test.ts checks the plain build too.
+    execArgv: v8HasRelaxedSimd ? [] : ['--experimental-wasm-relaxed-simd'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -6,8 +6,12 @@
  * whichever happened to run then.
  *
  * Usage: node --expose-gc bench/engine.mjs <engine>
- *   matmul engines:   gradlab-wasm, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
- *   training engines: gradlab, gradlab-kernels, tfjs-cpu, tfjs-wasm
+ *   matmul engines:   gradlab-wasm, gradlab-simd128, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
+ *   training engines: gradlab, gradlab-simd128, gradlab-kernels, tfjs-cpu, tfjs-wasm
+ * The gradlab engines import @gradlab/core/relaxed-simd first, as the gradlab
+ * CLI does, so their wasm kernel uses fused multiply-adds; gradlab-simd128
+ * does not, and runs the plain SIMD128 build that a program on Node 20 gets
+ * without the flag.
  * Requests:
  *   { "op": "setup", "task": "matmul", "product": {...} }   -> { "kernel": ... }
  *   { "op": "setup", "task": "train", "model": "A" }        -> { "kernel": ... }
@@ -27,6 +31,13 @@ import { BATCH, LEARNING_RATE, MODELS, memorySample } from './measure.mjs';
 import { whatIfPatches } from './whatif.mjs';
 
 const engine = process.argv[2];
+if (engine.startsWith('gradlab') && engine !== 'gradlab-simd128') await import('../packages/core/dist/relaxed-simd.js');
+
+/** The kernel a gradlab engine runs, e.g. 'wasm (relaxed-simd)'. */
+async function gradlabKernelName() {
+  const { activeMatmulKernelName, wasmMatmulInstructions } = await import('../packages/core/dist/kernels/matmul.js');
+  return `${activeMatmulKernelName()} (${wasmMatmulInstructions()})`;
+}
 
 let tfjs = null;
 /** TensorFlow.js with the engine's backend on one thread, loaded once. */
@@ -46,12 +57,18 @@ async function loadTfjs() {
 async function setUpMatmul({ m, k, n, transposeA, transposeB }) {
   if (engine.startsWith('gradlab')) {
     const kernels = await import('../packages/core/dist/kernels/matmul.js');
-    const kernel = { 'gradlab-wasm': kernels.matmulWasm, 'gradlab-tiled': kernels.matmulTiled, 'gradlab-2threads': kernels.matmulThreads() }[engine];
+    const kernel = {
+      'gradlab-wasm': kernels.matmulWasm, 'gradlab-simd128': kernels.matmulWasm, 'gradlab-tiled': kernels.matmulTiled,
+      'gradlab-2threads': kernels.matmulThreads(),
+    }[engine];
     if (kernel === null || kernel === undefined) throw new Error(`${engine}: kernel not available (was \`pnpm build\` run?)`);
     const a = new Float32Array(m * k).map((_, i) => Math.sin(i));
     const b = new Float32Array(k * n).map((_, i) => Math.cos(i));
     const c = new Float32Array(m * n);
-    return { run: () => kernel(a, b, c, m, k, n, transposeA, transposeB, false), kernel: engine };
+    return {
+      run: () => kernel(a, b, c, m, k, n, transposeA, transposeB, false),
+      kernel: engine === 'gradlab-tiled' ? 'tiled' : `${engine} (${kernels.wasmMatmulInstructions()})`,
+    };
   }
   const tf = await loadTfjs();
   const a = tf.randomUniform(transposeA ? [k, m] : [m, k], -1, 1, 'float32', 1);
@@ -67,7 +84,7 @@ async function setUpMatmul({ m, k, n, transposeA, transposeB }) {
 /** Returns { run, kernel }: one training step of the model. */
 async function setUpTraining(modelKey) {
   const model = MODELS[modelKey];
-  if (engine === 'gradlab' || engine === 'gradlab-kernels') {
+  if (engine === 'gradlab' || engine === 'gradlab-simd128' || engine === 'gradlab-kernels') {
     if (engine === 'gradlab-kernels') {
       const patches = await whatIfPatches();
       patches.sgdAxpy();
@@ -75,7 +92,6 @@ async function setUpTraining(modelKey) {
       patches.biasMatmul();
     }
     const { Generator, Tensor } = await import('../packages/core/dist/index.js');
-    const { activeMatmulKernelName } = await import('../packages/core/dist/kernels/matmul.js');
     const { mlp, crossEntropy, SGD } = await import('../packages/nn/dist/index.js');
     const generator = new Generator(1);
     const network = mlp({ inputs: 784, hidden: model.hidden, outputs: 10, activation: 'relu', generator });
@@ -90,7 +106,7 @@ async function setUpTraining(modelKey) {
       loss.backward();
       optimizer.step();
     };
-    return { run, kernel: activeMatmulKernelName() };
+    return { run, kernel: await gradlabKernelName() };
   }
   const tf = await loadTfjs();
   const widths = [784, ...model.hidden, 10];

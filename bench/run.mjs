@@ -27,12 +27,15 @@ const PYTHON = '/usr/bin/python3';
 // One thread for every engine: BLAS and OpenMP read these.
 const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
-const ENGINES = ['gradlab-wasm', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'gradlab-2threads'];
+// gradlab-wasm and gradlab run the wasm kernel with fused multiply-adds (relaxed SIMD), as
+// the gradlab CLI does; gradlab-simd128 the plain SIMD128 build a Node 20 program gets by default.
+const ENGINES = ['gradlab-wasm', 'gradlab-simd128', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'gradlab-2threads'];
 // 'gradlab-kernels' (gradlab with bench/whatif.mjs patched in) is no longer run by default: its
 // recommended changes have shipped in the library. Add it here to measure a new what-if.
-const TRAINING_ENGINES = ['gradlab', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const TRAINING_ENGINES = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 const LABELS = {
-  'gradlab-wasm': 'gradlab wasm', 'gradlab-tiled': 'gradlab TS tiled', gradlab: 'gradlab',
+  'gradlab-wasm': 'gradlab wasm', 'gradlab-simd128': 'gradlab wasm SIMD128', 'gradlab-tiled': 'gradlab TS tiled',
+  gradlab: 'gradlab',
   'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', pytorch: 'PyTorch',
   'gradlab-2threads': 'gradlab wasm, 2 threads',
   'gradlab-kernels': 'gradlab + recommended kernels (what-if)',
@@ -42,8 +45,8 @@ const LABELS = {
  * take 0.3 s (wasm) and 1 s (cpu) a step, so they run shorter, said in the table.
  */
 const TRAIN_STEPS = quick
-  ? { gradlab: 100, 'gradlab-kernels': 60, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
-  : { gradlab: 2000, 'gradlab-kernels': 300, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
+  ? { gradlab: 100, 'gradlab-simd128': 100, 'gradlab-kernels': 60, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
+  : { gradlab: 2000, 'gradlab-simd128': 2000, 'gradlab-kernels': 300, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
 const SEGMENTS = 20;
 const WARMUP_STEPS = { 'tfjs-cpu': 2 };
 
@@ -202,8 +205,8 @@ function matmulTable() {
 
 function trainingTable() {
   const row = (engine, model) => training.find((entry) => entry.engine === engine && entry.model === model);
-  const engines = ['gradlab', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
-  const peers = engines.filter((engine) => engine !== 'gradlab');
+  const engines = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
+  const peers = engines.filter((engine) => !engine.startsWith('gradlab'));
   const whatIf = training.some((entry) => entry.engine === 'gradlab-kernels') ? ['gradlab-kernels'] : [];
   const lines = [
     `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} |${whatIf.map((engine) => ` ${LABELS[engine]} samples/s | what-if / TF.js wasm | what-if / PyTorch |`).join('')}`,
@@ -245,18 +248,22 @@ Each figure is the median of ${5} timed repeats after warm-up. Reproduce with \`
 ## Matmul, GFLOP/s (2·m·k·n per product)
 
 One thread each; the last column is gradlab's opt-in two-thread kernel, for comparison only.
+"gradlab wasm" multiplies and adds with fused multiply-adds (relaxed SIMD: Node 22, or Node 20 with
+\`import '@gradlab/core/relaxed-simd'\` first, as the gradlab CLI does); "gradlab wasm SIMD128" is the same
+kernel built with a multiply and an add, which a Node 20 program gets without the flag. The ratios are of "gradlab wasm".
 
 ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 
 ## Training throughput: softmax cross-entropy, plain SGD (lr 0.01), batch 128
 
 Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
+"gradlab" trains as the gradlab CLI does (fused multiply-adds); "gradlab wasm SIMD128" with the plain build. The ratios are of "gradlab".
 ${TRAINING_ENGINES.includes('gradlab-kernels') ? `The what-if columns patch in bench/whatif.mjs (${TRAIN_STEPS['gradlab-kernels']} steps): they are not the library as shipped.\n` : ''}
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 
 ## Memory over the training run (after a full GC where the engine allows; PyTorch: RSS only)
 
-Steps: gradlab and PyTorch ${TRAIN_STEPS.gradlab}; TF.js wasm ${TRAIN_STEPS['tfjs-wasm']} and TF.js cpu ${TRAIN_STEPS['tfjs-cpu']} (a step takes them 0.3 s and 1 s). Memory is sampled after warm-up, half-way and at the end.
+Steps: gradlab (both builds) and PyTorch ${TRAIN_STEPS.gradlab}; TF.js wasm ${TRAIN_STEPS['tfjs-wasm']} and TF.js cpu ${TRAIN_STEPS['tfjs-cpu']} (a step takes them 0.3 s and 1 s). Memory is sampled after warm-up, half-way and at the end.
 
 ${training.length > 0 ? memoryTable() : '(skipped)'}
 `;

@@ -7,6 +7,11 @@
  * A kernel whose memory import is marked `;; shared-variant` is also built
  * with that memory shared (name.shared.wasm), for worker threads.
  *
+ * A kernel that uses `f32x4.relaxed_madd` (fused multiply-add, from the
+ * relaxed-SIMD proposal) is also built as name.simd128.wasm, with each
+ * relaxed_madd spelled out as an f32x4.add of an f32x4.mul, for runtimes
+ * without relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd).
+ *
  * Each binary is written twice, because the kernel loader finds it next to
  * itself: in packages/core/src/kernels/wasm/ for the tests (vitest runs the
  * TypeScript sources) and in packages/core/dist/kernels/wasm/ for the built
@@ -17,7 +22,11 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import wabtFactory from 'wabt';
+
+// Lets V8 check the relaxed-SIMD builds below (Node 22 has it on already).
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'packages/core/src/kernels/wasm');
@@ -38,7 +47,7 @@ function writeFileAtomic(path, bytes) {
  */
 function compile(wabt, label, text, threads) {
   try {
-    const module = wabt.parseWat(label, text, { simd: true, threads });
+    const module = wabt.parseWat(label, text, { simd: true, relaxed_simd: true, threads });
     if (!threads) module.validate();
     const { buffer } = module.toBinary({ log: false, write_debug_names: true });
     module.destroy();
@@ -53,16 +62,36 @@ function compile(wabt, label, text, threads) {
 /** The memory import of a kernel that worker threads can share: `;; shared-variant` marks it. */
 const SHARED_MARK = /\(memory (\d+) (\d+)\)\)( *;; shared-variant)/;
 
+/** `(f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get $c))`: a·b + c, the one form the kernels use. */
+const RELAXED_MADD = /\(f32x4\.relaxed_madd \(local\.get (\$\w+)\) \(local\.get (\$\w+)\) \(local\.get (\$\w+)\)\)/g;
+
+/** The same kernel in plain SIMD128: every relaxed_madd as an add of a product, or an exit naming what is left. */
+function withoutRelaxedSimd(label, text) {
+  const plain = text.replace(RELAXED_MADD, '(f32x4.add (local.get $3) (f32x4.mul (local.get $1) (local.get $2)))');
+  if (/relaxed/.test(plain.replace(/;;.*$/gm, ''))) {
+    console.error(`build-kernels: ${label} uses a relaxed-SIMD instruction in a form other than (f32x4.relaxed_madd (local.get …) ×3)`);
+    process.exit(1);
+  }
+  return plain;
+}
+
 const wabt = await wabtFactory();
 const sources = readdirSync(sourceDir).filter((name) => name.endsWith('.wat'));
 for (const name of sources) {
   const path = join(sourceDir, name);
   const text = readFileSync(path, 'utf8');
-  const builds = [[name.replace(/\.wat$/, '.wasm'), compile(wabt, path, text, false)]];
-  // The same kernel on a shared memory, for the two-thread matmul (kernels/matmul-threads.ts).
-  if (SHARED_MARK.test(text)) {
-    const sharedText = text.replace(SHARED_MARK, '(memory $1 $2 shared))$3');
-    builds.push([name.replace(/\.wat$/, '.shared.wasm'), compile(wabt, `${path} (shared memory)`, sharedText, true)]);
+  const base = name.replace(/\.wat$/, '');
+  // [output name, text]: the kernel as written, then its plain SIMD128 version if it uses relaxed SIMD.
+  const texts = [[base, text]];
+  if (text.includes('f32x4.relaxed_madd')) texts.push([`${base}.simd128`, withoutRelaxedSimd(path, text)]);
+  const builds = [];
+  for (const [output, source] of texts) {
+    builds.push([`${output}.wasm`, compile(wabt, `${path} (${output})`, source, false)]);
+    // The same kernel on a shared memory, for the two-thread matmul (kernels/matmul-threads.ts).
+    if (SHARED_MARK.test(source)) {
+      const sharedText = source.replace(SHARED_MARK, '(memory $1 $2 shared))$3');
+      builds.push([`${output}.shared.wasm`, compile(wabt, `${path} (${output}, shared memory)`, sharedText, true)]);
+    }
   }
   for (const [output, buffer] of builds) {
     for (const dir of outputDirs) writeFileAtomic(join(dir, output), buffer);

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Generator, matmul, tensor } from '@gradlab/core';
 import {
-  activeMatmulKernelName, matmulKernel, matmulReference, matmulThreads, matmulTiled, matmulWasm, setMatmulKernel,
-  type MatmulKernel,
+  activeMatmulKernelName, matmulKernel, matmulReference, matmulThreads, matmulTiled, matmulWasm, matmulWasmSimd128,
+  setMatmulKernel, wasmMatmulInstructions, type MatmulKernel,
 } from '../../packages/core/src/kernels/matmul.js';
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
@@ -74,6 +74,9 @@ const TRANSPOSES: Array<[boolean, boolean]> = [[false, false], [true, false], [f
 /** The kernels under test; the wasm ones where this runtime has them. */
 const kernels: Array<[string, MatmulKernel]> = [['reference', matmulReference], ['tiled', matmulTiled]];
 if (matmulWasm !== null) kernels.push(['wasm', matmulWasm]);
+// The plain SIMD128 build; this suite runs with relaxed SIMD on (vitest.config.ts), so `matmulWasm` is the fused one.
+const simd128 = matmulWasmSimd128();
+if (simd128 !== null && simd128 !== matmulWasm) kernels.push(['wasm-simd128', simd128]);
 // Threshold 0: every product with at least 16 columns is split between the two threads.
 const threaded = matmulWasm === null ? null : createThreadedKernel(matmulWasm, 0);
 if (threaded !== null) kernels.push(['wasm-threads', threaded]);
@@ -175,6 +178,41 @@ describe('kernel selection', () => {
       kernel!.stop();
     }
     expect(activeMatmulKernelName()).toBe('wasm');
+  });
+
+  it('uses fused multiply-adds under relaxed SIMD, as this suite and the CLI run, and offers the plain build', () => {
+    expect(wasmMatmulInstructions()).toBe('relaxed-simd');
+    expect(simd128).not.toBeNull();
+    expect(simd128).not.toBe(matmulWasm);
+    expect(WasmMatmul.create({ instructions: 'simd128' })!.instructions).toBe('simd128');
+    // [1, x]·[-(1 + 2^-11), x] with x = 1 + 2^-12: x² = 1 + 2^-11 + 2^-24 needs 25 bits. A fused
+    // multiply-add keeps the 2^-24; a multiply rounds it away (to even) before the add.
+    // (Every x64 CPU since 2013 and every arm64 one has FMA, so V8 fuses here.)
+    const x = 1 + 2 ** -12;
+    const a = new Float32Array([1, x]);
+    const b = new Float32Array([-(1 + 2 ** -11), x]);
+    const fused = new Float32Array(1);
+    const plain = new Float32Array(1);
+    matmulWasm!(a, b, fused, 1, 2, 1, false, false, false);
+    simd128!(a, b, plain, 1, 2, 1, false, false, false);
+    expect(fused[0]).toBe(2 ** -24);
+    expect(plain[0]).toBe(0);
+    const previous = setMatmulKernel(simd128!);
+    try {
+      expect(activeMatmulKernelName()).toBe('wasm-simd128');
+    } finally {
+      setMatmulKernel(previous);
+    }
+  });
+
+  it('is the plain SIMD128 build under node 20 without the flag, and the fused one after @gradlab/core/relaxed-simd', () => {
+    const dist = (path: string) => JSON.stringify(fileURLToPath(new URL(`../../packages/core/dist/${path}`, import.meta.url)));
+    const report = `const core = await import(${dist('index.js')}); console.log(core.wasmMatmulInstructions());`;
+    const run = (script: string) => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
+    const [v8Major = 0, v8Minor = 0] = process.versions.v8.split('.').map(Number);
+    const shipped = v8Major > 11 || (v8Major === 11 && v8Minor >= 4);
+    expect(run(report)).toBe(shipped ? 'relaxed-simd' : 'simd128');
+    expect(run(`await import(${dist('relaxed-simd.js')}); ${report}`)).toBe('relaxed-simd');
   });
 
   it('grows the wasm memory for a product larger than any before, and stays correct', () => {

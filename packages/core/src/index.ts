@@ -22,6 +22,10 @@ export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { formatShape, sizeOf, sameShape, checkShape, normalizeAxis, MAX_ELEMENTS } from './shape.js';
 export type { Shape } from './shape.js';
-export { matmulKernel, matmulReference, matmulTiled, matmulWasm, setMatmulKernel, activeMatmulKernelName, matmulThreads } from './kernels/matmul.js';
+export {
+  matmulKernel, matmulReference, matmulTiled, matmulWasm, matmulWasmSimd128, wasmMatmulInstructions,
+  setMatmulKernel, activeMatmulKernelName, matmulThreads,
+} from './kernels/matmul.js';
+export type { WasmInstructions } from './kernels/matmul-wasm.js';
 export { reluForward, reluBackward, axpy, elementwiseWasmAvailable } from './kernels/elementwise.js';
 export type { MatmulKernel } from './kernels/matmul.js';

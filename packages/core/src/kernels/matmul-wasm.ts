@@ -11,6 +11,13 @@
  *
  * Everything is synchronous: the module is compiled with `new WebAssembly.Module`
  * from bytes read next to this file, so `matmulKernel` stays a plain function.
+ *
+ * The build writes the kernel twice (see the top of wasm/matmul.wat):
+ * matmul.wasm multiplies and adds with fused multiply-adds (relaxed SIMD) and
+ * matmul.simd128.wasm with a multiply and an add (plain SIMD128). `create`
+ * takes the first that this runtime accepts: the fused one on Node 22, or on
+ * Node 20 started with --experimental-wasm-relaxed-simd (the gradlab CLI turns
+ * that on for itself), else the plain one.
  */
 import { readFileSync } from 'node:fs';
 import type { MatmulKernel } from './matmul.js';
@@ -88,6 +95,18 @@ export function runColumns(kernel: KernelExports, job: Job, workspace: Workspace
     workspace.scratch, workspace.packedA, workspace.packedB);
 }
 
+/**
+ * The instruction sets the kernel is built for, best first: 'relaxed-simd'
+ * (fused multiply-add) and 'simd128' (multiply, then add).
+ */
+export type WasmInstructions = 'relaxed-simd' | 'simd128';
+export const WASM_INSTRUCTIONS: readonly WasmInstructions[] = ['relaxed-simd', 'simd128'];
+
+/** The file the build writes for these instructions (and for shared memory). */
+function kernelFile(instructions: WasmInstructions, shared: boolean): string {
+  return `matmul${instructions === 'simd128' ? '.simd128' : ''}${shared ? '.shared' : ''}.wasm`;
+}
+
 /** The compiled kernel bytes, or null if they are missing (not built yet) or unreadable. */
 export function readKernelBytes(file = 'matmul.wasm'): Uint8Array | null {
   try {
@@ -115,6 +134,11 @@ export interface WasmMatmulOptions {
   shared?: boolean;
   /** Bytes kept free at address 0 (for a control block). Default 0. */
   reserved?: number;
+  /**
+   * Which build to load; default: the best this runtime accepts
+   * (WASM_INSTRUCTIONS order). Tests use it to check both.
+   */
+  instructions?: WasmInstructions;
 }
 
 /**
@@ -126,14 +150,18 @@ export class WasmMatmul {
   readonly memory: WasmMemory;
   readonly kernel: KernelExports;
   readonly module: object;
+  /** Which build of the kernel runs: fused multiply-adds or plain SIMD128. */
+  readonly instructions: WasmInstructions;
   /** One workspace per thread, laid out after the reserved bytes. */
   readonly workspaces: Workspace[];
   /** Where the matrices of the current call start. */
   private readonly dataStart: number;
   private heap: Float32Array;
 
-  private constructor(api: WebAssemblyApi, module: object, threads: number, shared: boolean, reserved: number) {
+  private constructor(api: WebAssemblyApi, module: object, instructions: WasmInstructions,
+    threads: number, shared: boolean, reserved: number) {
     this.module = module;
+    this.instructions = instructions;
     this.memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared });
     this.kernel = new api.Instance(module, { env: { memory: this.memory } }).exports as KernelExports;
     const bytesPerWorkspace = workspaceBytes(this.kernel);
@@ -145,19 +173,26 @@ export class WasmMatmul {
     this.heap = new Float32Array(this.memory.buffer);
   }
 
-  /** Compiles the kernel; null if this runtime or build cannot run it. */
+  /**
+   * Compiles the kernel (the requested build, or the best one this runtime
+   * accepts); null if this runtime or build cannot run it.
+   */
   static create(options: WasmMatmulOptions = {}): WasmMatmul | null {
     const shared = options.shared ?? false;
     const api = webAssemblyApi();
-    const bytes = readKernelBytes(shared ? 'matmul.shared.wasm' : 'matmul.wasm');
-    if (api === null || bytes === null) return null;
-    try {
-      // validate() is false where SIMD128 (or, for the shared build, threads) is not supported.
-      if (!api.validate(bytes)) return null;
-      return new WasmMatmul(api, new api.Module(bytes), options.threads ?? 1, shared, options.reserved ?? 0);
-    } catch {
-      return null;
+    if (api === null) return null;
+    const candidates = options.instructions === undefined ? WASM_INSTRUCTIONS : [options.instructions];
+    for (const instructions of candidates) {
+      const bytes = readKernelBytes(kernelFile(instructions, shared));
+      try {
+        // validate() is false where SIMD128, relaxed SIMD or (for the shared build) threads are not supported.
+        if (bytes === null || !api.validate(bytes)) continue;
+        return new WasmMatmul(api, new api.Module(bytes), instructions, options.threads ?? 1, shared, options.reserved ?? 0);
+      } catch {
+        continue;
+      }
     }
+    return null;
   }
 
   /**
@@ -195,11 +230,13 @@ export class WasmMatmul {
 }
 
 /**
- * Makes the single-threaded wasm MatmulKernel, or returns null if it cannot
- * run here. `fallback` takes the products too large for the wasm memory.
+ * Makes the single-threaded wasm MatmulKernel (the best build this runtime
+ * accepts, unless `instructions` names one), or returns null if it cannot run
+ * here. `fallback` takes the products too large for the wasm memory.
  */
-export function createWasmKernel(fallback: MatmulKernel): MatmulKernel | null {
-  const wasm = WasmMatmul.create();
+export function createWasmKernel(fallback: MatmulKernel, instructions?: WasmInstructions):
+  { kernel: MatmulKernel; instructions: WasmInstructions } | null {
+  const wasm = WasmMatmul.create({ instructions });
   if (wasm === null) return null;
   const matmulWasm: MatmulKernel = (a, b, c, m, k, n, transposeA, transposeB, accumulate) => {
     if (m === 0 || n === 0) return;
@@ -215,5 +252,5 @@ export function createWasmKernel(fallback: MatmulKernel): MatmulKernel | null {
     wasm.run(job);
     wasm.unstage(job, c);
   };
-  return matmulWasm;
+  return { kernel: matmulWasm, instructions: wasm.instructions };
 }

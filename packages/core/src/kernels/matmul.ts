@@ -14,7 +14,7 @@
  * times faster; the default wherever it runs).
  */
 import { createThreadedKernel, type ThreadedMatmulKernel } from './matmul-threads.js';
-import { createWasmKernel } from './matmul-wasm.js';
+import { createWasmKernel, type WasmInstructions } from './matmul-wasm.js';
 
 /** The signature every matmul kernel has. */
 export type MatmulKernel = (
@@ -108,13 +108,30 @@ function edge(
   }
 }
 
+const bestWasm = createWasmKernel(matmulTiled);
+
 /**
- * The WebAssembly SIMD128 kernel (wasm/matmul.wat, driven by matmul-wasm.ts),
- * or null where it cannot run: no WebAssembly SIMD or shared memory, or the
- * kernel not built (`pnpm build` compiles it). Products too large for its
- * memory go to `matmulTiled`.
+ * The WebAssembly SIMD kernel (wasm/matmul.wat, driven by matmul-wasm.ts), or
+ * null where it cannot run: no WebAssembly SIMD, or the kernel not built
+ * (`pnpm build` compiles it). Products too large for its memory go to
+ * `matmulTiled`. It multiplies and adds with fused multiply-adds where the
+ * runtime has relaxed SIMD (Node 22, or Node 20 started with
+ * --experimental-wasm-relaxed-simd), else with plain SIMD128:
+ * `wasmMatmulInstructions()` says which.
  */
-export const matmulWasm: MatmulKernel | null = createWasmKernel(matmulTiled);
+export const matmulWasm: MatmulKernel | null = bestWasm?.kernel ?? null;
+
+
+/**
+ * Which instructions `matmulWasm` uses: 'relaxed-simd' (fused multiply-add)
+ * or 'simd128'; null if there is no wasm kernel.
+ *
+ * @example
+ * wasmMatmulInstructions(); // 'simd128' on Node 20, 'relaxed-simd' with --experimental-wasm-relaxed-simd
+ */
+export function wasmMatmulInstructions(): WasmInstructions | null {
+  return bestWasm?.instructions ?? null;
+}
 
 /** The kernels gradlab ships, by the name `activeMatmulKernelName` reports. */
 const namedKernels = new Map<MatmulKernel, string>([
@@ -142,6 +159,25 @@ export function setMatmulKernel(kernel: MatmulKernel): MatmulKernel {
   return previous;
 }
 
+let simd128Kernel: MatmulKernel | null | undefined;
+
+/**
+ * The wasm kernel built for plain SIMD128 (a multiply, then an add) whatever
+ * the runtime supports, made on first use: the same results bit for bit on
+ * every machine, where fused multiply-adds may differ in the last bit between
+ * CPUs. It is `matmulWasm` itself where relaxed SIMD is unavailable.
+ *
+ * @example
+ * setMatmulKernel(matmulWasmSimd128()!); // activeMatmulKernelName() is now 'wasm-simd128'
+ */
+export function matmulWasmSimd128(): MatmulKernel | null {
+  if (simd128Kernel === undefined) {
+    simd128Kernel = bestWasm?.instructions === 'simd128' ? matmulWasm : createWasmKernel(matmulTiled, 'simd128')?.kernel ?? null;
+    if (simd128Kernel !== null && simd128Kernel !== matmulWasm) namedKernels.set(simd128Kernel, 'wasm-simd128');
+  }
+  return simd128Kernel;
+}
+
 let threadedKernel: ThreadedMatmulKernel | null | undefined;
 
 /**
@@ -163,8 +199,10 @@ export function matmulThreads(): ThreadedMatmulKernel | null {
 }
 
 /**
- * Which kernel `matmulKernel` runs: 'wasm', 'wasm-threads', 'tiled',
- * 'reference', or 'custom' for one of your own installed with `setMatmulKernel`.
+ * Which kernel `matmulKernel` runs: 'wasm', 'wasm-simd128' (the plain build
+ * installed by hand where 'wasm' uses relaxed SIMD), 'wasm-threads',
+ * 'tiled', 'reference', or 'custom' for one of your own installed with
+ * `setMatmulKernel`.
  *
  * @example
  * activeMatmulKernelName(); // 'wasm' on Node 20

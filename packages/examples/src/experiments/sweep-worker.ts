@@ -7,6 +7,8 @@
  * `--detect-anomaly` (passed by the pool on the worker's command line) the
  * first NaN or Infinity of any op fails the run with the op's name instead.
  */
+// First: the matmul kernel then uses fused multiply-adds, as in the parent process (see the module).
+import '@gradlab/core/relaxed-simd';
 import { detectAnomaly } from '@gradlab/core';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import { loadData, type DataOptions } from '../data/load.js';

@@ -12,8 +12,19 @@
 ;;   3. `macro` walks the panels; for each (4-row panel, 8-column panel) pair
 ;;      the micro-kernel keeps the 4×8 block of C in eight f32x4 registers and
 ;;      for each p adds  A[i, p] · B[p, j..j+7]  with one splat of A per row and
-;;      two vector loads of B. Eight accumulators plus two B vectors, a splat
-;;      and a product fit in the 16 xmm registers V8 gives WebAssembly on x64.
+;;      two vector loads of B. Eight accumulators plus two B vectors and a splat
+;;      fit in the 16 xmm registers V8 gives WebAssembly on x64.
+;;
+;; The multiply-adds are `f32x4.relaxed_madd` (the relaxed-SIMD proposal): V8
+;; turns each into one fused multiply-add (vfmadd231ps, or fmla on arm64) where
+;; the CPU has one, so the arithmetic takes half the instructions of a multiply
+;; and an add. "Relaxed" means the engine may fuse or not: results are the same
+;; run after run on one machine, but can differ in the last bit between a CPU
+;; with FMA and one without. Node 22 runs relaxed SIMD as it is; Node 20 only
+;; with --experimental-wasm-relaxed-simd. So the build also writes
+;; matmul.simd128.wasm, this file with every relaxed_madd spelled out as
+;; f32x4.add of an f32x4.mul (plain SIMD128, any Node), and the driver loads
+;; whichever of the two this runtime accepts.
 ;;   4. `run_columns` runs the blocked loops around them (at the end of the file).
 ;; Packing is where the transposes are absorbed: op(A) = Aᵀ or op(B) = Bᵀ only
 ;; changes the strides `pack_a` / `pack_b` read with, never the micro-kernel.
@@ -197,17 +208,17 @@
           (local.set $b0 (v128.load (local.get $pb)))
           (local.set $b1 (v128.load offset=16 (local.get $pb)))
           (local.set $a (v128.load32_splat (local.get $pa)))
-          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a) (local.get $b0))))
-          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $c00 (f32x4.relaxed_madd (local.get $a) (local.get $b0) (local.get $c00)))
+          (local.set $c01 (f32x4.relaxed_madd (local.get $a) (local.get $b1) (local.get $c01)))
           (local.set $a (v128.load32_splat offset=4 (local.get $pa)))
-          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a) (local.get $b0))))
-          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $c10 (f32x4.relaxed_madd (local.get $a) (local.get $b0) (local.get $c10)))
+          (local.set $c11 (f32x4.relaxed_madd (local.get $a) (local.get $b1) (local.get $c11)))
           (local.set $a (v128.load32_splat offset=8 (local.get $pa)))
-          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $a) (local.get $b0))))
-          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $c20 (f32x4.relaxed_madd (local.get $a) (local.get $b0) (local.get $c20)))
+          (local.set $c21 (f32x4.relaxed_madd (local.get $a) (local.get $b1) (local.get $c21)))
           (local.set $a (v128.load32_splat offset=12 (local.get $pa)))
-          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $a) (local.get $b0))))
-          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $a) (local.get $b1))))
+          (local.set $c30 (f32x4.relaxed_madd (local.get $a) (local.get $b0) (local.get $c30)))
+          (local.set $c31 (f32x4.relaxed_madd (local.get $a) (local.get $b1) (local.get $c31)))
           (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
           (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
           (br_if $inner (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
