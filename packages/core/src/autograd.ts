@@ -96,13 +96,35 @@ export function makeOutput(
  * Adds `grad` into `tensor.grad`. `gradShape` is the shape the gradient has
  * (the op's broadcast output shape); if it differs from the tensor's, the
  * gradient is summed back first. This is the only place broadcasting is undone.
+ * A tensor's first gradient is copied, because a closure may pass the same
+ * array to several parents (add does) and later gradients are added into it.
  */
 export function accumulateGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape = tensor.shape): void {
+  addIntoGrad(tensor, grad, gradShape, false);
+}
+
+/**
+ * `accumulateGrad` for an array the closure has just allocated and hands over
+ * for good (it keeps no reference and passes it to no other parent): a tensor
+ * without a gradient yet takes the array itself as its `.grad` instead of a
+ * copy. Most backward closures allocate their gradients this way.
+ *
+ * @example
+ * const gx = new Float32Array(grad.length);
+ * for (let i = 0; i < gx.length; i++) gx[i] = 2 * x.data[i]! * grad[i]!;
+ * accumulateFreshGrad(x, gx); // gx is not used again
+ */
+export function accumulateFreshGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape = tensor.shape): void {
+  addIntoGrad(tensor, grad, gradShape, true);
+}
+
+function addIntoGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape, gradIsFresh: boolean): void {
   if (!tensor.requiresGrad) return;
   const reduced = sumToShape(grad, gradShape, tensor.shape);
   if (tensor.grad === null) {
-    // Copy: the closure may pass the same array to several parents.
-    tensor.grad = new Tensor(Float32Array.from(reduced), tensor.shape);
+    // sumToShape returns a new array whenever it sums, so that one needs no copy either.
+    const adopt = gradIsFresh || reduced !== grad;
+    tensor.grad = new Tensor(adopt ? reduced : reduced.slice(), tensor.shape);
   } else {
     const into = tensor.grad.data;
     for (let i = 0; i < into.length; i++) into[i] += reduced[i]!;

@@ -6,9 +6,11 @@
  *
  * A backward closure receives `grad` = d(result)/d(output) as a flat
  * Float32Array and hands each input its share through `accumulateGrad`,
- * which also undoes broadcasting.
+ * which also undoes broadcasting. A share the closure has just allocated goes
+ * through `accumulateFreshGrad` instead, which lets the input keep that array
+ * rather than copy it.
  */
-import { accumulateGrad, makeOutput } from './autograd.js';
+import { accumulateFreshGrad, accumulateGrad, makeOutput } from './autograd.js';
 import { broadcastIndex, broadcastShapes, expandTo } from './broadcast.js';
 import { reluBackward, reluForward } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/matmul.js';
@@ -68,12 +70,12 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
     if (x.requiresGrad) {
       const gx = new Float32Array(grad.length);
       for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * ys[i]!;
-      accumulateGrad(x, gx, shape);
+      accumulateFreshGrad(x, gx, shape);
     }
     if (y.requiresGrad) {
       const gy = new Float32Array(grad.length);
       for (let i = 0; i < gy.length; i++) gy[i] = grad[i]! * xs[i]!;
-      accumulateGrad(y, gy, shape);
+      accumulateFreshGrad(y, gy, shape);
     }
   });
 }
@@ -96,7 +98,7 @@ export function pow(x: Tensor, exponent: number): Tensor {
     // d(x^e)/dx = e x^(e-1)
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * exponent * Math.pow(x.data[i]!, exponent - 1);
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -113,7 +115,7 @@ export function exp(x: Tensor): Tensor {
     // d e^x/dx = e^x, which is the output itself
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * out[i]!;
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -130,7 +132,7 @@ export function log(x: Tensor): Tensor {
     // d ln x/dx = 1/x
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! / x.data[i]!;
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -147,7 +149,7 @@ export function abs(x: Tensor): Tensor {
     // d|x|/dx = sign(x), with sign(0) = 0
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * Math.sign(x.data[i]!);
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -169,7 +171,7 @@ export function relu(x: Tensor): Tensor {
     // d relu/dx = 1 if x > 0 else 0
     const gx = new Float32Array(grad.length);
     reluBackward(x.data, grad, gx);
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -195,7 +197,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
     // d leakyRelu/dx = 1 if x >= 0 else negativeSlope
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! >= 0 ? grad[i]! : negativeSlope * grad[i]!;
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -221,7 +223,7 @@ export function sigmoid(x: Tensor): Tensor {
     // d sigmoid/dx = y (1 - y)
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * out[i]! * (1 - out[i]!);
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -238,7 +240,7 @@ export function tanh(x: Tensor): Tensor {
     // d tanh/dx = 1 - y^2
     const gx = new Float32Array(grad.length);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * (1 - out[i]! * out[i]!);
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -327,7 +329,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
     // d(sum)/dx_i = 1: every input gets the gradient of the output it went into
     const gx = new Float32Array(x.size);
     for (let i = 0; i < gx.length; i++) gx[i] = grad[target[i]!]!;
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -370,7 +372,7 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDims = fal
     // d max/dx_i = 1 for the (first) maximal element, 0 elsewhere
     const gx = new Float32Array(x.size);
     for (let o = 0; o < argmax.length; o++) gx[argmax[o]!] += grad[o]!;
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 
@@ -427,7 +429,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         const gradC = grad.subarray(t * cBlock, (t + 1) * cBlock);
         matmulKernel(gradC, b.data.subarray(bi, bi + bBlock), ga.subarray(ai, ai + aBlock), m, n, k, false, true, true);
       }
-      accumulateGrad(a, ga);
+      accumulateFreshGrad(a, ga);
     }
     if (b.requiresGrad) {
       const gb = new Float32Array(b.size);
@@ -437,7 +439,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         const gradC = grad.subarray(t * cBlock, (t + 1) * cBlock);
         matmulKernel(a.data.subarray(ai, ai + aBlock), gradC, gb.subarray(bi, bi + bBlock), k, m, n, true, false, true);
       }
-      accumulateGrad(b, gb);
+      accumulateFreshGrad(b, gb);
     }
   });
 }
@@ -487,7 +489,7 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
     // Transposing moves elements: send each gradient back where its element came from
     const gx = new Float32Array(x.size);
     for (let i = 0; i < grad.length; i++) gx[source[i]!] = grad[i]!;
-    accumulateGrad(x, gx);
+    accumulateFreshGrad(x, gx);
   });
 }
 

@@ -15,7 +15,7 @@
  *     the gradient is the textbook softmax(x) - onehot(label).
  * The third, prelu, is a primitive: core has no op with a learnable slope.
  */
-import { Tensor, accumulateGrad, formatShape, makeOutput, matmulKernel } from '@gradlab/core';
+import { Tensor, accumulateFreshGrad, formatShape, makeOutput, matmulKernel } from '@gradlab/core';
 
 /**
  * Fused affine map: out = x·W + b.
@@ -50,12 +50,12 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
     if (x.requiresGrad) {
       const gx = new Float32Array(x.size);
       matmulKernel(grad, weight.data, gx, rows, outFeatures, inFeatures, false, true, false);
-      accumulateGrad(x, gx);
+      accumulateFreshGrad(x, gx);
     }
     if (weight.requiresGrad) {
       const gw = new Float32Array(weight.size);
       matmulKernel(x.data, grad, gw, inFeatures, rows, outFeatures, true, false, false);
-      accumulateGrad(weight, gw);
+      accumulateFreshGrad(weight, gw);
     }
     if (bias !== null && bias.requiresGrad) {
       // Column sums written as the product ones(1×rows)·dout, so they run in the SIMD matmul
@@ -64,7 +64,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       const ones = new Float32Array(rows).fill(1);
       const gb = new Float32Array(outFeatures);
       matmulKernel(ones, grad, gb, 1, rows, outFeatures, false, false, false);
-      accumulateGrad(bias, gb);
+      accumulateFreshGrad(bias, gb);
     }
   });
 }
@@ -131,7 +131,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
       for (let j = 0; j < classes; j++) gx[row + j] = probabilities[row + j]! * scale;
       gx[row + targets[i]!] -= scale;
     }
-    accumulateGrad(logits, gx);
+    accumulateFreshGrad(logits, gx);
   });
 }
 
@@ -164,7 +164,7 @@ export function prelu(x: Tensor, slope: Tensor): Tensor {
     if (x.requiresGrad) {
       const gx = new Float32Array(x.size);
       for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! >= 0 ? grad[i]! : slopeOf(i) * grad[i]!;
-      accumulateGrad(x, gx);
+      accumulateFreshGrad(x, gx);
     }
     if (slope.requiresGrad) {
       const sums = new Float64Array(slope.size);
@@ -172,7 +172,7 @@ export function prelu(x: Tensor, slope: Tensor): Tensor {
         const v = x.data[i]!;
         if (v < 0) sums[perFeature ? i % features : 0] += v * grad[i]!;
       }
-      accumulateGrad(slope, Float32Array.from(sums));
+      accumulateFreshGrad(slope, Float32Array.from(sums));
     }
   });
 }
