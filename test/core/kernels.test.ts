@@ -16,7 +16,7 @@ import {
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
-  WASM_MIN_LENGTH, axpy, axpyTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs, reluForward, reluForwardTs,
+  CHUNK_FLOATS, WASM_MIN_LENGTH, axpy, axpyTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs, reluForward, reluForwardTs,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -266,8 +266,12 @@ describe('matmulKernel', () => {
 
 describe('elementwise kernels', () => {
   const generator = new Generator('elementwise');
-  // Around WASM_MIN_LENGTH (TypeScript below, wasm from it on) and with every n % 4.
-  const LENGTHS = [0, 1, 3, 5, 17, WASM_MIN_LENGTH - 1, WASM_MIN_LENGTH, WASM_MIN_LENGTH + 3, 4099];
+  // Around WASM_MIN_LENGTH (TypeScript below, wasm from it on), with every n % 4, and across
+  // the chunks long arrays are cut into (a last chunk of 1 element, and of fewer than WASM_MIN_LENGTH).
+  const LENGTHS = [
+    0, 1, 3, 5, 17, WASM_MIN_LENGTH - 1, WASM_MIN_LENGTH, WASM_MIN_LENGTH + 3, 4099,
+    CHUNK_FLOATS, CHUNK_FLOATS + 1, 3 * CHUNK_FLOATS + 5,
+  ];
 
   /** Random values with exact zeros, negative zeros and NaN mixed in. */
   function awkward(length: number): Float32Array {
@@ -312,5 +316,17 @@ describe('elementwise kernels', () => {
     const x = new Float32Array([-2, -1, 0, 1, 2]);
     reluForward(x, x);
     expect(Array.from(x)).toEqual([0, 0, 0, 1, 2]);
+  });
+
+  it('relu forward and backward in place over several chunks', () => {
+    const length = 2 * CHUNK_FLOATS + 7;
+    const x = awkward(length);
+    const grad = awkward(length);
+    const expectedBackward = Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0));
+    reluBackward(x, grad, grad);
+    expect(Array.from(grad)).toEqual(expectedBackward);
+    const expectedForward = Array.from(x, (v) => (v > 0 ? v : 0));
+    reluForward(x, x);
+    expect(Array.from(x)).toEqual(expectedForward);
   });
 });

@@ -71,6 +71,15 @@ function heapFor(floats: number): Float32Array | null {
 /** Rounds a float count up to a multiple of 16, so each operand starts on a cache line. */
 const padded = (n: number): number => Math.ceil(n / 16) * 16;
 
+/**
+ * Long arrays go through wasm memory in chunks of this many floats, so that a
+ * chunk's operands (128 KiB each) are still in the L2 cache when the kernel
+ * reads them and when they are copied out. Whole arrays would not be: on a
+ * 784×256 weight the SGD axpy took 1.5 ns per float in one piece and 1.0 in
+ * chunks, and ReLU backward on 262,144 floats 2.0 and 1.3.
+ */
+export const CHUNK_FLOATS = 32768;
+
 /** out[i] = x[i] > 0 ? x[i] : 0, the plain TypeScript definition. */
 export function reluForwardTs(x: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
@@ -85,11 +94,16 @@ export function reluForwardTs(x: Float32Array, out: Float32Array): void {
  */
 export function reluForward(x: Float32Array, out: Float32Array): void {
   const n = out.length;
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(2 * padded(n)) : null;
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(2 * padded(chunk)) : null;
   if (heap === null) return reluForwardTs(x, out);
-  heap.set(x.length === n ? x : x.subarray(0, n), 0);
-  wasm!.kernel.relu(0, padded(n) * 4, n);
-  out.set(heap.subarray(padded(n), padded(n) + n));
+  const outAt = padded(chunk);
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    heap.set(x.subarray(start, start + length), 0);
+    wasm!.kernel.relu(0, outAt * 4, length);
+    out.set(heap.subarray(outAt, outAt + length), start);
+  }
 }
 
 /** out[i] = x[i] > 0 ? grad[i] : 0, the plain TypeScript definition. */
@@ -106,12 +120,17 @@ export function reluBackwardTs(x: Float32Array, grad: Float32Array, out: Float32
  */
 export function reluBackward(x: Float32Array, grad: Float32Array, out: Float32Array): void {
   const n = out.length;
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(n)) : null;
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(chunk)) : null;
   if (heap === null) return reluBackwardTs(x, grad, out);
-  heap.set(x.length === n ? x : x.subarray(0, n), 0);
-  heap.set(grad.length === n ? grad : grad.subarray(0, n), padded(n));
-  wasm!.kernel.relu_backward(0, padded(n) * 4, 2 * padded(n) * 4, n);
-  out.set(heap.subarray(2 * padded(n), 2 * padded(n) + n));
+  const [gradAt, outAt] = [padded(chunk), 2 * padded(chunk)];
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    heap.set(x.subarray(start, start + length), 0);
+    heap.set(grad.subarray(start, start + length), gradAt);
+    wasm!.kernel.relu_backward(0, gradAt * 4, outAt * 4, length);
+    out.set(heap.subarray(outAt, outAt + length), start);
+  }
 }
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */
@@ -129,10 +148,15 @@ export function axpyTs(alpha: number, x: Float32Array, y: Float32Array): void {
  */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
   const n = y.length;
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(2 * padded(n)) : null;
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(2 * padded(chunk)) : null;
   if (heap === null) return axpyTs(alpha, x, y);
-  heap.set(x.length === n ? x : x.subarray(0, n), 0);
-  heap.set(y, padded(n));
-  wasm!.kernel.axpy(alpha, 0, padded(n) * 4, n);
-  y.set(heap.subarray(padded(n), padded(n) + n));
+  const yAt = padded(chunk);
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    heap.set(x.subarray(start, start + length), 0);
+    heap.set(y.subarray(start, start + length), yAt);
+    wasm!.kernel.axpy(alpha, 0, yAt * 4, length);
+    y.set(heap.subarray(yAt, yAt + length), start);
+  }
 }
