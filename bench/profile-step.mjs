@@ -1,27 +1,25 @@
 /**
- * Where a gradlab training step spends its time, and what the recommended
- * changes to the autodiff path would save. Not part of `pnpm bench`; run by
- * hand after `pnpm build`:
+ * Where a gradlab training step spends its time. Not part of `pnpm bench`;
+ * run by hand after `pnpm build`:
  *
  *   node bench/profile-step.mjs A      (or B)
  *
  * 1. A CPU profile of steady-state steps (node:inspector), self time grouped
  *    by what the code does.
- * 2. What-if variants, patched in from this script only (the library files
- *    are untouched), timed in interleaved rounds so that a slow phase of the
- *    machine hits every variant alike:
- *      baseline        @gradlab/nn as it is
- *      +sgd-axpy       SGD.step as one float32 axpy kernel call per parameter
- *      +relu-kernels   ReLU forward/backward through the SIMD kernels
- *      +owned-grad     ...and its backward hands its fresh gradient array to
- *                      the input instead of accumulateGrad copying it
- *      +bias-matmul    the Dense bias gradient as ones(1×rows)·grad through
- *                      the matmul kernel instead of a float64 JS loop
+ * 2. Interleaved rounds of timed steps, each split into the time spent inside
+ *    matmulKernel (arithmetic, packing and the copies in and out of wasm
+ *    memory) and everything else (the autodiff, the elementwise ops, SGD, the
+ *    allocations and the garbage collector).
+ *
+ * The what-if variants this script used to time (SGD as one axpy, ReLU through
+ * the SIMD kernels, the bias gradient as a matmul) have all shipped; see
+ * docs/performance.md. bench/whatif.mjs keeps their patches for bench/engine.mjs.
  */
 import { Session } from 'node:inspector';
 import { BATCH, LEARNING_RATE, MODELS, median } from './measure.mjs';
-import { whatIfPatches } from './whatif.mjs';
 
+// As the gradlab CLI and the benchmark do: fused multiply-adds where relaxed SIMD can be enabled.
+await import('../packages/core/dist/relaxed-simd.js');
 const modelKey = process.argv[2] ?? 'A';
 const model = MODELS[modelKey];
 const core = await import('../packages/core/dist/index.js');
@@ -39,22 +37,6 @@ const step = () => {
   optimizer.step();
 };
 
-// --- the patches -----------------------------------------------------------
-
-const patches = await whatIfPatches();
-let undo = [];
-const use = (...apply) => () => {
-  for (const restore of undo) restore();
-  undo = apply.map((patch) => patch());
-};
-const VARIANTS = {
-  baseline: use(),
-  '+sgd-axpy': use(patches.sgdAxpy),
-  '+relu-kernels': use(patches.sgdAxpy, () => patches.reluKernels(false)),
-  '+owned-grad': use(patches.sgdAxpy, () => patches.reluKernels(true)),
-  '+bias-matmul': use(patches.sgdAxpy, () => patches.reluKernels(true), patches.biasMatmul),
-};
-
 // --- 1. the profile -----------------------------------------------------------
 
 const CATEGORIES = [
@@ -62,12 +44,15 @@ const CATEGORIES = [
   ['matmul packing (wasm)', (f) => f.url.startsWith('wasm') && /pack|transpose|element/.test(f.functionName)],
   ['elementwise kernels (wasm)', (f) => f.url.startsWith('wasm')],
   ['matmul copies in/out of wasm memory', (f) => /matmul-wasm/.test(f.url)],
-  ['ReLU forward/backward (core ops.js)', (f) => /core\/dist\/ops\.js/.test(f.url)],
+  ['ReLU / SGD copies in/out of wasm memory', (f) => /kernels\/elementwise/.test(f.url)],
+  ['ReLU forward/backward: allocations (core ops.js)', (f) => /core\/dist\/ops\.js/.test(f.url)],
   ['SGD step', (f) => /optim\/sgd/.test(f.url)],
   ['softmax cross-entropy', (f) => f.functionName === 'softmaxCrossEntropy'],
-  ['linear: bias rows, bias gradient (functional.js)', (f) => /nn\/dist\/functional\.js/.test(f.url)],
+  ['linear: allocations, bias rows (functional.js)', (f) => /nn\/dist\/functional\.js/.test(f.url)],
   ['accumulateGrad / sumToShape copies', (f) => /core\/dist\/(autograd|broadcast)/.test(f.url)],
   ['garbage collector', (f) => f.functionName === '(garbage collector)'],
+  // node:inspector's own message handling while it records: not part of a step.
+  ['the profiler itself', (f) => f.functionName === 'dispatch' && f.url === ''],
 ];
 
 function post(session, method, params) {
@@ -104,7 +89,8 @@ async function profile(steps) {
 }
 
 for (let i = 0; i < 10; i++) step();
-console.log(`${model.name}, batch ${BATCH}, kernel ${(await import('../packages/core/dist/kernels/matmul.js')).activeMatmulKernelName()}`);
+const kernelName = `${core.activeMatmulKernelName()}${core.wasmMatmulInstructions?.() ? ` (${core.wasmMatmulInstructions()})` : ''}`;
+console.log(`${model.name}, batch ${BATCH}, kernel ${kernelName}`);
 console.log('\nSelf time per step, by what the code does (CPU profile of 30 steps):');
 const { rows, top } = await profile(30);
 for (const { category, msPerStep, share } of rows) {
@@ -112,25 +98,28 @@ for (const { category, msPerStep, share } of rows) {
 }
 console.log(`  (largest in 'other': ${top.join('; ')})`);
 
-// --- 2. the what-ifs ----------------------------------------------------------
+// --- 2. inside and outside matmulKernel ----------------------------------------
 
-const rounds = Object.fromEntries(Object.keys(VARIANTS).map((name) => [name, []]));
-for (const [name, apply] of Object.entries(VARIANTS)) {
-  apply();
-  for (let i = 0; i < 3; i++) step();
+const kernel = core.setMatmulKernel(core.matmulTiled);
+let matmulMs = 0;
+core.setMatmulKernel((...args) => {
+  const t0 = performance.now();
+  kernel(...args);
+  matmulMs += performance.now() - t0;
+});
+const ROUNDS = 15;
+const STEPS = 10;
+const stepMs = [];
+const outsideMs = [];
+for (let round = 0; round < ROUNDS; round++) {
+  matmulMs = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < STEPS; i++) step();
+  const ms = (performance.now() - t0) / STEPS;
+  stepMs.push(ms);
+  outsideMs.push(ms - matmulMs / STEPS);
 }
-for (let round = 0; round < 7; round++) {
-  for (const [name, apply] of Object.entries(VARIANTS)) {
-    apply();
-    const t0 = performance.now();
-    for (let i = 0; i < 10; i++) step();
-    rounds[name].push((performance.now() - t0) / 10);
-  }
-}
-VARIANTS.baseline();
-console.log('\nWhat-if (median of 7 interleaved rounds of 10 steps; each line includes the ones above):');
-const baseMs = median(rounds.baseline);
-for (const [name, times] of Object.entries(rounds)) {
-  const ms = median(times);
-  console.log(`  ${name.padEnd(16)} ${ms.toFixed(2).padStart(7)} ms/step  ${((BATCH * 1000) / ms).toFixed(0).padStart(6)} samples/s  ${(baseMs / ms).toFixed(2)}× baseline`);
-}
+core.setMatmulKernel(kernel);
+const ms = median(stepMs);
+const outside = median(outsideMs);
+console.log(`\nMedian of ${ROUNDS} rounds of ${STEPS} steps: ${ms.toFixed(2)} ms/step (${((BATCH * 1000) / ms).toFixed(0)} samples/s), of which ${(ms - outside).toFixed(2)} ms inside matmulKernel and ${outside.toFixed(2)} ms outside it`);

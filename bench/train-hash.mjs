@@ -13,10 +13,14 @@
  * load, so a copy of the tree can be checked against another.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BATCH, LEARNING_RATE, MODELS } from './measure.mjs';
 
 const root = new URL(process.argv[2] === undefined ? '../' : `file://${resolve(process.argv[2])}/`, import.meta.url);
+// As the gradlab CLI and the benchmark do: fused multiply-adds in the matmul where relaxed SIMD can be enabled.
+const relaxedSimd = new URL('packages/core/dist/relaxed-simd.js', root);
+if (existsSync(relaxedSimd)) await import(relaxedSimd.href);
 const core = await import(new URL('packages/core/dist/index.js', root).href);
 const nn = await import(new URL('packages/nn/dist/index.js', root).href);
 
@@ -47,7 +51,7 @@ function trainHash({ hidden, batch }) {
   return hash.digest('hex').slice(0, 16);
 }
 
-const defaultKernelName = core.activeMatmulKernelName();
+const defaultKernelName = `${core.activeMatmulKernelName()}${core.wasmMatmulInstructions ? ` (${core.wasmMatmulInstructions()})` : ''}`;
 for (const testCase of CASES) {
   const withDefault = trainHash(testCase);
   const previous = core.setMatmulKernel(core.matmulTiled);
