@@ -7,7 +7,7 @@
  *
  * Usage: node --expose-gc bench/engine.mjs <engine>
  *   matmul engines:   gradlab-wasm, gradlab-simd128, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
- *   training engines: gradlab, gradlab-simd128, gradlab-kernels, tfjs-cpu, tfjs-wasm
+ *   training engines: gradlab, gradlab-simd128, tfjs-cpu, tfjs-wasm
  * The gradlab engines import @gradlab/core/relaxed-simd first, as the gradlab
  * CLI does, so their wasm kernel uses fused multiply-adds; gradlab-simd128
  * does not, and runs the plain SIMD128 build that a program on Node 20 gets
@@ -22,13 +22,11 @@
  * labels (seeded), softmax cross-entropy, plain SGD (lr 0.01), so the
  * benchmark times the arithmetic of a step, not data loading.
  *   gradlab:          @gradlab/nn's public API (mlp, crossEntropy, SGD)
- *   gradlab-kernels:  the same with bench/whatif.mjs patched in (a what-if)
  *   tfjs-*:           the same network from tf ops (matMul, add, relu,
  *                     tf.losses.softmaxCrossEntropy) minimised by tf.train.sgd
  */
 import { createInterface } from 'node:readline';
 import { BATCH, LEARNING_RATE, MODELS, memorySample } from './measure.mjs';
-import { whatIfPatches } from './whatif.mjs';
 
 const engine = process.argv[2];
 if (engine.startsWith('gradlab') && engine !== 'gradlab-simd128') await import('../packages/core/dist/relaxed-simd.js');
@@ -84,13 +82,7 @@ async function setUpMatmul({ m, k, n, transposeA, transposeB }) {
 /** Returns { run, kernel }: one training step of the model. */
 async function setUpTraining(modelKey) {
   const model = MODELS[modelKey];
-  if (engine === 'gradlab' || engine === 'gradlab-simd128' || engine === 'gradlab-kernels') {
-    if (engine === 'gradlab-kernels') {
-      const patches = await whatIfPatches();
-      patches.sgdAxpy();
-      patches.reluKernels();
-      patches.biasMatmul();
-    }
+  if (engine === 'gradlab' || engine === 'gradlab-simd128') {
     const { Generator, Tensor } = await import('../packages/core/dist/index.js');
     const { mlp, crossEntropy, SGD } = await import('../packages/nn/dist/index.js');
     const generator = new Generator(1);

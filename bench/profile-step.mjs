@@ -13,7 +13,7 @@
  *
  * The what-if variants this script used to time (SGD as one axpy, ReLU through
  * the SIMD kernels, the bias gradient as a matmul) have all shipped; see
- * docs/performance.md. bench/whatif.mjs keeps their patches for bench/engine.mjs.
+ * docs/performance.md (their patches are in the git history, bench/whatif.mjs).
  */
 import { Session } from 'node:inspector';
 import { BATCH, LEARNING_RATE, MODELS, median } from './measure.mjs';

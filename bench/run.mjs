@@ -30,23 +30,20 @@ const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', M
 // gradlab-wasm and gradlab run the wasm kernel with fused multiply-adds (relaxed SIMD), as
 // the gradlab CLI does; gradlab-simd128 the plain SIMD128 build a Node 20 program gets by default.
 const ENGINES = ['gradlab-wasm', 'gradlab-simd128', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'gradlab-2threads'];
-// 'gradlab-kernels' (gradlab with bench/whatif.mjs patched in) is no longer run by default: its
-// recommended changes have shipped in the library. Add it here to measure a new what-if.
 const TRAINING_ENGINES = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 const LABELS = {
   'gradlab-wasm': 'gradlab wasm', 'gradlab-simd128': 'gradlab wasm SIMD128', 'gradlab-tiled': 'gradlab TS tiled',
   gradlab: 'gradlab',
   'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', pytorch: 'PyTorch',
   'gradlab-2threads': 'gradlab wasm, 2 threads',
-  'gradlab-kernels': 'gradlab + recommended kernels (what-if)',
 };
 /**
  * Training steps per engine: 2,000 where a step is fast; the TF.js backends
  * take 0.3 s (wasm) and 1 s (cpu) a step, so they run shorter, said in the table.
  */
 const TRAIN_STEPS = quick
-  ? { gradlab: 100, 'gradlab-simd128': 100, 'gradlab-kernels': 60, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
-  : { gradlab: 2000, 'gradlab-simd128': 2000, 'gradlab-kernels': 300, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
+  ? { gradlab: 100, 'gradlab-simd128': 100, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
+  : { gradlab: 2000, 'gradlab-simd128': 2000, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
 const SEGMENTS = 20;
 const WARMUP_STEPS = { 'tfjs-cpu': 2 };
 
@@ -207,18 +204,13 @@ function trainingTable() {
   const row = (engine, model) => training.find((entry) => entry.engine === engine && entry.model === model);
   const engines = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
   const peers = engines.filter((engine) => !engine.startsWith('gradlab'));
-  const whatIf = training.some((entry) => entry.engine === 'gradlab-kernels') ? ['gradlab-kernels'] : [];
   const lines = [
-    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} |${whatIf.map((engine) => ` ${LABELS[engine]} samples/s | what-if / TF.js wasm | what-if / PyTorch |`).join('')}`,
-    `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${whatIf.map(() => '---:|---:|---:|').join('')}`,
+    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} |`,
+    `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`,
   ];
   for (const [key, model] of Object.entries(MODELS)) {
     const ours = row('gradlab', key)?.samplesPerSecond;
-    const cells = whatIf.map((engine) => {
-      const theirs = row(engine, key)?.samplesPerSecond;
-      return ` ${fixed(theirs, 0)} | ${ratio(theirs, row('tfjs-wasm', key)?.samplesPerSecond)} | ${ratio(theirs, row('pytorch', key)?.samplesPerSecond)} |`;
-    });
-    lines.push(`| ${model.name} | ${engines.map((engine) => fixed(row(engine, key)?.samplesPerSecond, 0)).join(' | ')} | ${peers.map((engine) => ratio(ours, row(engine, key)?.samplesPerSecond)).join(' | ')} |${cells.join('')}`);
+    lines.push(`| ${model.name} | ${engines.map((engine) => fixed(row(engine, key)?.samplesPerSecond, 0)).join(' | ')} | ${peers.map((engine) => ratio(ours, row(engine, key)?.samplesPerSecond)).join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -228,7 +220,7 @@ function memoryTable() {
     '| engine | model | steps | RSS MiB (start / middle / end) | JS heap MiB (start / middle / end) | ArrayBuffers MiB (start / middle / end) |',
     '|---|---|---:|---|---|---|',
   ];
-  for (const entry of training.filter((run) => run.engine !== 'gradlab-kernels')) {
+  for (const entry of training) {
     const series = (field) => entry.memory.map((sample) => fixed(sample[field])).join(' / ');
     lines.push(`| ${LABELS[entry.engine]} | ${entry.model} | ${entry.steps} | ${series('rssMiB')} | ${series('heapUsedMiB')} | ${series('arrayBuffersMiB')} |`);
   }
@@ -258,7 +250,6 @@ ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 
 Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
 "gradlab" trains as the gradlab CLI does (fused multiply-adds); "gradlab wasm SIMD128" with the plain build. The ratios are of "gradlab".
-${TRAINING_ENGINES.includes('gradlab-kernels') ? `The what-if columns patch in bench/whatif.mjs (${TRAIN_STEPS['gradlab-kernels']} steps): they are not the library as shipped.\n` : ''}
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 
 ## Memory over the training run (after a full GC where the engine allows; PyTorch: RSS only)
