@@ -4,12 +4,11 @@
  * The temporary-file-and-rename logic lives in one place, nn's
  * `writeFileAtomic` (packages/nn/src/checkpoint/files.ts): write
  * `<path>.tmp-<pid>-<hex>` beside the target, fsync it, rename it over the
- * target. Rename replaces a file in one step, so a reader sees the old file or
- * the new one, never a mix. This file adds only what the command line needs
- * on top of it:
+ * target, fsync the folder. Rename replaces a file in one step, so a reader
+ * sees the old file or the new one, never a mix. This file adds only what the
+ * command line needs on top of it:
  *
- *  - `writeOutputFile` creates the folder, takes text as well as bytes, and
- *    also flushes the folder entry, so the rename itself survives a power loss;
+ *  - `writeOutputFile` creates the folder and takes text as well as bytes;
  *  - `appendLineDurable` is for JSON-lines logs that grow one finished record
  *    at a time (sweeps): it appends one whole line and fsyncs before returning.
  */
@@ -25,10 +24,8 @@ import { writeFileAtomic } from '@gradlab/nn';
  * writeOutputFile('reports/dead-neurons/results.json', JSON.stringify(results));
  */
 export function writeOutputFile(path: string, contents: string | Uint8Array): void {
-  const directory = dirname(path);
-  mkdirSync(directory, { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
-  syncDirectory(directory);
 }
 
 /** Writes files into one report folder and remembers their paths, in order, for the final "Wrote N files" message. */
@@ -77,19 +74,5 @@ export function appendLineDurable(path: string, line: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Flushes a directory entry (the rename) to disk; some platforms cannot, which is harmless. */
-function syncDirectory(directory: string): void {
-  try {
-    const fd = openSync(directory, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Directories cannot be opened for fsync on every platform (Windows); the rename is still atomic.
   }
 }

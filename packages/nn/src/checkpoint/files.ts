@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Module } from '../module.js';
 import { VERSION } from '../version.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -10,8 +11,9 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 /**
  * Writes `bytes` to `path` atomically: first to a temporary file beside it,
  * `<path>.tmp-<pid>-<12 hex digits>`, flushed to disk, then renamed over
- * `path`. A crash or a full disk leaves either the old file or the new one,
- * never half of one. On an error the temporary file is removed and the
+ * `path`, and the folder flushed too so that the rename itself survives a
+ * power loss. A crash or a full disk leaves either the old file or the new
+ * one, never half of one. On an error the temporary file is removed and the
  * Error names `path`; a process killed mid-write (SIGKILL, power loss) cannot
  * clean up, so its temporary file stays behind, and nothing removes it later.
  */
@@ -39,6 +41,21 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
       // a directory); the error worth reporting is the original one.
     }
     throw new Error(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): ${(error as Error).message}`, { cause: error });
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Flushes a folder's entries (a rename) to disk; some platforms cannot, which is harmless. */
+function syncDirectory(directory: string): void {
+  try {
+    const fd = openSync(directory, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Directories cannot be opened for fsync on every platform (Windows); the rename is still atomic.
   }
 }
 
