@@ -16,8 +16,8 @@
  * matmul.wasm multiplies and adds with fused multiply-adds (relaxed SIMD) and
  * matmul.simd128.wasm with a multiply and an add (plain SIMD128). `create`
  * takes the first that this runtime accepts: the fused one on Node 22, or on
- * Node 20 started with --experimental-wasm-relaxed-simd (the gradlab CLI turns
- * that on for itself), else the plain one.
+ * Node 20 once ../relaxed-simd.ts has set V8's flag (the gradlab CLI imports it
+ * first thing), else the plain one.
  */
 import { readFileSync } from 'node:fs';
 import type { MatmulKernel } from './matmul.js';

@@ -115,12 +115,12 @@ const bestWasm = createWasmKernel(matmulTiled);
  * null where it cannot run: no WebAssembly SIMD, or the kernel not built
  * (`pnpm build` compiles it). Products too large for its memory go to
  * `matmulTiled`. It multiplies and adds with fused multiply-adds where the
- * runtime has relaxed SIMD (Node 22, or Node 20 started with
+ * runtime has relaxed SIMD (Node 22; on Node 20, import
+ * '@gradlab/core/relaxed-simd' first or start node with
  * --experimental-wasm-relaxed-simd), else with plain SIMD128:
  * `wasmMatmulInstructions()` says which.
  */
 export const matmulWasm: MatmulKernel | null = bestWasm?.kernel ?? null;
-
 
 /**
  * Which instructions `matmulWasm` uses: 'relaxed-simd' (fused multiply-add)
