@@ -4,7 +4,8 @@ import SummaryReporter from './test/summary-reporter.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// V8 shipped relaxed SIMD in 11.4 (Node 21); Node 20 needs the flag.
+// V8 shipped relaxed SIMD in 11.4 (Node 21); Node 20 needs the flag. The same rule as
+// v8HasRelaxedSimd in packages/core/src/kernels/matmul-wasm.ts, kept here so the config does not load core.
 const [v8Major = 0, v8Minor = 0] = process.versions.v8.split('.').map(Number);
 const v8HasRelaxedSimd = v8Major > 11 || (v8Major === 11 && v8Minor >= 4);
 

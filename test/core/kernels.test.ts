@@ -14,7 +14,7 @@ import {
   setMatmulKernel, wasmMatmulInstructions, type MatmulKernel,
 } from '../../packages/core/src/kernels/matmul.js';
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
-import { WasmMatmul, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
+import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
   CHUNK_FLOATS, WASM_MIN_LENGTH, axpy, axpyTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs, reluForward, reluForwardTs,
 } from '../../packages/core/src/kernels/elementwise.js';
@@ -209,10 +209,15 @@ describe('kernel selection', () => {
     const dist = (path: string) => JSON.stringify(fileURLToPath(new URL(`../../packages/core/dist/${path}`, import.meta.url)));
     const report = `const core = await import(${dist('index.js')}); console.log(core.wasmMatmulInstructions());`;
     const run = (script: string) => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
-    const [v8Major = 0, v8Minor = 0] = process.versions.v8.split('.').map(Number);
-    const shipped = v8Major > 11 || (v8Major === 11 && v8Minor >= 4);
-    expect(run(report)).toBe(shipped ? 'relaxed-simd' : 'simd128');
+    expect(run(report)).toBe(v8HasRelaxedSimd() ? 'relaxed-simd' : 'simd128');
     expect(run(`await import(${dist('relaxed-simd.js')}); ${report}`)).toBe('relaxed-simd');
+  });
+
+  it('knows which V8 versions ship relaxed SIMD', () => {
+    expect(v8HasRelaxedSimd('11.3.244.8-node.33')).toBe(false); // Node 20
+    expect(v8HasRelaxedSimd('11.4.183.14')).toBe(true);
+    expect(v8HasRelaxedSimd('12.4.254.21-node.33')).toBe(true); // Node 22
+    expect(v8HasRelaxedSimd('10.2.154.26-node.22')).toBe(false);
   });
 
   it('grows the wasm memory for a product larger than any before, and stays correct', () => {

@@ -21,11 +21,6 @@
  * with and without FMA, install `matmulWasmSimd128()` with `setMatmulKernel`.
  */
 import { setFlagsFromString } from 'node:v8';
-
-/** V8 shipped relaxed SIMD in 11.4 (Node 21 and later); the flag only matters before that. */
-function v8HasRelaxedSimd(): boolean {
-  const [major = 0, minor = 0] = process.versions.v8.split('.').map(Number);
-  return major > 11 || (major === 11 && minor >= 4);
-}
+import { v8HasRelaxedSimd } from './kernels/matmul-wasm.js';
 
 if (!v8HasRelaxedSimd()) setFlagsFromString('--experimental-wasm-relaxed-simd');

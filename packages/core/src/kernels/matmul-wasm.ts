@@ -102,6 +102,15 @@ export function runColumns(kernel: KernelExports, job: Job, workspace: Workspace
 export type WasmInstructions = 'relaxed-simd' | 'simd128';
 export const WASM_INSTRUCTIONS: readonly WasmInstructions[] = ['relaxed-simd', 'simd128'];
 
+/**
+ * Whether this V8 runs relaxed SIMD without a flag: it shipped in V8 11.4
+ * (Node 21 and later); Node 20's V8 11.3 needs --experimental-wasm-relaxed-simd.
+ */
+export function v8HasRelaxedSimd(version = process.versions.v8): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 11 || (major === 11 && minor >= 4);
+}
+
 /** The file the build writes for these instructions (and for shared memory). */
 function kernelFile(instructions: WasmInstructions, shared: boolean): string {
   return `matmul${instructions === 'simd128' ? '.simd128' : ''}${shared ? '.shared' : ''}.wasm`;
