@@ -16,7 +16,8 @@ import {
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
-  CHUNK_FLOATS, WASM_MIN_LENGTH, axpy, axpyTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs, reluForward, reluForwardTs,
+  CHUNK_FLOATS, WASM_MIN_LENGTH, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs,
+  reluForward, reluForwardTs,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -315,6 +316,50 @@ describe('elementwise kernels', () => {
     expect(Array.from(viaKernel)).toEqual(Array.from(viaTs));
     const alpha = Math.fround(-0.01);
     expect(Array.from(viaKernel)).toEqual(Array.from(y, (v, i) => Math.fround(v + Math.fround(alpha * x[i]!))));
+  });
+
+  // [rows, cols]: below and above WASM_MIN_LENGTH, every cols % 4, one row and one column,
+  // several chunks of whole rows (300·257 floats), and rows longer than a chunk.
+  const COLUMN_SUM_SHAPES: [number, number][] = [
+    [0, 5], [3, 0], [1, 1], [7, 3], [5, 1], [1, 2000], [128, 10], [128, 256], [129, 5], [300, 257], [2, CHUNK_FLOATS + 3],
+  ];
+
+  it.each(COLUMN_SUM_SHAPES)('columnSums of [%i, %i] are float32 sums in row order, identically in wasm and TypeScript', (rows, cols) => {
+    const x = randomArray(generator, rows * cols);
+    const out = new Float32Array(cols).fill(NaN);
+    columnSums(x, rows, cols, out);
+    const ts = new Float32Array(cols).fill(NaN);
+    columnSumsTs(x, rows, cols, ts);
+    expect(Array.from(out)).toEqual(Array.from(ts));
+    const expected = new Array<number>(cols).fill(0);
+    for (let p = 0; p < rows; p++) for (let j = 0; j < cols; j++) expected[j] = Math.fround(expected[j]! + x[p * cols + j]!);
+    expect(Array.from(out)).toEqual(expected);
+  });
+
+  it('columnSums give the bits of the product ones(1×rows)·x through the matmul kernels, up to 512 rows', () => {
+    // The bias gradient was that product before it had its own kernel: results must not move.
+    const wasmKernels = [matmulWasm, matmulWasmSimd128()].filter((kernel): kernel is MatmulKernel => kernel !== null);
+    expect(wasmKernels.length).toBe(simdAvailable() ? 2 : 0);
+    for (const [rows, cols] of [[64, 256], [128, 10], [512, 33]] as const) {
+      const x = randomArray(generator, rows * cols);
+      const sums = new Float32Array(cols);
+      columnSums(x, rows, cols, sums);
+      const ones = new Float32Array(rows).fill(1);
+      for (const kernel of wasmKernels) {
+        const product = new Float32Array(cols);
+        kernel(ones, x, product, 1, rows, cols, false, false, false);
+        expect(Array.from(product)).toEqual(Array.from(sums));
+      }
+      const reference = new Float32Array(cols);
+      matmulReference(ones, x, reference, 1, rows, cols, false, false, false);
+      for (let j = 0; j < cols; j++) expect(sums[j]).toBeCloseTo(reference[j]!, 4);
+    }
+  });
+
+  it('columnSums on the documented example', () => {
+    const out = new Float32Array(2);
+    columnSums(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2, out);
+    expect(Array.from(out)).toEqual([9, 12]);
   });
 
   it('relu on the spec example, and in place', () => {

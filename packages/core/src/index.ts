@@ -27,5 +27,5 @@ export {
   setMatmulKernel, activeMatmulKernelName, matmulThreads,
 } from './kernels/matmul.js';
 export type { WasmInstructions } from './kernels/matmul-wasm.js';
-export { reluForward, reluBackward, axpy, elementwiseWasmAvailable } from './kernels/elementwise.js';
+export { reluForward, reluBackward, axpy, columnSums, elementwiseWasmAvailable } from './kernels/elementwise.js';
 export type { MatmulKernel } from './kernels/matmul.js';

@@ -1,7 +1,8 @@
 /**
  * Elementwise kernels for the hot loops of a training step outside the
- * matmuls: the ReLU forward and backward and the BLAS `axpy` (y += alpha·x,
- * which is both the SGD update and gradient accumulation).
+ * matmuls: the ReLU forward and backward, the BLAS `axpy` (y += alpha·x,
+ * which is both the SGD update and gradient accumulation) and the column
+ * sums of a matrix (the bias gradient of a Dense layer).
  *
  * Each kernel has a plain TypeScript version (the definition, and the
  * fallback) and a WebAssembly SIMD version (wasm/elementwise.wat) used for
@@ -20,6 +21,7 @@ interface ElementwiseExports {
   relu(x: number, out: number, n: number): void;
   relu_backward(x: number, grad: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
+  column_sums(x: number, out: number, rows: number, cols: number): void;
 }
 
 interface WasmMemory {
@@ -159,4 +161,41 @@ export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
     wasm!.kernel.axpy(alpha, 0, yAt * 4, length);
     y.set(heap.subarray(yAt, yAt + length), start);
   }
+}
+
+/** out[j] = Σ_p x[p·cols + j], the plain TypeScript definition: float32 sums in row order. */
+export function columnSumsTs(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  out.fill(0, 0, cols);
+  for (let p = 0; p < rows; p++) {
+    const row = p * cols;
+    // Each sum is rounded to float32 as it is stored, as the SIMD version rounds.
+    for (let j = 0; j < cols; j++) out[j] = out[j]! + x[row + j]!;
+  }
+}
+
+/**
+ * Column sums of a row-major [rows, cols] matrix: out[j] = Σ_p x[p·cols + j],
+ * each a float32 sum taken in row order (p = 0, 1, 2, …). This is the bias
+ * gradient of a Dense layer, db = column sums of dout, and gives the same
+ * bits as the product ones(1×rows)·x through the matmul kernels for up to
+ * 512 rows (their depth slice, beyond which they sum in two halves).
+ * Shapes: x of at least rows·cols floats, out of at least cols.
+ *
+ * @example
+ * const out = new Float32Array(2); columnSums(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2, out); // out = [9, 12]
+ */
+export function columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  // Whole rows at a time, about CHUNK_FLOATS floats per chunk; `out` stays in wasm memory throughout.
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(cols, 1)));
+  const chunkRows = Math.min(rows, rowsPerChunk);
+  const outAt = padded(chunkRows * cols);
+  const heap = rows * cols >= WASM_MIN_LENGTH ? heapFor(outAt + padded(cols)) : null;
+  if (heap === null) return columnSumsTs(x, rows, cols, out);
+  heap.fill(0, outAt, outAt + cols);
+  for (let start = 0; start < rows; start += chunkRows) {
+    const count = Math.min(chunkRows, rows - start);
+    heap.set(x.subarray(start * cols, (start + count) * cols), 0);
+    wasm!.kernel.column_sums(0, outAt * 4, count, cols);
+  }
+  out.set(heap.subarray(outAt, outAt + cols));
 }

@@ -73,4 +73,32 @@
       (local.set $x (i32.add (local.get $x) (i32.const 4)))
       (local.set $y (i32.add (local.get $y) (i32.const 4)))
       (br $tail))))
+
+  ;; out[j] = Σ_p x[p·cols + j], summed in the order p = 0, 1, 2, … (the bias gradient
+  ;; of a Dense layer: the column sums of the output gradient). `out` is not cleared
+  ;; here, so the driver can add a long matrix chunk by chunk: it zeroes `out` once.
+  ;; Row by row, each row is added onto `out` four columns at a time (an axpy with
+  ;; alpha = 1), so every column is a plain float32 sum in row order.
+  (func $column_sums (export "column_sums") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $p i32) (local $at i32) (local $end i32) (local $rowEnd i32)
+    (local.set $p (i32.const 0))
+    (block $rowsDone (loop $eachRow
+      (br_if $rowsDone (i32.ge_s (local.get $p) (local.get $rows)))
+      (local.set $at (local.get $out))
+      (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $cols) (i32.const -4)) (i32.const 2))))
+      (local.set $rowEnd (i32.add (local.get $x) (i32.shl (local.get $cols) (i32.const 2))))
+      (block $done (loop $vectors
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (v128.load (local.get $x))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (br $vectors)))
+      (block $tailDone (loop $tail
+        (br_if $tailDone (i32.ge_u (local.get $x) (local.get $rowEnd)))
+        (f32.store (local.get $at) (f32.add (f32.load (local.get $at)) (f32.load (local.get $x))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (br $tail)))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $eachRow))))
 )
