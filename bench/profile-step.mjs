@@ -10,6 +10,12 @@
  *    matmulKernel (arithmetic, packing and the copies in and out of wasm
  *    memory) and everything else (the autodiff, the elementwise ops, SGD, the
  *    allocations and the garbage collector).
+ * 3. The bound on what removing overheads can win: the step's own matmul
+ *    calls, recorded once and replayed as the wasm kernel alone on operands
+ *    already in its memory (packing and arithmetic only), in rounds
+ *    interleaved with steps. If everything else were free (the copies into
+ *    and out of wasm memory, the allocations, the autodiff, the elementwise
+ *    ops, SGD), a step would take that long.
  *
  * The what-if variants this script used to time (SGD as one axpy, ReLU through
  * the SIMD kernels, the bias gradient as a matmul) have all shipped; see
@@ -123,3 +129,49 @@ core.setMatmulKernel(kernel);
 const ms = median(stepMs);
 const outside = median(outsideMs);
 console.log(`\nMedian of ${ROUNDS} rounds of ${STEPS} steps: ${ms.toFixed(2)} ms/step (${((BATCH * 1000) / ms).toFixed(0)} samples/s), of which ${(ms - outside).toFixed(2)} ms inside matmulKernel and ${outside.toFixed(2)} ms outside it`);
+
+// --- 3. the bound: the step's matmuls alone ---------------------------------------
+
+const calls = [];
+core.setMatmulKernel((a, b, c, m, k, n, transposeA, transposeB, accumulate) => {
+  calls.push({ a: a.slice(), b: b.slice(), c: c.slice(), m, k, n, transposeA, transposeB, accumulate });
+  kernel(a, b, c, m, k, n, transposeA, transposeB, accumulate);
+});
+step();
+core.setMatmulKernel(kernel);
+const flops = calls.reduce((sum, { m, k, n }) => sum + 2 * m * k * n, 0);
+const { WasmMatmul } = await import('../packages/core/dist/kernels/matmul-wasm.js');
+const wasm = core.wasmMatmulInstructions() === null ? null : WasmMatmul.create({ instructions: core.wasmMatmulInstructions() });
+/** The wasm kernel alone: each product is staged first (untimed), then only `run` is timed. */
+const kernelAlone = () => {
+  let total = 0;
+  for (const { a, b, c, m, k, n, transposeA, transposeB, accumulate } of calls) {
+    const job = wasm.stage(a, b, c, m, k, n, transposeA, transposeB, accumulate);
+    const t0 = performance.now();
+    wasm.run(job);
+    total += performance.now() - t0;
+  }
+  return total;
+};
+const bound = { step: [], kernel: [], ratio: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  const t0 = performance.now();
+  for (let i = 0; i < STEPS; i++) step();
+  bound.step.push((performance.now() - t0) / STEPS);
+  if (wasm !== null) {
+    let total = 0;
+    for (let i = 0; i < STEPS; i++) total += kernelAlone();
+    bound.kernel.push(total / STEPS);
+    bound.ratio.push(bound.step.at(-1) / bound.kernel.at(-1));
+  }
+}
+const gflops = (milliseconds) => (flops / milliseconds / 1e6).toFixed(1);
+const boundStep = median(bound.step);
+console.log(`\nThe step's ${calls.length} matmul calls (${(flops / 1e6).toFixed(0)} MFLOP), ${ROUNDS} interleaved rounds of ${STEPS}, medians:`);
+console.log(`  the training step                                 ${boundStep.toFixed(2).padStart(6)} ms  (${gflops(boundStep)} GFLOP/s of matmul)`);
+if (wasm !== null) {
+  const boundKernel = median(bound.kernel);
+  console.log(`  the wasm kernel alone (packing and arithmetic)    ${boundKernel.toFixed(2).padStart(6)} ms  (${gflops(boundKernel)} GFLOP/s)`);
+  // The ratio is taken round by round (a step and the kernel timed back to back), then its median.
+  console.log(`  so removing everything but the kernel would make a step at most ${median(bound.ratio).toFixed(2)}× faster`);
+}
