@@ -8,6 +8,7 @@
  * Usage: node --expose-gc bench/engine.mjs <engine>
  *   matmul engines:   gradlab-wasm, gradlab-simd128, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
  *   training engines: gradlab, gradlab-simd128, tfjs-cpu, tfjs-wasm
+ *   fma-probe:        the machine-phase probe (below), sampled in the same rounds
  * The gradlab engines import @gradlab/core/relaxed-simd first, as the gradlab
  * CLI does, so their wasm kernel uses fused multiply-adds; gradlab-simd128
  * does not, and runs the plain SIMD128 build that a program on Node 20 gets
@@ -15,6 +16,7 @@
  * Requests:
  *   { "op": "setup", "task": "matmul", "product": {...} }   -> { "kernel": ... }
  *   { "op": "setup", "task": "train", "model": "A" }        -> { "kernel": ... }
+ *   { "op": "setup", "task": "probe" }                      -> { "kernel": ..., "flops": per run }
  *   { "op": "sample", "count": n }  runs the task n times   -> { "ms": time per run }
  *   { "op": "memory", "step": s }                           -> { "step", "rssMiB", "heapUsedMiB", "arrayBuffersMiB" }
  *
@@ -29,7 +31,9 @@ import { createInterface } from 'node:readline';
 import { BATCH, LEARNING_RATE, MODELS, memorySample } from './measure.mjs';
 
 const engine = process.argv[2];
-if (engine.startsWith('gradlab') && engine !== 'gradlab-simd128') await import('../packages/core/dist/relaxed-simd.js');
+if ((engine.startsWith('gradlab') && engine !== 'gradlab-simd128') || engine === 'fma-probe') {
+  await import('../packages/core/dist/relaxed-simd.js');
+}
 
 /** The kernel a gradlab engine runs, e.g. 'wasm (relaxed-simd)'. */
 async function gradlabKernelName() {
@@ -128,6 +132,35 @@ async function setUpTraining(modelKey) {
   return { run, kernel: tf.getBackend() };
 }
 
+/**
+ * The machine-phase probe: 128-bit fused multiply-adds (f32x4.relaxed_madd,
+ * the gradlab kernel's instruction) in twelve independent chains, with no
+ * memory traffic. On a quiet core it runs at the ceiling of WebAssembly SIMD
+ * with FMA (2 per cycle × 8 flops × the clock: about 33 GFLOP/s at 2.1 GHz,
+ * more when the core briefly runs faster); when another hyper-thread shares
+ * the core's FMA ports it runs slower. Taken
+ * in the same rounds as the engines, it says how quiet the machine was.
+ */
+async function setUpProbe() {
+  const { default: wabtFactory } = await import('wabt');
+  const wabt = await wabtFactory();
+  const CHAINS = 12;
+  const ITERATIONS = 1_000_000;
+  const chains = Array.from({ length: CHAINS }, (_, i) => `$c${i}`);
+  // Distinct starting values, and the sum returned, so no chain can be merged or dropped.
+  const text = `(module (func (export "run") (param $n i32) (result f32)
+    (local $a v128) (local $b v128) ${chains.map((c) => `(local ${c} v128)`).join(' ')}
+    (local.set $a (f32x4.splat (f32.const 1.0000001))) (local.set $b (f32x4.splat (f32.const 0.9999999)))
+    ${chains.map((c, i) => `(local.set ${c} (f32x4.splat (f32.const ${i + 1})))`).join(' ')}
+    (loop $steps
+      ${chains.map((c) => `(local.set ${c} (f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get ${c})))`).join(' ')}
+      (br_if $steps (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (f32x4.extract_lane 0 ${chains.slice(1).map((c) => `(f32x4.add (local.get ${c})`).join(' ')} (local.get $c0)${')'.repeat(CHAINS - 1)})))`;
+  const bytes = wabt.parseWat('fma-probe.wat', text, { simd: true, relaxed_simd: true }).toBinary({}).buffer;
+  const { run } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+  return { run: () => run(ITERATIONS), kernel: `128-bit FMA, ${CHAINS} chains`, flops: ITERATIONS * CHAINS * 8 };
+}
+
 let task = null;
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
@@ -135,8 +168,11 @@ for await (const line of lines) {
   let reply;
   try {
     if (request.op === 'setup') {
-      task = request.task === 'matmul' ? await setUpMatmul(request.product) : await setUpTraining(request.model);
-      reply = { kernel: task.kernel };
+      if (request.task === 'matmul') task = await setUpMatmul(request.product);
+      else if (request.task === 'train') task = await setUpTraining(request.model);
+      else if (request.task === 'probe') task = await setUpProbe();
+      else throw new Error(`unknown task ${request.task}`);
+      reply = { kernel: task.kernel, flops: task.flops };
     } else if (request.op === 'sample') {
       const t0 = performance.now();
       for (let i = 0; i < request.count; i++) task.run();

@@ -103,9 +103,26 @@ const environment = {
 if (!hasTorch) console.log(`PyTorch was skipped: \`${PYTHON} -c 'import torch'\` failed.`);
 const log = (text) => process.stderr.write(`bench: ${text}\n`);
 
+/** Runs of the probe per sample: about 50 ms on a quiet core. */
+const PROBE_RUNS = 16;
+
+/** Starts the machine-phase probe (bench/engine.mjs, `fma-probe`); `sample()` gives its GFLOP/s now. */
+async function startProbe() {
+  const engine = new Engine('fma-probe');
+  const { flops } = await engine.request({ op: 'setup', task: 'probe' });
+  await engine.sample(PROBE_RUNS);
+  return { sample: async () => flops / ((await engine.sample(PROBE_RUNS)) * 1e6), close: () => engine.close() };
+}
+
+/** The probe's GFLOP/s over one section: median, lowest and highest. */
+function phase(samples) {
+  return { probeGflops: median(samples), probeMin: Math.min(...samples), probeMax: Math.max(...samples), probeSamples: samples.length };
+}
+
 /** Matmul: for each product, warm every engine up, then REPEATS interleaved samples of ~100 ms each. */
 async function benchMatmul() {
   const engines = ENGINES.filter((name) => name !== 'pytorch' || hasTorch).map((name) => new Engine(name));
+  const probe = await startProbe();
   const rows = [];
   for (const product of PRODUCTS) {
     const started = performance.now();
@@ -117,9 +134,12 @@ async function benchMatmul() {
       inner.set(engine, Math.max(1, Math.round(100 / once)));
     }
     const samples = new Map(engines.map((engine) => [engine, []]));
+    const probeSamples = [];
     for (let repeat = 0; repeat < REPEATS; repeat++) {
       for (const engine of engines) samples.get(engine).push(await engine.sample(inner.get(engine)));
+      probeSamples.push(await probe.sample());
     }
+    phases.push({ section: 'matmul', product: product.name, ...phase(probeSamples) });
     for (const engine of engines) {
       const times = samples.get(engine);
       const { m, k, n } = product;
@@ -132,6 +152,7 @@ async function benchMatmul() {
     log(`${product.name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   for (const engine of engines) engine.close();
+  probe.close();
   return rows;
 }
 
@@ -143,6 +164,8 @@ async function benchMatmul() {
 async function benchTraining(modelKey) {
   const started = performance.now();
   const engines = TRAINING_ENGINES.filter((name) => name !== 'pytorch' || hasTorch).map((name) => new Engine(name));
+  const probe = await startProbe();
+  const probeSamples = [];
   const runs = new Map();
   for (const engine of engines) {
     const { kernel } = await engine.request({ op: 'setup', task: 'train', model: modelKey });
@@ -157,8 +180,11 @@ async function benchTraining(modelKey) {
         run.memory.push(await engine.request({ op: 'memory', step: ((segment + 1) * TRAIN_STEPS[engine.name]) / SEGMENTS }));
       }
     }
+    probeSamples.push(await probe.sample());
   }
   for (const engine of engines) engine.close();
+  probe.close();
+  phases.push({ section: 'training', model: modelKey, ...phase(probeSamples) });
   log(`training ${modelKey}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return engines.map((engine) => {
     const { kernel, segmentMs, memory } = runs.get(engine);
@@ -170,6 +196,8 @@ async function benchTraining(modelKey) {
   });
 }
 
+/** The machine-phase probe's readings, one entry per matmul product and per trained model. */
+const phases = [];
 const matmul = process.argv.includes('--skip-matmul') ? [] : await benchMatmul();
 const training = [];
 if (!process.argv.includes('--skip-train')) {
@@ -190,12 +218,13 @@ function matmulTable() {
   const threads = present.includes('gradlab-2threads') ? ['gradlab-2threads'] : [];
   const oneThread = present.filter((engine) => engine !== 'gradlab-2threads');
   const lines = [
-    `| product | ${oneThread.map((engine) => `${LABELS[engine]} GFLOP/s`).join(' | ')} | ${peers.map((engine) => `wasm / ${LABELS[engine]}`).join(' | ')} |${threads.map((engine) => ` ${LABELS[engine]} GFLOP/s |`).join('')}`,
-    `|---|${oneThread.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${threads.map(() => '---:|').join('')}`,
+    `| product | ${oneThread.map((engine) => `${LABELS[engine]} GFLOP/s`).join(' | ')} | ${peers.map((engine) => `wasm / ${LABELS[engine]}`).join(' | ')} |${threads.map((engine) => ` ${LABELS[engine]} GFLOP/s |`).join('')} FMA probe GFLOP/s |`,
+    `|---|${oneThread.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${threads.map(() => '---:|').join('')}---:|`,
   ];
   for (const { name } of PRODUCTS) {
     const ours = gflops('gradlab-wasm', name);
-    lines.push(`| ${name} | ${oneThread.map((engine) => fixed(gflops(engine, name))).join(' | ')} | ${peers.map((engine) => ratio(ours, gflops(engine, name))).join(' | ')} |${threads.map((engine) => ` ${fixed(gflops(engine, name))} |`).join('')}`);
+    const probe = phases.find((entry) => entry.section === 'matmul' && entry.product === name)?.probeGflops;
+    lines.push(`| ${name} | ${oneThread.map((engine) => fixed(gflops(engine, name))).join(' | ')} | ${peers.map((engine) => ratio(ours, gflops(engine, name))).join(' | ')} |${threads.map((engine) => ` ${fixed(gflops(engine, name))} |`).join('')} ${fixed(probe)} |`);
   }
   return lines.join('\n');
 }
@@ -205,12 +234,13 @@ function trainingTable() {
   const engines = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
   const peers = engines.filter((engine) => !engine.startsWith('gradlab'));
   const lines = [
-    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} |`,
-    `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|`,
+    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} | FMA probe GFLOP/s |`,
+    `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|---:|`,
   ];
   for (const [key, model] of Object.entries(MODELS)) {
     const ours = row('gradlab', key)?.samplesPerSecond;
-    lines.push(`| ${model.name} | ${engines.map((engine) => fixed(row(engine, key)?.samplesPerSecond, 0)).join(' | ')} | ${peers.map((engine) => ratio(ours, row(engine, key)?.samplesPerSecond)).join(' | ')} |`);
+    const probe = phases.find((entry) => entry.section === 'training' && entry.model === key)?.probeGflops;
+    lines.push(`| ${model.name} | ${engines.map((engine) => fixed(row(engine, key)?.samplesPerSecond, 0)).join(' | ')} | ${peers.map((engine) => ratio(ours, row(engine, key)?.samplesPerSecond)).join(' | ')} | ${fixed(probe)} |`);
   }
   return lines.join('\n');
 }
@@ -237,9 +267,15 @@ ${environment.date} · Node ${environment.node} · ${environment.cpu} (${environ
 TensorFlow.js ${environment.tfjs} (\`cpu\` backend; \`wasm\` backend with setThreadsCount(1)). ${torchLine}
 Each figure is the median of ${5} timed repeats after warm-up. Reproduce with \`pnpm bench\`.
 
+The last column of each table says how quiet the machine was: a probe of 128-bit fused multiply-adds
+(twelve independent chains, no memory traffic), sampled in the same rounds as the engines, median GFLOP/s.
+On a quiet core it runs at the ceiling of WebAssembly SIMD with FMA (16 flops a cycle: about 33 GFLOP/s at
+2.1 GHz, more when the core briefly runs faster); it drops when another hyper-thread shares the core, and
+every engine's figures drop with it.
+
 ## Matmul, GFLOP/s (2·m·k·n per product)
 
-One thread each; the last column is gradlab's opt-in two-thread kernel, for comparison only.
+One thread each, but the column before the probe: gradlab's opt-in two-thread kernel, for comparison only.
 "gradlab wasm" multiplies and adds with fused multiply-adds (relaxed SIMD: Node 22, or Node 20 with
 \`import '@gradlab/core/relaxed-simd'\` first, as the gradlab CLI does); "gradlab wasm SIMD128" is the same
 kernel built with a multiply and an add, which a Node 20 program gets without the flag. The ratios are of "gradlab wasm".
@@ -250,6 +286,7 @@ ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 
 Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
 "gradlab" trains as the gradlab CLI does (fused multiply-adds); "gradlab wasm SIMD128" with the plain build. The ratios are of "gradlab".
+
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 
 ## Memory over the training run (after a full GC where the engine allows; PyTorch: RSS only)
@@ -267,6 +304,6 @@ function writeAtomic(path, text) {
   renameSync(temporary, path);
 }
 
-writeAtomic(join(here, 'results/latest.json'), `${JSON.stringify({ environment, matmul, training }, null, 2)}\n`);
+writeAtomic(join(here, 'results/latest.json'), `${JSON.stringify({ environment, matmul, training, phases }, null, 2)}\n`);
 writeAtomic(join(here, 'results/latest.md'), markdown);
 console.log(markdown);
