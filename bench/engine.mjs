@@ -8,7 +8,7 @@
  * Usage: node --expose-gc bench/engine.mjs <engine>
  *   matmul engines:   gradlab-wasm, gradlab-simd128, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
  *   training engines: gradlab, gradlab-simd128, tfjs-cpu, tfjs-wasm
- *   fma-probe:        the machine-phase probe (below), sampled in the same rounds
+ *   probe:            the machine-phase probe (below): the kernel's inner loop on data in L1
  * The gradlab engines import @gradlab/core/relaxed-simd first, as the gradlab
  * CLI does, so their wasm kernel uses fused multiply-adds; gradlab-simd128
  * does not, and runs the plain SIMD128 build that a program on Node 20 gets
@@ -31,7 +31,7 @@ import { createInterface } from 'node:readline';
 import { BATCH, LEARNING_RATE, MODELS, memorySample } from './measure.mjs';
 
 const engine = process.argv[2];
-if ((engine.startsWith('gradlab') && engine !== 'gradlab-simd128') || engine === 'fma-probe') {
+if ((engine.startsWith('gradlab') && engine !== 'gradlab-simd128') || engine === 'probe') {
   await import('../packages/core/dist/relaxed-simd.js');
 }
 
@@ -133,32 +133,29 @@ async function setUpTraining(modelKey) {
 }
 
 /**
- * The machine-phase probe: 128-bit fused multiply-adds (f32x4.relaxed_madd,
- * the gradlab kernel's instruction) in twelve independent chains, with no
- * memory traffic. On a quiet core it runs at the ceiling of WebAssembly SIMD
- * with FMA (2 per cycle × 8 flops × the clock: about 33 GFLOP/s at 2.1 GHz,
- * more when the core briefly runs faster); when another hyper-thread shares
- * the core's FMA ports it runs slower. Taken
- * in the same rounds as the engines, it says how quiet the machine was.
+ * The machine-phase probe: gradlab's own micro-kernel (`macro` of the fused
+ * wasm build) on packed panels that stay in the L1 cache, 8 rows × 16 columns
+ * × depth 256: fused multiply-adds fed by vector and splat loads, no packing,
+ * no copies, no memory beyond L1. It reads what the core gives the kernel at
+ * this moment. A register-only FMA loop is not enough for that: in one noisy
+ * minute such a loop ran at its full 34-36 GFLOP/s while this one and the
+ * kernel ran at 17-21, so what a busy neighbour takes is the load path.
  */
 async function setUpProbe() {
-  const { default: wabtFactory } = await import('wabt');
-  const wabt = await wabtFactory();
-  const CHAINS = 12;
-  const ITERATIONS = 1_000_000;
-  const chains = Array.from({ length: CHAINS }, (_, i) => `$c${i}`);
-  // Distinct starting values, and the sum returned, so no chain can be merged or dropped.
-  const text = `(module (func (export "run") (param $n i32) (result f32)
-    (local $a v128) (local $b v128) ${chains.map((c) => `(local ${c} v128)`).join(' ')}
-    (local.set $a (f32x4.splat (f32.const 1.0000001))) (local.set $b (f32x4.splat (f32.const 0.9999999)))
-    ${chains.map((c, i) => `(local.set ${c} (f32x4.splat (f32.const ${i + 1})))`).join(' ')}
-    (loop $steps
-      ${chains.map((c) => `(local.set ${c} (f32x4.relaxed_madd (local.get $a) (local.get $b) (local.get ${c})))`).join(' ')}
-      (br_if $steps (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
-    (f32x4.extract_lane 0 ${chains.slice(1).map((c) => `(f32x4.add (local.get ${c})`).join(' ')} (local.get $c0)${')'.repeat(CHAINS - 1)})))`;
-  const bytes = wabt.parseWat('fma-probe.wat', text, { simd: true, relaxed_simd: true }).toBinary({}).buffer;
-  const { run } = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
-  return { run: () => run(ITERATIONS), kernel: `128-bit FMA, ${CHAINS} chains`, flops: ITERATIONS * CHAINS * 8 };
+  const { WasmMatmul } = await import('../packages/core/dist/kernels/matmul-wasm.js');
+  const wasm = WasmMatmul.create();
+  if (wasm === null) throw new Error('probe: the wasm kernel cannot run here');
+  const [ROWS, COLUMNS, DEPTH, CALLS] = [8, 16, 256, 1500];
+  const { scratch, packedA, packedB } = wasm.workspaces[0];
+  const c = packedB + COLUMNS * DEPTH * 4 + 4096;
+  const heap = new Float32Array(wasm.memory.buffer);
+  for (let i = 0; i < ROWS * DEPTH; i++) heap[packedA / 4 + i] = 0.5 + (i % 7) / 16;
+  for (let i = 0; i < COLUMNS * DEPTH; i++) heap[packedB / 4 + i] = 0.5 + (i % 5) / 16;
+  const { macro } = wasm.kernel;
+  const run = () => {
+    for (let call = 0; call < CALLS; call++) macro(packedA, packedB, c, ROWS, COLUMNS, DEPTH, COLUMNS, 0, scratch);
+  };
+  return { run, kernel: `micro-kernel (${wasm.instructions}) on L1-resident panels`, flops: CALLS * 2 * ROWS * COLUMNS * DEPTH };
 }
 
 let task = null;

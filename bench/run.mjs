@@ -106,9 +106,9 @@ const log = (text) => process.stderr.write(`bench: ${text}\n`);
 /** Runs of the probe per sample: about 50 ms on a quiet core. */
 const PROBE_RUNS = 16;
 
-/** Starts the machine-phase probe (bench/engine.mjs, `fma-probe`); `sample()` gives its GFLOP/s now. */
+/** Starts the machine-phase probe (bench/engine.mjs, `probe`); `sample()` gives its GFLOP/s now. */
 async function startProbe() {
-  const engine = new Engine('fma-probe');
+  const engine = new Engine('probe');
   const { flops } = await engine.request({ op: 'setup', task: 'probe' });
   await engine.sample(PROBE_RUNS);
   return { sample: async () => flops / ((await engine.sample(PROBE_RUNS)) * 1e6), close: () => engine.close() };
@@ -218,7 +218,7 @@ function matmulTable() {
   const threads = present.includes('gradlab-2threads') ? ['gradlab-2threads'] : [];
   const oneThread = present.filter((engine) => engine !== 'gradlab-2threads');
   const lines = [
-    `| product | ${oneThread.map((engine) => `${LABELS[engine]} GFLOP/s`).join(' | ')} | ${peers.map((engine) => `wasm / ${LABELS[engine]}`).join(' | ')} |${threads.map((engine) => ` ${LABELS[engine]} GFLOP/s |`).join('')} FMA probe GFLOP/s |`,
+    `| product | ${oneThread.map((engine) => `${LABELS[engine]} GFLOP/s`).join(' | ')} | ${peers.map((engine) => `wasm / ${LABELS[engine]}`).join(' | ')} |${threads.map((engine) => ` ${LABELS[engine]} GFLOP/s |`).join('')} probe GFLOP/s |`,
     `|---|${oneThread.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|${threads.map(() => '---:|').join('')}---:|`,
   ];
   for (const { name } of PRODUCTS) {
@@ -234,7 +234,7 @@ function trainingTable() {
   const engines = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
   const peers = engines.filter((engine) => !engine.startsWith('gradlab'));
   const lines = [
-    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} | FMA probe GFLOP/s |`,
+    `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} | probe GFLOP/s |`,
     `|---|${engines.map(() => '---:').join('|')}|${peers.map(() => '---:').join('|')}|---:|`,
   ];
   for (const [key, model] of Object.entries(MODELS)) {
@@ -267,11 +267,11 @@ ${environment.date} · Node ${environment.node} · ${environment.cpu} (${environ
 TensorFlow.js ${environment.tfjs} (\`cpu\` backend; \`wasm\` backend with setThreadsCount(1)). ${torchLine}
 Each figure is the median of ${5} timed repeats after warm-up. Reproduce with \`pnpm bench\`.
 
-The last column of each table says how quiet the machine was: a probe of 128-bit fused multiply-adds
-(twelve independent chains, no memory traffic), sampled in the same rounds as the engines, median GFLOP/s.
-On a quiet core it runs at the ceiling of WebAssembly SIMD with FMA (16 flops a cycle: about 33 GFLOP/s at
-2.1 GHz, more when the core briefly runs faster); it drops when another hyper-thread shares the core, and
-every engine's figures drop with it.
+The last column of each table says how quiet the machine was: a probe, sampled in the same rounds as the
+engines, that runs gradlab's micro-kernel on packed panels held in the L1 cache (fused multiply-adds fed by
+loads; no packing, no copies), median GFLOP/s. On a quiet core it reads about 31 GFLOP/s, near the ceiling
+of WebAssembly SIMD with FMA (16 flops a cycle, about 34 GFLOP/s at 2.1 GHz); when another hyper-thread
+shares the core it drops, and the engines' figures drop with it.
 
 ## Matmul, GFLOP/s (2·m·k·n per product)
 
