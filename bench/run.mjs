@@ -106,16 +106,27 @@ const log = (text) => process.stderr.write(`bench: ${text}\n`);
 /** Runs of the probe per sample: about 50 ms on a quiet core. */
 const PROBE_RUNS = 16;
 
-/** Starts the machine-phase probe (bench/engine.mjs, `probe`); `sample()` gives its GFLOP/s now. */
+/**
+ * Starts the machine-phase probe (bench/engine.mjs, `probe`); `sample()` gives
+ * its GFLOP/s now, or null where the wasm kernel cannot run (the column then reads –).
+ */
 async function startProbe() {
   const engine = new Engine('probe');
-  const { flops } = await engine.request({ op: 'setup', task: 'probe' });
-  await engine.sample(PROBE_RUNS);
+  let flops;
+  try {
+    ({ flops } = await engine.request({ op: 'setup', task: 'probe' }));
+    await engine.sample(PROBE_RUNS);
+  } catch (error) {
+    log(`the probe is skipped: ${error.message}`);
+    return { sample: async () => null, close: () => engine.close() };
+  }
   return { sample: async () => flops / ((await engine.sample(PROBE_RUNS)) * 1e6), close: () => engine.close() };
 }
 
-/** The probe's GFLOP/s over one section: median, lowest and highest. */
-function phase(samples) {
+/** The probe's GFLOP/s over one section: median, lowest and highest (null without a probe). */
+function phase(readings) {
+  const samples = readings.filter((reading) => reading !== null);
+  if (samples.length === 0) return { probeGflops: null, probeMin: null, probeMax: null, probeSamples: 0 };
   return { probeGflops: median(samples), probeMin: Math.min(...samples), probeMax: Math.max(...samples), probeSamples: samples.length };
 }
 

@@ -177,8 +177,8 @@ export function columnSumsTs(x: Float32Array, rows: number, cols: number, out: F
  * Column sums of a row-major [rows, cols] matrix: out[j] = Σ_p x[p·cols + j],
  * each a float32 sum taken in row order (p = 0, 1, 2, …). This is the bias
  * gradient of a Dense layer, db = column sums of dout, and gives the same
- * bits as the product ones(1×rows)·x through the matmul kernels for up to
- * 512 rows (their depth slice, beyond which they sum in two halves).
+ * bits as the product ones(1×rows)·x through the wasm matmul kernels for up
+ * to 512 rows (their depth slice, beyond which they sum slice by slice).
  * Shapes: x of at least rows·cols floats, out of at least cols.
  *
  * @example
