@@ -116,8 +116,8 @@ function kernelFile(instructions: WasmInstructions, shared: boolean): string {
   return `matmul${instructions === 'simd128' ? '.simd128' : ''}${shared ? '.shared' : ''}.wasm`;
 }
 
-/** The compiled kernel bytes, or null if they are missing (not built yet) or unreadable. */
-export function readKernelBytes(file = 'matmul.wasm'): Uint8Array | null {
+/** The bytes of a compiled kernel file (see kernelFile), or null if it is missing (not built yet) or unreadable. */
+function readKernelBytes(file: string): Uint8Array | null {
   try {
     return new Uint8Array(readFileSync(new URL(`./wasm/${file}`, import.meta.url)));
   } catch {

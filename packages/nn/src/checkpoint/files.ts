@@ -15,7 +15,8 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
  * power loss. A crash or a full disk leaves either the old file or the new
  * one, never half of one. On an error the temporary file is removed and the
  * Error names `path`; a process killed mid-write (SIGKILL, power loss) cannot
- * clean up, so its temporary file stays behind, and nothing removes it later.
+ * clean up, so its temporary file stays behind. This function never removes
+ * such leftovers (the gradlab CLI removes its own checkpoint's on the next run).
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   // The suffix only has to differ between processes and calls. It comes from
