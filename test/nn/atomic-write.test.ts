@@ -6,14 +6,14 @@
  * The child processes run the built package (packages/nn/dist), as a user's
  * program would; `pnpm test` builds it first.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
-import { decodeSafetensors, load, mlp, save, writeFileAtomic, type Module } from '@gradlab/nn';
+import { decodeSafetensors, load, mlp, removeLeftoverTemporaries, save, writeFileAtomic, type Module } from '@gradlab/nn';
 
 const nnDist = fileURLToPath(new URL('../../packages/nn/dist/index.js', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'gradlab-atomic-'));
@@ -119,6 +119,7 @@ describe('a save killed with SIGKILL at a random moment leaves a complete file',
     const generator = new Generator('atomic-write kills');
     const killedPids = new Set<number>();
     let fileVersion = -1;
+    let midWrite = 0;
     for (let round = 0; round < 6; round++) {
       // Round 0 kills after a completed save, so that a file exists from then on.
       const trigger = round % 2 === 0 ? 'after-save' : 'mid-write';
@@ -131,25 +132,27 @@ describe('a save killed with SIGKILL at a random moment leaves a complete file',
       const lastSaved = saved.at(-1) ?? fileVersion;
       const version = loadedVersion(path);
       expect([lastSaved, lastSaved + 1]).toContain(version);
-      // Anything else in the directory is a temporary file of a killed child.
+      // Anything else in the directory is a temporary file of a killed child:
+      // this one's if the kill landed mid-write (nothing runs after SIGKILL to
+      // remove it), or an earlier one's if this child finished no save (a
+      // finished save removes the leftovers of processes no longer running).
       for (const name of readdirSync(killDir)) {
         if (name === 'model.safetensors') continue;
         const match = TEMPORARY_NAME.exec(name);
         expect(match, `unexpected file ${name}`).not.toBeNull();
         expect(killedPids.has(Number(match![1]))).toBe(true);
+        if (Number(match![1]) === pid) midWrite++;
+        if (saved.length > 0) expect(Number(match![1]), `a leftover of an earlier child outlived a finished save: ${name}`).toBe(pid);
       }
       fileVersion = version;
     }
-    // A kill during a write leaves its temporary file: nothing can run after
-    // SIGKILL to remove it, and gradlab does not sweep them later. There is at
-    // most one per killed process, and a later save does not trip over them.
-    const leftovers = readdirSync(killDir).filter((name) => TEMPORARY_NAME.test(name));
-    expect(leftovers.length).toBeGreaterThanOrEqual(1); // at least one kill did land mid-write
-    expect(leftovers.length).toBeLessThanOrEqual(6);
+    expect(midWrite).toBeGreaterThanOrEqual(1); // at least one kill did land mid-write
+    // The next save does not trip over the leftovers, and removes them all.
     const model = mlp({ ...ARCHITECTURE, hidden: [...ARCHITECTURE.hidden], generator: new Generator(0) });
     fillVersion(model, fileVersion + 1);
     save(model, path, { version: String(fileVersion + 1) });
     expect(loadedVersion(path)).toBe(fileVersion + 1);
+    expect(readdirSync(killDir)).toEqual(['model.safetensors']);
   }, 60_000);
 });
 
@@ -230,5 +233,46 @@ describe('a write that fails leaves the previous file intact, with a clear error
     expect(metadata.version).toBe('2');
     expect(Array.from(tensors['layers.0.weight']!.data)).toEqual(Array.from(second.stateDict()['layers.0.weight']!.data));
     expect(readdirSync(directory).filter((name) => name.startsWith('replace.safetensors.tmp-'))).toEqual([]);
+  });
+});
+
+describe('leftovers of killed writes', () => {
+  /** The id of a process that has exited (a child run to its end). */
+  const deadPid = (): number => {
+    const child = spawnSync(process.execPath, ['-e', '']);
+    expect(child.status).toBe(0);
+    return child.pid!;
+  };
+
+  it('removeLeftoverTemporaries removes the temporary files of processes that are gone, and only those', () => {
+    const folder = join(directory, 'leftovers');
+    mkdirSync(folder);
+    const path = join(folder, 'model.safetensors');
+    const gone = deadPid();
+    const names = {
+      deadWriter: `model.safetensors.tmp-${gone}-0123456789ab`,
+      thisProcess: `model.safetensors.tmp-${process.pid}-0123456789ab`,
+      parentProcess: `model.safetensors.tmp-${process.ppid}-0123456789ab`,
+      otherTarget: `other.safetensors.tmp-${gone}-0123456789ab`,
+      notHex: `model.safetensors.tmp-${gone}-not-hex`,
+      backup: 'model.safetensors.bak',
+    };
+    for (const name of Object.values(names)) writeFileSync(join(folder, name), 'x');
+    expect(removeLeftoverTemporaries(path)).toBe(1);
+    const left = readdirSync(folder).sort();
+    expect(left).toEqual(Object.values(names).filter((name) => name !== names.deadWriter).sort());
+    expect(removeLeftoverTemporaries(path)).toBe(0);
+    expect(removeLeftoverTemporaries(join(directory, 'no-such-folder', 'model.safetensors'))).toBe(0);
+  });
+
+  it('a successful write removes the leftovers of earlier killed writes of the same file', () => {
+    const folder = join(directory, 'leftovers-on-write');
+    mkdirSync(folder);
+    const path = join(folder, 'results.json');
+    const leftover = `results.json.tmp-${deadPid()}-00000000abcd`;
+    writeFileSync(join(folder, leftover), 'half a file');
+    writeFileAtomic(path, new TextEncoder().encode('{}'));
+    expect(readdirSync(folder)).toEqual(['results.json']);
+    expect(readFileSync(path, 'utf8')).toBe('{}');
   });
 });

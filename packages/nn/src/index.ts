@@ -38,7 +38,7 @@ export type { AdamOptions } from './optim/adam.js';
 
 export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors.js';
 export type { DecodedSafetensors } from './checkpoint/safetensors.js';
-export { save, load, writeFileAtomic } from './checkpoint/files.js';
+export { save, load, writeFileAtomic, removeLeftoverTemporaries } from './checkpoint/files.js';
 
 export { DivergedError, checkFiniteLoss } from './divergence.js';
 export type { TrainingPosition } from './divergence.js';

@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectAnomaly } from '@gradlab/core';
+import { removeLeftoverTemporaries } from '@gradlab/nn';
 import { writeOutputFile } from '../io/atomic.js';
 import { decodeCheckpoint, firstFlagMismatch, type Checkpoint } from '../experiments/checkpoint.js';
 import { flagName, UsageError } from './args.js';
@@ -22,9 +23,6 @@ export const trainingRunFlags = {
 
 /** The file name of the checkpoint inside a command's checkpoint folder. */
 export const CHECKPOINT_FILE = 'last.safetensors';
-
-/** The temporary file of a checkpoint write (see nn's writeFileAtomic); group 1 is the writer's pid. */
-const LEFTOVER = /^last\.safetensors\.tmp-(\d+)-[0-9a-f]+$/;
 
 /**
  * Runs `run` with core's anomaly detection on or off (--detect-anomaly), and
@@ -95,19 +93,13 @@ export class CheckpointFile {
 
   /**
    * Deletes temporary files that killed runs left in the folder
-   * (`last.safetensors.tmp-<pid>-<hex>`, see nn's writeFileAtomic), unless
-   * their process is still running. Returns how many were deleted.
+   * (`last.safetensors.tmp-<pid>-<hex>`), unless their process is still
+   * running: nn's `removeLeftoverTemporaries`. Returns how many were deleted.
+   * (The next checkpoint write would remove them too; a run calls this first
+   * so that it can say so.)
    */
   removeLeftovers(): number {
-    if (!existsSync(this.folder)) return 0;
-    let removed = 0;
-    for (const name of readdirSync(this.folder)) {
-      const match = LEFTOVER.exec(name);
-      if (match === null || isRunning(Number(match[1]))) continue;
-      rmSync(join(this.folder, name), { force: true });
-      removed++;
-    }
-    return removed;
+    return removeLeftoverTemporaries(this.path);
   }
 
   /** Deletes the checkpoint, and the folder if nothing else is in it. */
@@ -115,16 +107,5 @@ export class CheckpointFile {
     rmSync(this.path, { force: true });
     this.removeLeftovers();
     if (existsSync(this.folder) && readdirSync(this.folder).length === 0) rmdirSync(this.folder);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

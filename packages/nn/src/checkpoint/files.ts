@@ -2,8 +2,8 @@
  * Saving and loading a module's parameters as a .safetensors file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Module } from '../module.js';
 import { VERSION } from '../version.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -14,9 +14,9 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
  * `path`, and the folder flushed too so that the rename itself survives a
  * power loss. A crash or a full disk leaves either the old file or the new
  * one, never half of one. On an error the temporary file is removed and the
- * Error names `path`; a process killed mid-write (SIGKILL, power loss) cannot
- * clean up, so its temporary file stays behind. This function never removes
- * such leftovers (the gradlab CLI removes its own checkpoint's on the next run).
+ * Error names `path`. A process killed mid-write (SIGKILL, power loss) cannot
+ * clean up, so its temporary file stays behind until the next successful
+ * write of the same `path` removes it (see `removeLeftoverTemporaries`).
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   // The suffix only has to differ between processes and calls. It comes from
@@ -44,6 +44,56 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     throw new Error(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): ${(error as Error).message}`, { cause: error });
   }
   syncDirectory(dirname(path));
+  removeLeftoverTemporaries(path);
+}
+
+/** The part of a temporary file's name after `<path>`; group 1 is the writer's process id. */
+const TEMPORARY_SUFFIX = /^\.tmp-(\d+)-[0-9a-f]+$/;
+
+/**
+ * Removes the temporary files that killed writes of `path` left beside it
+ * (`<path>.tmp-<pid>-<hex>`, see `writeFileAtomic`), except those whose
+ * process is still running: it may be writing right now. Returns how many it
+ * removed. Best effort: a file it cannot list or remove is left alone, and it
+ * never throws. `writeFileAtomic` calls it after every successful write.
+ *
+ * @example
+ * removeLeftoverTemporaries('model.safetensors'); // 1 after a save killed by SIGKILL, then 0
+ */
+export function removeLeftoverTemporaries(path: string): number {
+  const directory = dirname(path);
+  const name = basename(path);
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    if (!entry.startsWith(name)) continue;
+    const match = TEMPORARY_SUFFIX.exec(entry.slice(name.length));
+    if (match === null || processIsRunning(Number(match[1]))) continue;
+    try {
+      rmSync(join(directory, entry), { force: true });
+      removed++;
+    } catch {
+      // Not ours to remove after all (permissions): leave it.
+    }
+  }
+  return removed;
+}
+
+/** Whether a process with this id exists (this one included). */
+function processIsRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Flushes a folder's entries (a rename) to disk; some platforms cannot, which is harmless. */
