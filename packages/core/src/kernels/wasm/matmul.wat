@@ -116,7 +116,7 @@
                   ;; The 4×4 block whose rows r0..r3 are 4 lines at depths p..p+3;
                   ;; its columns (one depth, 4 lines each) go to 4 consecutive p slots.
                   ;; Written out here rather than called: V8 (Node 20) does not inline
-                  ;; wasm calls, and the call made this path 1.4-1.8× slower.
+                  ;; wasm calls, and the call made this path 1.6-1.7× slower.
                   (local.set $r0 (v128.load (local.get $at)))
                   (local.set $r1 (v128.load (i32.add (local.get $at) (i32.shl (local.get $lineStride) (i32.const 2)))))
                   (local.set $r2 (v128.load (i32.add (local.get $at) (i32.shl (local.get $lineStride) (i32.const 3)))))
