@@ -16,8 +16,8 @@ import {
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
-  CHUNK_FLOATS, WASM_MIN_LENGTH, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable, reluBackward, reluBackwardTs,
-  reluForward, reluForwardTs,
+  CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable,
+  reluBackward, reluBackwardTs, reluForward, reluForwardTs, type AdamCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -354,6 +354,51 @@ describe('elementwise kernels', () => {
       matmulReference(ones, x, reference, 1, rows, cols, false, false, false);
       for (let j = 0; j < cols; j++) expect(sums[j]).toBeCloseTo(reference[j]!, 4);
     }
+  });
+
+  /** Adam's coefficients at step t, as nn's Adam computes them. */
+  const adamAt = (t: number, options: { lr: number; beta1?: number; beta2?: number; weightDecay?: number; decoupled?: boolean }): AdamCoefficients => {
+    const { lr, beta1 = 0.9, beta2 = 0.999, weightDecay = 0, decoupled = false } = options;
+    return {
+      beta1, beta2, eps: 1e-8,
+      stepSize: lr / (1 - beta1 ** t),
+      biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** t),
+      shrink: decoupled ? 1 - lr * weightDecay : 1,
+      l2: decoupled ? 0 : weightDecay,
+    };
+  };
+  const ADAM_CASES: [string, AdamCoefficients][] = [
+    ['Adam, first step', adamAt(1, { lr: 0.001 })],
+    ['Adam with L2 weight decay, step 7', adamAt(7, { lr: 0.005, weightDecay: 0.01 })],
+    ['AdamW, step 1000', adamAt(1000, { lr: 0.01, weightDecay: 0.05, decoupled: true })],
+    ['unusual betas, step 3', adamAt(3, { lr: 0.3, beta1: 0.5, beta2: 0.25 })],
+  ];
+
+  it.each(LENGTHS)('adamUpdate gives the bits of its TypeScript definition, n = %i', (length) => {
+    for (const [name, coefficients] of ADAM_CASES) {
+      // Parameters and gradients with zeros, -0, NaN and ±Infinity mixed in; moments as after some steps.
+      const inputs = [awkward(length), awkward(length), randomArray(generator, length),
+        Float32Array.from(randomArray(generator, length), Math.abs)];
+      const viaKernel = inputs.map((values) => Float32Array.from(values));
+      const viaTs = inputs.map((values) => Float32Array.from(values));
+      adamUpdate(viaKernel[0]!, viaKernel[1]!, viaKernel[2]!, viaKernel[3]!, coefficients);
+      adamUpdateTs(viaTs[0]!, viaTs[1]!, viaTs[2]!, viaTs[3]!, coefficients);
+      ['p', 'grad', 'm', 'v'].forEach((array, k) => {
+        expect(Array.from(viaKernel[k]!), `${name}: ${array}`).toEqual(Array.from(viaTs[k]!));
+      });
+      expect(Array.from(viaKernel[1]!), `${name}: the gradient is only read`).toEqual(Array.from(inputs[1]!));
+    }
+  });
+
+  it('adamUpdate on the documented example: the first step moves p by lr against the sign of the gradient', () => {
+    const p = new Float32Array([1, -3]);
+    const m = new Float32Array(2);
+    const v = new Float32Array(2);
+    adamUpdate(p, new Float32Array([2, -0.5]), m, v, adamAt(1, { lr: 0.1 }));
+    expect(p[0]).toBeCloseTo(0.9, 6);
+    expect(p[1]).toBeCloseTo(-2.9, 6);
+    expect(Array.from(m)).toEqual([Math.fround(0.2), Math.fround(-0.05)]);
+    expect(Array.from(v)).toEqual([Math.fround(0.004), Math.fround(0.00025)]);
   });
 
   it('columnSums on the documented example', () => {

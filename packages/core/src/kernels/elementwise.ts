@@ -1,8 +1,8 @@
 /**
  * Elementwise kernels for the hot loops of a training step outside the
  * matmuls: the ReLU forward and backward, the BLAS `axpy` (y += alpha·x,
- * which is both the SGD update and gradient accumulation) and the column
- * sums of a matrix (the bias gradient of a Dense layer).
+ * which is both the SGD update and gradient accumulation), the column
+ * sums of a matrix (the bias gradient of a Dense layer) and the Adam update.
  *
  * Each kernel has a plain TypeScript version (the definition, and the
  * fallback) and a WebAssembly SIMD version (wasm/elementwise.wat) used for
@@ -22,6 +22,8 @@ interface ElementwiseExports {
   relu_backward(x: number, grad: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
+  adam_update(p: number, grad: number, m: number, v: number, n: number, shrink: number, l2: number,
+    beta1: number, beta2: number, stepSize: number, biasCorrection2Sqrt: number, eps: number): void;
 }
 
 interface WasmMemory {
@@ -198,4 +200,73 @@ export function columnSums(x: Float32Array, rows: number, cols: number, out: Flo
     wasm!.kernel.column_sums(0, outAt * 4, count, cols);
   }
   out.set(heap.subarray(outAt, outAt + cols));
+}
+
+/**
+ * The numbers one Adam step uses for one parameter tensor, at its step t
+ * (see nn's Adam for the algorithm).
+ */
+export interface AdamCoefficients {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 - beta1^t) */
+  stepSize: number;
+  /** sqrt(1 - beta2^t) */
+  biasCorrection2Sqrt: number;
+  /** 1 - lr·weightDecay for decoupled weight decay (AdamW), else 1 */
+  shrink: number;
+  /** weightDecay for L2 weight decay (Adam), else 0 */
+  l2: number;
+}
+
+/**
+ * One Adam step, the plain TypeScript definition: float64 arithmetic, rounded
+ * to float32 where a value is stored (and where decayed is, as PyTorch's
+ * float32 parameter is).
+ */
+export function adamUpdateTs(p: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
+  for (let i = 0; i < p.length; i++) {
+    const decayed = Math.fround(p[i]! * c.shrink);
+    const g = grad[i]! + c.l2 * decayed;
+    m[i] = c.beta1 * m[i]! + (1 - c.beta1) * g;
+    v[i] = c.beta2 * v[i]! + (1 - c.beta2) * g * g;
+    const denominator = Math.sqrt(v[i]!) / c.biasCorrection2Sqrt + c.eps;
+    p[i] = decayed - c.stepSize * m[i]! / denominator;
+  }
+}
+
+/**
+ * One Adam (or AdamW) step on a parameter `p` with gradient `grad` and
+ * moment estimates `m` and `v`, all updated in place:
+ *   decayed = p · shrink,  g = grad + l2 · decayed
+ *   m ← beta1 m + (1 - beta1) g,  v ← beta2 v + (1 - beta2) g²
+ *   p ← decayed - stepSize · m / (sqrt(v) / biasCorrection2Sqrt + eps)
+ * The wasm version computes in float64 two parameters at a time and rounds
+ * where the TypeScript one does: the two agree bit for bit.
+ * Shapes: four arrays of equal length.
+ *
+ * @example
+ * const p = new Float32Array([1]), m = new Float32Array(1), v = new Float32Array(1);
+ * adamUpdate(p, new Float32Array([2]), m, v, { beta1: 0.9, beta2: 0.999, eps: 1e-8, stepSize: 0.1 / (1 - 0.9),
+ *   biasCorrection2Sqrt: Math.sqrt(1 - 0.999), shrink: 1, l2: 0 }); // p ≈ [0.9]: Adam's first step is lr · sign(g)
+ */
+export function adamUpdate(p: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
+  const n = p.length;
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(4 * padded(chunk)) : null;
+  if (heap === null) return adamUpdateTs(p, grad, m, v, c);
+  const [gradAt, mAt, vAt] = [padded(chunk), 2 * padded(chunk), 3 * padded(chunk)];
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    heap.set(p.subarray(start, start + length), 0);
+    heap.set(grad.subarray(start, start + length), gradAt);
+    heap.set(m.subarray(start, start + length), mAt);
+    heap.set(v.subarray(start, start + length), vAt);
+    wasm!.kernel.adam_update(0, gradAt * 4, mAt * 4, vAt * 4, length,
+      c.shrink, c.l2, c.beta1, c.beta2, c.stepSize, c.biasCorrection2Sqrt, c.eps);
+    p.set(heap.subarray(0, length), start);
+    m.set(heap.subarray(mAt, mAt + length), start);
+    v.set(heap.subarray(vAt, vAt + length), start);
+  }
 }

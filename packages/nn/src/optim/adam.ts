@@ -2,7 +2,7 @@
  * Adam (Kingma & Ba, 2015) and its decoupled-weight-decay variant AdamW
  * (Loshchilov & Hutter, 2019), as PyTorch's torch.optim.Adam / AdamW.
  */
-import { Tensor } from '@gradlab/core';
+import { Tensor, adamUpdate } from '@gradlab/core';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `Adam`. */
@@ -66,20 +66,17 @@ export class Adam extends Optimizer {
       const grad = param.grad.data;
       const state = this.#moments[index] ??= { step: 0, expAvg: new Float32Array(p.length), expAvgSq: new Float32Array(p.length) };
       state.step += 1;
-      const { expAvg, expAvgSq } = state;
-      const stepSize = this.lr / (1 - this.beta1 ** state.step);
-      const biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** state.step);
-      const shrink = this.decoupled ? 1 - this.lr * this.weightDecay : 1;
-      const l2 = this.decoupled ? 0 : this.weightDecay;
-      for (let i = 0; i < p.length; i++) {
-        // Float32 like the parameter, so the result matches PyTorch's float32 arithmetic.
-        const decayed = Math.fround(p[i]! * shrink);
-        const g = grad[i]! + l2 * decayed;
-        expAvg[i] = this.beta1 * expAvg[i]! + (1 - this.beta1) * g;
-        expAvgSq[i] = this.beta2 * expAvgSq[i]! + (1 - this.beta2) * g * g;
-        const denominator = Math.sqrt(expAvgSq[i]!) / biasCorrection2Sqrt + this.eps;
-        p[i] = decayed - stepSize * expAvg[i]! / denominator;
-      }
+      // The loop over the elements is core's adamUpdate (kernels/elementwise.ts:
+      // adamUpdateTs is the plain version, the wasm one gives the same bits).
+      adamUpdate(p, grad, state.expAvg, state.expAvgSq, {
+        beta1: this.beta1,
+        beta2: this.beta2,
+        eps: this.eps,
+        stepSize: this.lr / (1 - this.beta1 ** state.step),
+        biasCorrection2Sqrt: Math.sqrt(1 - this.beta2 ** state.step),
+        shrink: this.decoupled ? 1 - this.lr * this.weightDecay : 1,
+        l2: this.decoupled ? 0 : this.weightDecay,
+      });
     });
   }
 
