@@ -17,7 +17,7 @@ import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-thr
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
   CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable,
-  reluBackward, reluBackwardTs, reluForward, reluForwardTs, type AdamCoefficients,
+  leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, type AdamCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -304,6 +304,33 @@ describe('elementwise kernels', () => {
     expect(Array.from(ts)).toEqual(Array.from(out));
     reluForwardTs(x, ts);
     expect(Array.from(ts)).toEqual(Array.from(expected));
+  });
+
+  it.each(LENGTHS)('the LeakyReLU kernel gives the bits of its TypeScript definition, forward and backward, n = %i', (length) => {
+    for (const slope of [0.01, 0.2, 1e-30, 3, -0.5]) {
+      const x = awkward(length);
+      const grad = awkward(length);
+      for (const [name, v] of [['forward', x], ['backward', grad]] as const) {
+        const out = new Float32Array(length).fill(NaN);
+        leakyReluKernel(x, v, out, slope);
+        const ts = new Float32Array(length).fill(NaN);
+        leakyReluTs(x, v, ts, slope);
+        expect(Array.from(out), `${name}, slope ${slope}`).toEqual(Array.from(ts));
+        // The definition, restated: the product in float64, rounded once.
+        expect(Array.from(out), `${name}, slope ${slope}`).toEqual(Array.from(x, (value, i) => Math.fround(value >= 0 ? v[i]! : slope * v[i]!)));
+      }
+    }
+  });
+
+  it('the LeakyReLU kernel on the spec example, and in place', () => {
+    const x = new Float32Array([-2, -1, 0, 1, 2]);
+    const out = new Float32Array(5);
+    leakyReluKernel(x, x, out, 0.01);
+    expect(Array.from(out)).toEqual([-0.02, -0.01, 0, 1, 2].map(Math.fround));
+    const long = Float32Array.from({ length: WASM_MIN_LENGTH + 1 }, (_, i) => i - 512);
+    const expected = Array.from(long, (value) => Math.fround(value >= 0 ? value : 0.01 * value));
+    leakyReluKernel(long, long, long, 0.01);
+    expect(Array.from(long)).toEqual(expected);
   });
 
   it.each(LENGTHS)('axpy adds alpha·x in float32, identically in wasm and TypeScript, n = %i', (length) => {

@@ -12,7 +12,7 @@
  */
 import { accumulateFreshGrad, accumulateGrad, makeOutput } from './autograd.js';
 import { broadcastIndex, broadcastShapes, expandTo } from './broadcast.js';
-import { reluBackward, reluForward } from './kernels/elementwise.js';
+import { leakyReluKernel, reluBackward, reluForward } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { formatShape, normalizeAxis, sizeOf, stridedIndex, stridesOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -188,15 +188,13 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (!Number.isFinite(negativeSlope)) {
     throw new Error(`leakyRelu: negativeSlope must be a finite number, got ${negativeSlope}`);
   }
+  // out = x >= 0 ? x : negativeSlope·x, in kernels/elementwise.ts (WebAssembly SIMD for large arrays).
   const out = new Float32Array(x.size);
-  for (let i = 0; i < out.length; i++) {
-    const v = x.data[i]!;
-    out[i] = v >= 0 ? v : negativeSlope * v;
-  }
+  leakyReluKernel(x.data, x.data, out, negativeSlope);
   return makeOutput('leakyRelu', out, x.shape, [x], (grad) => {
-    // d leakyRelu/dx = 1 if x >= 0 else negativeSlope
+    // d leakyRelu/dx = 1 if x >= 0 else negativeSlope: gx = x >= 0 ? grad : negativeSlope·grad
     const gx = new Float32Array(grad.length);
-    for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! >= 0 ? grad[i]! : negativeSlope * grad[i]!;
+    leakyReluKernel(x.data, grad, gx, negativeSlope);
     accumulateFreshGrad(x, gx);
   });
 }

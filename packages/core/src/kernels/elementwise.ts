@@ -1,6 +1,6 @@
 /**
  * Elementwise kernels for the hot loops of a training step outside the
- * matmuls: the ReLU forward and backward, the BLAS `axpy` (y += alpha·x,
+ * matmuls: the ReLU and LeakyReLU forward and backward, the BLAS `axpy` (y += alpha·x,
  * which is both the SGD update and gradient accumulation), the column
  * sums of a matrix (the bias gradient of a Dense layer) and the Adam update.
  *
@@ -22,6 +22,7 @@ interface ElementwiseExports {
   relu_backward(x: number, grad: number, out: number, n: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
+  leaky_relu(x: number, v: number, out: number, n: number, slope: number): void;
   adam_update(p: number, grad: number, m: number, v: number, n: number, shrink: number, l2: number,
     beta1: number, beta2: number, stepSize: number, biasCorrection2Sqrt: number, eps: number): void;
 }
@@ -133,6 +134,39 @@ export function reluBackward(x: Float32Array, grad: Float32Array, out: Float32Ar
     heap.set(x.subarray(start, start + length), 0);
     heap.set(grad.subarray(start, start + length), gradAt);
     wasm!.kernel.relu_backward(0, gradAt * 4, outAt * 4, length);
+    out.set(heap.subarray(outAt, outAt + length), start);
+  }
+}
+
+/**
+ * out[i] = x[i] >= 0 ? v[i] : slope · v[i], the plain TypeScript definition: with
+ * v = x the LeakyReLU forward, with v = grad its backward (derivative 1 for
+ * x >= 0, slope below). slope · v is a float64 product, rounded when stored.
+ */
+export function leakyReluTs(x: Float32Array, v: Float32Array, out: Float32Array, slope: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = x[i]! >= 0 ? v[i]! : slope * v[i]!;
+}
+
+/**
+ * The LeakyReLU loops: out[i] = x[i] >= 0 ? v[i] : slope · v[i]. Forward:
+ * leakyReluKernel(x, x, out, slope); backward: leakyReluKernel(x, grad, gx, slope).
+ * `out` may be `v`. Shapes: three arrays of equal length.
+ *
+ * @example
+ * const out = new Float32Array(5); const x = new Float32Array([-2, -1, 0, 1, 2]);
+ * leakyReluKernel(x, x, out, 0.01); // out = [-0.02, -0.01, 0, 1, 2] (in float32)
+ */
+export function leakyReluKernel(x: Float32Array, v: Float32Array, out: Float32Array, slope: number): void {
+  const n = out.length;
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(chunk)) : null;
+  if (heap === null) return leakyReluTs(x, v, out, slope);
+  const [vAt, outAt] = [padded(chunk), 2 * padded(chunk)];
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    heap.set(x.subarray(start, start + length), 0);
+    heap.set(v.subarray(start, start + length), vAt);
+    wasm!.kernel.leaky_relu(0, vAt * 4, outAt * 4, length, slope);
     out.set(heap.subarray(outAt, outAt + length), start);
   }
 }

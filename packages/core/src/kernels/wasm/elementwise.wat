@@ -172,4 +172,31 @@
             (f64.div (f64.mul (local.get $stepSize) (local.get $newMS))
                      (f64.add (f64.div (f64.sqrt (local.get $newVS)) (local.get $biasCorrection2Sqrt)) (local.get $eps))))))))
   )
+  ;; out[i] = x[i] >= 0 ? v[i] : f32(slope · v[i]), with v = x (the LeakyReLU forward) or
+  ;; v = grad (its backward: d/dx = 1 for x >= 0, slope below). The product is taken in
+  ;; float64 and rounded once, as JavaScript computes slope · v and stores it in a
+  ;; Float32Array: the bits agree with leakyReluTs. Two floats at a time, then the last one.
+  (func $leaky_relu (export "leaky_relu") (param $x i32) (param $v i32) (param $out i32) (param $n i32) (param $slope f64)
+    (local $end i32) (local $slopes v128) (local $xs v128) (local $s f32)
+    (local.set $slopes (f64x2.splat (local.get $slope)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $xs (v128.load64_zero (local.get $x)))
+      (v128.store64_lane 0 (local.get $out)
+        (v128.bitselect
+          (v128.load64_zero (local.get $v))
+          (f32x4.demote_f64x2_zero (f64x2.mul (local.get $slopes) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v)))))
+          (f32x4.ge (local.get $xs) (v128.const f32x4 0 0 0 0))))
+      (local.set $x (i32.add (local.get $x) (i32.const 8)))
+      (local.set $v (i32.add (local.get $v) (i32.const 8)))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (br $pairs)))
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $s (f32.load (local.get $v)))
+        (f32.store (local.get $out)
+          (select (local.get $s)
+                  (f32.demote_f64 (f64.mul (local.get $slope) (f64.promote_f32 (local.get $s))))
+                  (f32.ge (f32.load (local.get $x)) (f32.const 0)))))))
 )
