@@ -17,7 +17,8 @@ import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-thr
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
   CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable,
-  leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, type AdamCoefficients,
+  leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, sgdUpdate, sgdUpdateTs,
+  type AdamCoefficients, type SgdCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -415,6 +416,35 @@ describe('elementwise kernels', () => {
       });
       expect(Array.from(viaKernel[1]!), `${name}: the gradient is only read`).toEqual(Array.from(inputs[1]!));
     }
+  });
+
+  const SGD_CASES: [string, SgdCoefficients, boolean][] = [
+    ['weight decay, no momentum', { lr: 0.1, weightDecay: 0.01, momentum: 0, dampening: 0, nesterov: false, firstStep: true }, false],
+    ['momentum, first step', { lr: 0.05, weightDecay: 0, momentum: 0.9, dampening: 0, nesterov: false, firstStep: true }, true],
+    ['momentum and dampening, a later step', { lr: 0.05, weightDecay: 0, momentum: 0.9, dampening: 0.1, nesterov: false, firstStep: false }, true],
+    ['Nesterov with weight decay, a later step', { lr: 0.3, weightDecay: 1e-3, momentum: 0.99, dampening: 0, nesterov: true, firstStep: false }, true],
+  ];
+
+  it.each(LENGTHS)('sgdUpdate gives the bits of its TypeScript definition, n = %i', (length) => {
+    for (const [name, coefficients, withBuffer] of SGD_CASES) {
+      const p = awkward(length);
+      const grad = awkward(length);
+      const buffer = withBuffer ? randomArray(generator, length) : null;
+      const [pKernel, pTs] = [Float32Array.from(p), Float32Array.from(p)];
+      const [bufferKernel, bufferTs] = buffer === null ? [null, null] : [Float32Array.from(buffer), Float32Array.from(buffer)];
+      sgdUpdate(pKernel, grad, bufferKernel, coefficients);
+      sgdUpdateTs(pTs, grad, bufferTs, coefficients);
+      expect(Array.from(pKernel), `${name}: p`).toEqual(Array.from(pTs));
+      if (bufferKernel !== null) expect(Array.from(bufferKernel), `${name}: buffer`).toEqual(Array.from(bufferTs!));
+    }
+  });
+
+  it('sgdUpdate on the documented example', () => {
+    const p = new Float32Array([1]);
+    const buffer = new Float32Array(1);
+    sgdUpdate(p, new Float32Array([2]), buffer, { lr: 0.1, weightDecay: 0, momentum: 0.9, dampening: 0, nesterov: false, firstStep: true });
+    expect(Array.from(buffer)).toEqual([2]);
+    expect(Array.from(p)).toEqual([Math.fround(0.8)]);
   });
 
   it('adamUpdate on the documented example: the first step moves p by lr against the sign of the gradient', () => {

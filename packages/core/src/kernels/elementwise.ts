@@ -2,7 +2,8 @@
  * Elementwise kernels for the hot loops of a training step outside the
  * matmuls: the ReLU and LeakyReLU forward and backward, the BLAS `axpy` (y += alpha·x,
  * which is both the SGD update and gradient accumulation), the column
- * sums of a matrix (the bias gradient of a Dense layer) and the Adam update.
+ * sums of a matrix (the bias gradient of a Dense layer), and the SGD (with
+ * momentum or weight decay) and Adam updates.
  *
  * Each kernel has a plain TypeScript version (the definition, and the
  * fallback) and a WebAssembly SIMD version (wasm/elementwise.wat) used for
@@ -23,6 +24,8 @@ interface ElementwiseExports {
   axpy(alpha: number, x: number, y: number, n: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
   leaky_relu(x: number, v: number, out: number, n: number, slope: number): void;
+  sgd_update(p: number, grad: number, buf: number, n: number, lr: number, weightDecay: number, momentum: number,
+    dampening: number, useBuffer: number, firstStep: number, nesterov: number): void;
   adam_update(p: number, grad: number, m: number, v: number, n: number, shrink: number, l2: number,
     beta1: number, beta2: number, stepSize: number, biasCorrection2Sqrt: number, eps: number): void;
 }
@@ -302,5 +305,66 @@ export function adamUpdate(p: Float32Array, grad: Float32Array, m: Float32Array,
     p.set(heap.subarray(0, length), start);
     m.set(heap.subarray(mAt, mAt + length), start);
     v.set(heap.subarray(vAt, vAt + length), start);
+  }
+}
+
+/** The options one SGD step uses (see nn's SGD for the algorithm). */
+export interface SgdCoefficients {
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  /** True on the momentum buffer's first step, when it starts as the gradient. */
+  firstStep: boolean;
+}
+
+/**
+ * One SGD step with momentum and/or weight decay, the plain TypeScript
+ * definition: float64 arithmetic, rounded to float32 where a value is stored.
+ * `buffer` is the momentum buffer, or null without momentum.
+ */
+export function sgdUpdateTs(p: Float32Array, grad: Float32Array, buffer: Float32Array | null, c: SgdCoefficients): void {
+  for (let i = 0; i < p.length; i++) {
+    let g = grad[i]! + c.weightDecay * p[i]!;
+    if (buffer !== null) {
+      buffer[i] = c.firstStep ? g : c.momentum * buffer[i]! + (1 - c.dampening) * g;
+      g = c.nesterov ? g + c.momentum * buffer[i]! : buffer[i]!;
+    }
+    p[i] = p[i]! - c.lr * g;
+  }
+}
+
+/**
+ * One SGD step on a parameter `p` with gradient `grad`, updating `p` and the
+ * momentum `buffer` (null without momentum) in place:
+ *   g = grad + weightDecay · p
+ *   buffer ← g on the first step, else momentum · buffer + (1 - dampening) · g
+ *   g = nesterov ? g + momentum · buffer : buffer;   p ← p - lr · g
+ * The wasm version computes in float64 two parameters at a time and rounds
+ * where the TypeScript one does: the two agree bit for bit. (Plain SGD, without
+ * momentum or weight decay, is `axpy(-lr, grad, p)`.)
+ * Shapes: arrays of equal length.
+ *
+ * @example
+ * const p = new Float32Array([1]), buffer = new Float32Array(1);
+ * const c = { lr: 0.1, weightDecay: 0, momentum: 0.9, dampening: 0, nesterov: false, firstStep: true };
+ * sgdUpdate(p, new Float32Array([2]), buffer, c); // buffer = [2], p = [0.8]
+ */
+export function sgdUpdate(p: Float32Array, grad: Float32Array, buffer: Float32Array | null, c: SgdCoefficients): void {
+  const n = p.length;
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(chunk)) : null;
+  if (heap === null) return sgdUpdateTs(p, grad, buffer, c);
+  const [gradAt, bufferAt] = [padded(chunk), 2 * padded(chunk)];
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    heap.set(p.subarray(start, start + length), 0);
+    heap.set(grad.subarray(start, start + length), gradAt);
+    if (buffer !== null) heap.set(buffer.subarray(start, start + length), bufferAt);
+    wasm!.kernel.sgd_update(0, gradAt * 4, bufferAt * 4, length, c.lr, c.weightDecay, c.momentum, c.dampening,
+      buffer === null ? 0 : 1, c.firstStep ? 1 : 0, c.nesterov ? 1 : 0);
+    p.set(heap.subarray(0, length), start);
+    if (buffer !== null) buffer.set(heap.subarray(bufferAt, bufferAt + length), start);
   }
 }

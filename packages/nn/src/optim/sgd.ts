@@ -1,7 +1,7 @@
 /**
  * Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD.
  */
-import { Tensor, axpy } from '@gradlab/core';
+import { Tensor, axpy, sgdUpdate } from '@gradlab/core';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `SGD`. */
@@ -69,14 +69,16 @@ export class SGD extends Optimizer {
         buffer = new Float32Array(p.length);
         this.#momentumBuffers[index] = buffer;
       }
-      for (let i = 0; i < p.length; i++) {
-        let g = grad[i]! + this.weightDecay * p[i]!;
-        if (buffer !== null) {
-          buffer[i] = firstStep ? g : this.momentum * buffer[i]! + (1 - this.dampening) * g;
-          g = this.nesterov ? g + this.momentum * buffer[i]! : buffer[i]!;
-        }
-        p[i] = p[i]! - this.lr * g;
-      }
+      // The loop over the elements is core's sgdUpdate (kernels/elementwise.ts:
+      // sgdUpdateTs is the plain version, the wasm one gives the same bits).
+      sgdUpdate(p, grad, buffer, {
+        lr: this.lr,
+        weightDecay: this.weightDecay,
+        momentum: this.momentum,
+        dampening: this.dampening,
+        nesterov: this.nesterov,
+        firstStep,
+      });
     });
   }
 
