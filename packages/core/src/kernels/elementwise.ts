@@ -88,6 +88,41 @@ const padded = (n: number): number => Math.ceil(n / 16) * 16;
  */
 export const CHUNK_FLOATS = 32768;
 
+/**
+ * How an array takes part in a chunked kernel call: 'in' is read by the
+ * kernel (copied into wasm memory), 'out' written (copied back out), 'inout'
+ * both. A null array (an operand a call does without) is skipped.
+ */
+type Operand = [array: Float32Array | null, use: 'in' | 'out' | 'inout'];
+
+/**
+ * Runs a wasm kernel over arrays of n floats, CHUNK_FLOATS at a time: copies
+ * the chunk of each 'in' and 'inout' operand into wasm memory (operand k at
+ * k·padded(chunk) floats), calls `kernel(addresses, length)` with the
+ * operands' byte addresses, then copies the chunk of each 'out' and 'inout'
+ * operand back. Returns false, having done nothing, where the arrays are too
+ * short for the copies to pay (WASM_MIN_LENGTH) or wasm cannot run: the
+ * caller then runs its TypeScript loop instead.
+ */
+function runInChunks(n: number, operands: Operand[], kernel: (addresses: number[], length: number) => void): boolean {
+  const chunk = Math.min(n, CHUNK_FLOATS);
+  const heap = n >= WASM_MIN_LENGTH ? heapFor(operands.length * padded(chunk)) : null;
+  if (heap === null) return false;
+  const at = operands.map((_, k) => k * padded(chunk));
+  const addresses = at.map((floats) => floats * 4);
+  for (let start = 0; start < n; start += chunk) {
+    const length = Math.min(chunk, n - start);
+    operands.forEach(([array, use], k) => {
+      if (array !== null && use !== 'out') heap.set(array.subarray(start, start + length), at[k]);
+    });
+    kernel(addresses, length);
+    operands.forEach(([array, use], k) => {
+      if (array !== null && use !== 'in') array.set(heap.subarray(at[k]!, at[k]! + length), start);
+    });
+  }
+  return true;
+}
+
 /** out[i] = x[i] > 0 ? x[i] : 0, the plain TypeScript definition. */
 export function reluForwardTs(x: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
@@ -101,17 +136,9 @@ export function reluForwardTs(x: Float32Array, out: Float32Array): void {
  * const out = new Float32Array(3); reluForward(new Float32Array([-1, 0, 2]), out); // out = [0, 0, 2]
  */
 export function reluForward(x: Float32Array, out: Float32Array): void {
-  const n = out.length;
-  const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(2 * padded(chunk)) : null;
-  if (heap === null) return reluForwardTs(x, out);
-  const outAt = padded(chunk);
-  for (let start = 0; start < n; start += chunk) {
-    const length = Math.min(chunk, n - start);
-    heap.set(x.subarray(start, start + length), 0);
-    wasm!.kernel.relu(0, outAt * 4, length);
-    out.set(heap.subarray(outAt, outAt + length), start);
-  }
+  const done = runInChunks(out.length, [[x, 'in'], [out, 'out']],
+    ([xAt, outAt], length) => wasm!.kernel.relu(xAt!, outAt!, length));
+  if (!done) reluForwardTs(x, out);
 }
 
 /** out[i] = x[i] > 0 ? grad[i] : 0, the plain TypeScript definition. */
@@ -127,18 +154,9 @@ export function reluBackwardTs(x: Float32Array, grad: Float32Array, out: Float32
  * const out = new Float32Array(2); reluBackward(new Float32Array([-1, 2]), new Float32Array([5, 7]), out); // out = [0, 7]
  */
 export function reluBackward(x: Float32Array, grad: Float32Array, out: Float32Array): void {
-  const n = out.length;
-  const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(chunk)) : null;
-  if (heap === null) return reluBackwardTs(x, grad, out);
-  const [gradAt, outAt] = [padded(chunk), 2 * padded(chunk)];
-  for (let start = 0; start < n; start += chunk) {
-    const length = Math.min(chunk, n - start);
-    heap.set(x.subarray(start, start + length), 0);
-    heap.set(grad.subarray(start, start + length), gradAt);
-    wasm!.kernel.relu_backward(0, gradAt * 4, outAt * 4, length);
-    out.set(heap.subarray(outAt, outAt + length), start);
-  }
+  const done = runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
+    ([xAt, gradAt, outAt], length) => wasm!.kernel.relu_backward(xAt!, gradAt!, outAt!, length));
+  if (!done) reluBackwardTs(x, grad, out);
 }
 
 /**
@@ -160,18 +178,9 @@ export function leakyReluTs(x: Float32Array, v: Float32Array, out: Float32Array,
  * leakyReluKernel(x, x, out, 0.01); // out = [-0.02, -0.01, 0, 1, 2] (in float32)
  */
 export function leakyReluKernel(x: Float32Array, v: Float32Array, out: Float32Array, slope: number): void {
-  const n = out.length;
-  const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(chunk)) : null;
-  if (heap === null) return leakyReluTs(x, v, out, slope);
-  const [vAt, outAt] = [padded(chunk), 2 * padded(chunk)];
-  for (let start = 0; start < n; start += chunk) {
-    const length = Math.min(chunk, n - start);
-    heap.set(x.subarray(start, start + length), 0);
-    heap.set(v.subarray(start, start + length), vAt);
-    wasm!.kernel.leaky_relu(0, vAt * 4, outAt * 4, length, slope);
-    out.set(heap.subarray(outAt, outAt + length), start);
-  }
+  const done = runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
+    ([xAt, vAt, outAt], length) => wasm!.kernel.leaky_relu(xAt!, vAt!, outAt!, length, slope));
+  if (!done) leakyReluTs(x, v, out, slope);
 }
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */
@@ -188,18 +197,9 @@ export function axpyTs(alpha: number, x: Float32Array, y: Float32Array): void {
  * const y = new Float32Array([1, 1]); axpy(-0.5, new Float32Array([2, 4]), y); // y = [0, -1]
  */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
-  const n = y.length;
-  const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(2 * padded(chunk)) : null;
-  if (heap === null) return axpyTs(alpha, x, y);
-  const yAt = padded(chunk);
-  for (let start = 0; start < n; start += chunk) {
-    const length = Math.min(chunk, n - start);
-    heap.set(x.subarray(start, start + length), 0);
-    heap.set(y.subarray(start, start + length), yAt);
-    wasm!.kernel.axpy(alpha, 0, yAt * 4, length);
-    y.set(heap.subarray(yAt, yAt + length), start);
-  }
+  const done = runInChunks(y.length, [[x, 'in'], [y, 'inout']],
+    ([xAt, yAt], length) => wasm!.kernel.axpy(alpha, xAt!, yAt!, length));
+  if (!done) axpyTs(alpha, x, y);
 }
 
 /** out[j] = Σ_p x[p·cols + j], the plain TypeScript definition: float32 sums in row order. */
@@ -289,23 +289,11 @@ export function adamUpdateTs(p: Float32Array, grad: Float32Array, m: Float32Arra
  *   biasCorrection2Sqrt: Math.sqrt(1 - 0.999), shrink: 1, l2: 0 }); // p ≈ [0.9]: Adam's first step is lr · sign(g)
  */
 export function adamUpdate(p: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
-  const n = p.length;
-  const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(4 * padded(chunk)) : null;
-  if (heap === null) return adamUpdateTs(p, grad, m, v, c);
-  const [gradAt, mAt, vAt] = [padded(chunk), 2 * padded(chunk), 3 * padded(chunk)];
-  for (let start = 0; start < n; start += chunk) {
-    const length = Math.min(chunk, n - start);
-    heap.set(p.subarray(start, start + length), 0);
-    heap.set(grad.subarray(start, start + length), gradAt);
-    heap.set(m.subarray(start, start + length), mAt);
-    heap.set(v.subarray(start, start + length), vAt);
-    wasm!.kernel.adam_update(0, gradAt * 4, mAt * 4, vAt * 4, length,
-      c.shrink, c.l2, c.beta1, c.beta2, c.stepSize, c.biasCorrection2Sqrt, c.eps);
-    p.set(heap.subarray(0, length), start);
-    m.set(heap.subarray(mAt, mAt + length), start);
-    v.set(heap.subarray(vAt, vAt + length), start);
-  }
+  const done = runInChunks(p.length,
+    [[p, 'inout'], [grad, 'in'], [m, 'inout'], [v, 'inout']],
+    ([pAt, gradAt, mAt, vAt], length) => wasm!.kernel.adam_update(pAt!, gradAt!, mAt!, vAt!, length,
+      c.shrink, c.l2, c.beta1, c.beta2, c.stepSize, c.biasCorrection2Sqrt, c.eps));
+  if (!done) adamUpdateTs(p, grad, m, v, c);
 }
 
 /** The options one SGD step uses (see nn's SGD for the algorithm). */
@@ -352,19 +340,8 @@ export function sgdUpdateTs(p: Float32Array, grad: Float32Array, buffer: Float32
  * sgdUpdate(p, new Float32Array([2]), buffer, c); // buffer = [2], p = [0.8]
  */
 export function sgdUpdate(p: Float32Array, grad: Float32Array, buffer: Float32Array | null, c: SgdCoefficients): void {
-  const n = p.length;
-  const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(3 * padded(chunk)) : null;
-  if (heap === null) return sgdUpdateTs(p, grad, buffer, c);
-  const [gradAt, bufferAt] = [padded(chunk), 2 * padded(chunk)];
-  for (let start = 0; start < n; start += chunk) {
-    const length = Math.min(chunk, n - start);
-    heap.set(p.subarray(start, start + length), 0);
-    heap.set(grad.subarray(start, start + length), gradAt);
-    if (buffer !== null) heap.set(buffer.subarray(start, start + length), bufferAt);
-    wasm!.kernel.sgd_update(0, gradAt * 4, bufferAt * 4, length, c.lr, c.weightDecay, c.momentum, c.dampening,
-      buffer === null ? 0 : 1, c.firstStep ? 1 : 0, c.nesterov ? 1 : 0);
-    p.set(heap.subarray(0, length), start);
-    if (buffer !== null) buffer.set(heap.subarray(bufferAt, bufferAt + length), start);
-  }
+  const done = runInChunks(p.length, [[p, 'inout'], [grad, 'in'], [buffer, 'inout']],
+    ([pAt, gradAt, bufferAt], length) => wasm!.kernel.sgd_update(pAt!, gradAt!, bufferAt!, length,
+      c.lr, c.weightDecay, c.momentum, c.dampening, buffer === null ? 0 : 1, c.firstStep ? 1 : 0, c.nesterov ? 1 : 0));
+  if (!done) sgdUpdateTs(p, grad, buffer, c);
 }
