@@ -11,7 +11,9 @@
  * into wasm memory and back costs less than the loop it replaces. Both give
  * bit-identical results: the wasm axpy rounds alpha·x to float32 before the
  * add, and so does the TypeScript one (Math.fround), as PyTorch's float32
- * `add_(x, alpha=…)` does.
+ * `add_(x, alpha=…)` does; the LeakyReLU, SGD and Adam kernels compute in
+ * float64, as JavaScript does, and round to float32 where the TypeScript
+ * versions store into a Float32Array.
  */
 import { readFileSync } from 'node:fs';
 
