@@ -47,7 +47,7 @@ const step = () => {
 
 const CATEGORIES = [
   ['matmul arithmetic (wasm macro)', (f) => f.url.startsWith('wasm') && f.functionName === 'macro'],
-  ['matmul packing (wasm)', (f) => f.url.startsWith('wasm') && /pack|transpose|element/.test(f.functionName)],
+  ['matmul packing (wasm)', (f) => f.url.startsWith('wasm') && /pack|element/.test(f.functionName)],
   ['elementwise kernels (wasm)', (f) => f.url.startsWith('wasm')],
   ['matmul copies in/out of wasm memory', (f) => /matmul-wasm/.test(f.url)],
   ['ReLU / SGD copies in/out of wasm memory', (f) => /kernels\/elementwise/.test(f.url)],

@@ -31,6 +31,12 @@ export interface KernelExports {
   run_columns(a: number, b: number, c: number, m: number, k: number, n: number,
     transposeA: number, transposeB: number, accumulate: number, columnStart: number, columnEnd: number,
     scratch: number, packedA: number, packedB: number): void;
+  /**
+   * The micro-kernel loop alone, on panels already packed: C[0:rows, 0:cols] (+)=
+   * packedA · packedB. `run_columns` calls it; the benchmark's probe times it directly.
+   */
+  macro(packedA: number, packedB: number, c: number, rows: number, cols: number, depth: number, ldc: number,
+    accumulate: number, scratch: number): void;
   BLOCK_ROWS: { value: number };
   BLOCK_DEPTH: { value: number };
   BLOCK_COLUMNS: { value: number };
