@@ -18,7 +18,7 @@ import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/cor
 import {
   CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable,
   leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, sgdUpdate, sgdUpdateTs,
-  type AdamCoefficients, type SgdCoefficients,
+  sigmoidBackward, sigmoidBackwardTs, sigmoidForward, sigmoidTs, type AdamCoefficients, type SgdCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -332,6 +332,67 @@ describe('elementwise kernels', () => {
     const expected = Array.from(long, (value) => Math.fround(value >= 0 ? value : 0.01 * value));
     leakyReluKernel(long, long, long, 0.01);
     expect(Array.from(long)).toEqual(expected);
+  });
+
+  it.each(LENGTHS)('the sigmoid kernels give the bits of their TypeScript definitions, forward and backward, n = %i', (length) => {
+    // Scaled so that the inputs reach the saturated ends (|x| > 17 gives 0 or 1) and beyond -110.
+    for (const scale of [1, 8, 40, 200]) {
+      const x = awkward(length).map((v) => v * scale);
+      const out = new Float32Array(length).fill(NaN);
+      sigmoidForward(x, out);
+      const ts = new Float32Array(length).fill(NaN);
+      sigmoidTs(x, ts);
+      expect(Array.from(out), `forward, scale ${scale}`).toEqual(Array.from(ts));
+      const grad = awkward(length);
+      const gx = new Float32Array(length).fill(NaN);
+      sigmoidBackward(out, grad, gx);
+      const gxTs = new Float32Array(length).fill(NaN);
+      sigmoidBackwardTs(out, grad, gxTs);
+      expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(gxTs));
+      // The backward's definition, restated: y (1 - y) times the gradient, in float64, rounded once.
+      expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(out, (y, i) => Math.fround(grad[i]! * y * (1 - y))));
+    }
+  });
+
+  it('the sigmoid kernel gives the bits of Math.exp\'s sigmoid on every 4099th float32 (bench/sigmoid-exhaustive.mjs checks all)', () => {
+    // Every 4099th bit pattern of the 2^32: positive and negative, normal and subnormal, ±Infinity and NaNs.
+    const bits = Uint32Array.from({ length: Math.ceil(2 ** 32 / 4099) }, (_, i) => i * 4099);
+    const x = new Float32Array(bits.buffer);
+    const out = new Float32Array(x.length);
+    sigmoidForward(x, out);
+    const ts = new Float32Array(x.length);
+    sigmoidTs(x, ts);
+    const outBits = new Uint32Array(out.buffer);
+    const tsBits = new Uint32Array(ts.buffer);
+    const different = [];
+    for (let i = 0; i < x.length; i++) {
+      const bothNaN = Number.isNaN(out[i]) && Number.isNaN(ts[i]);
+      if (outBits[i] !== tsBits[i] && !bothNaN) different.push(`x = ${x[i]}: ${out[i]} against ${ts[i]}`);
+    }
+    expect(different).toEqual([]);
+    // The sweep reaches both saturated ends and the middle.
+    expect(out.filter((y) => y === 0).length).toBeGreaterThan(1000);
+    expect(out.filter((y) => y === 1).length).toBeGreaterThan(1000);
+    expect(out.filter((y) => y > 0.1 && y < 0.9).length).toBeGreaterThan(1000);
+  });
+
+  it('the sigmoid kernels on the documented examples, and in place over several chunks', () => {
+    const out = new Float32Array(3);
+    sigmoidForward(new Float32Array([-1, 0, 1]), out);
+    expect(Array.from(out)).toEqual([1 / (1 + Math.E), 0.5, 1 / (1 + 1 / Math.E)].map(Math.fround));
+    const gx = new Float32Array(1);
+    sigmoidBackward(new Float32Array([0.5]), new Float32Array([2]), gx);
+    expect(Array.from(gx)).toEqual([0.5]);
+    const length = 2 * CHUNK_FLOATS + 7;
+    const x = awkward(length).map((v) => v * 10);
+    const expected = new Float32Array(length);
+    sigmoidTs(x, expected);
+    sigmoidForward(x, x);
+    expect(Array.from(x)).toEqual(Array.from(expected));
+    const grad = awkward(length);
+    const expectedGrad = Array.from(x, (y, i) => Math.fround(grad[i]! * y * (1 - y)));
+    sigmoidBackward(x, grad, grad);
+    expect(Array.from(grad)).toEqual(expectedGrad);
   });
 
   it.each(LENGTHS)('axpy adds alpha·x in float32, identically in wasm and TypeScript, n = %i', (length) => {

@@ -27,6 +27,9 @@ export {
   setMatmulKernel, activeMatmulKernelName, matmulThreads,
 } from './kernels/matmul.js';
 export type { WasmInstructions } from './kernels/matmul-wasm.js';
-export { reluForward, reluBackward, axpy, columnSums, sgdUpdate, adamUpdate, elementwiseWasmAvailable } from './kernels/elementwise.js';
+export {
+  reluForward, reluBackward, leakyReluKernel, sigmoidForward, sigmoidBackward, axpy, columnSums, sgdUpdate, adamUpdate,
+  elementwiseWasmAvailable,
+} from './kernels/elementwise.js';
 export type { SgdCoefficients, AdamCoefficients } from './kernels/elementwise.js';
 export type { MatmulKernel } from './kernels/matmul.js';

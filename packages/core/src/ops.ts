@@ -12,7 +12,7 @@
  */
 import { accumulateFreshGrad, accumulateGrad, makeOutput } from './autograd.js';
 import { broadcastIndex, broadcastShapes, expandTo } from './broadcast.js';
-import { leakyReluKernel, reluBackward, reluForward } from './kernels/elementwise.js';
+import { leakyReluKernel, reluBackward, reluForward, sigmoidBackward, sigmoidForward } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { formatShape, normalizeAxis, sizeOf, stridedIndex, stridesOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -206,21 +206,13 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * sigmoid(tensor([0])).toArray(); // [0.5]
  */
 export function sigmoid(x: Tensor): Tensor {
+  // out = 1 / (1 + e^-x), in kernels/elementwise.ts (WebAssembly SIMD for large arrays).
   const out = new Float32Array(x.size);
-  for (let i = 0; i < out.length; i++) {
-    const v = x.data[i]!;
-    // For v < 0 use e^v / (1 + e^v), so e^(-v) never overflows.
-    if (v >= 0) {
-      out[i] = 1 / (1 + Math.exp(-v));
-    } else {
-      const e = Math.exp(v);
-      out[i] = e / (1 + e);
-    }
-  }
+  sigmoidForward(x.data, out);
   return makeOutput('sigmoid', out, x.shape, [x], (grad) => {
-    // d sigmoid/dx = y (1 - y)
+    // d sigmoid/dx = y (1 - y): gx = grad · y · (1 - y)
     const gx = new Float32Array(grad.length);
-    for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * out[i]! * (1 - out[i]!);
+    sigmoidBackward(out, grad, gx);
     accumulateFreshGrad(x, gx);
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Elementwise kernels for the hot loops of a training step outside the
- * matmuls: the ReLU and LeakyReLU forward and backward, the BLAS `axpy` (y += alpha·x,
+ * matmuls: the ReLU, LeakyReLU and sigmoid forward and backward, the BLAS `axpy` (y += alpha·x,
  * which is both the SGD update and gradient accumulation), the column
  * sums of a matrix (the bias gradient of a Dense layer), and the SGD (with
  * momentum or weight decay) and Adam updates.
@@ -11,9 +11,11 @@
  * into wasm memory and back costs less than the loop it replaces. Both give
  * bit-identical results: the wasm axpy rounds alpha·x to float32 before the
  * add, and so does the TypeScript one (Math.fround), as PyTorch's float32
- * `add_(x, alpha=…)` does; the LeakyReLU, SGD and Adam kernels compute in
- * float64, as JavaScript does, and round to float32 where the TypeScript
- * versions store into a Float32Array.
+ * `add_(x, alpha=…)` does; the LeakyReLU, sigmoid, SGD and Adam kernels
+ * compute in float64, as JavaScript does, and round to float32 where the
+ * TypeScript versions store into a Float32Array. (The sigmoid's exp is the
+ * wasm kernel's own, not Math.exp; it gives the same float32 results on
+ * every input, see sigmoidForward.)
  */
 import { readFileSync } from 'node:fs';
 
@@ -26,6 +28,8 @@ interface ElementwiseExports {
   axpy(alpha: number, x: number, y: number, n: number): void;
   column_sums(x: number, out: number, rows: number, cols: number): void;
   leaky_relu(x: number, v: number, out: number, n: number, slope: number): void;
+  sigmoid(x: number, out: number, n: number): void;
+  sigmoid_backward(y: number, grad: number, out: number, n: number): void;
   sgd_update(p: number, grad: number, buf: number, n: number, lr: number, weightDecay: number, momentum: number,
     dampening: number, useBuffer: number, firstStep: number, nesterov: number): void;
   adam_update(p: number, grad: number, m: number, v: number, n: number, shrink: number, l2: number,
@@ -78,7 +82,11 @@ function heapFor(floats: number): Float32Array | null {
   return wasm.heap;
 }
 
-/** Rounds a float count up to a multiple of 16, so each operand starts on a cache line. */
+/**
+ * Rounds a float count up to a multiple of 16, so each operand starts on a
+ * cache line, and a kernel that works in blocks of 4 floats (sigmoid) can
+ * run up to 3 floats past the end of its operands.
+ */
 const padded = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
@@ -183,6 +191,59 @@ export function leakyReluKernel(x: Float32Array, v: Float32Array, out: Float32Ar
   const done = runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
     ([xAt, vAt, outAt], length) => wasm!.kernel.leaky_relu(xAt!, vAt!, outAt!, length, slope));
   if (!done) leakyReluTs(x, v, out, slope);
+}
+
+/**
+ * out[i] = 1 / (1 + e^-x[i]), the plain TypeScript definition, in float64 and
+ * rounded when stored: 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below,
+ * so that e never overflows.
+ */
+export function sigmoidTs(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = x[i]!;
+    if (v >= 0) {
+      out[i] = 1 / (1 + Math.exp(-v));
+    } else {
+      const e = Math.exp(v);
+      out[i] = e / (1 + e);
+    }
+  }
+}
+
+/**
+ * Sigmoid forward: out[i] = 1 / (1 + e^-x[i]). The wasm version computes as
+ * sigmoidTs does, in float64, with an exp of its own instead of Math.exp
+ * (wasm/elementwise.wat): the two agree bit for bit on every float32 input,
+ * which bench/sigmoid-exhaustive.mjs checks one by one (all 2^32 of them).
+ * `out` may be `x`. Shapes: x and out of equal length.
+ *
+ * @example
+ * const out = new Float32Array(3); sigmoidForward(new Float32Array([-1, 0, 1]), out); // out ≈ [0.2689, 0.5, 0.7311]
+ */
+export function sigmoidForward(x: Float32Array, out: Float32Array): void {
+  const done = runInChunks(out.length, [[x, 'in'], [out, 'out']],
+    ([xAt, outAt], length) => wasm!.kernel.sigmoid(xAt!, outAt!, length));
+  if (!done) sigmoidTs(x, out);
+}
+
+/** out[i] = grad[i] · y[i] · (1 - y[i]), the plain TypeScript definition (float64, rounded when stored). */
+export function sigmoidBackwardTs(y: Float32Array, grad: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = grad[i]! * y[i]! * (1 - y[i]!);
+}
+
+/**
+ * Sigmoid backward: out[i] = grad[i] · y[i] · (1 - y[i]), where y is the
+ * forward's output (d sigmoid/dx = y (1 - y)). The wasm version computes in
+ * float64 in the same order: the two agree bit for bit. `out` may be `grad`.
+ * Shapes: three arrays of equal length.
+ *
+ * @example
+ * const out = new Float32Array(1); sigmoidBackward(new Float32Array([0.5]), new Float32Array([2]), out); // out = [0.5]
+ */
+export function sigmoidBackward(y: Float32Array, grad: Float32Array, out: Float32Array): void {
+  const done = runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
+    ([yAt, gradAt, outAt], length) => wasm!.kernel.sigmoid_backward(yAt!, gradAt!, outAt!, length));
+  if (!done) sigmoidBackwardTs(y, grad, out);
 }
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */

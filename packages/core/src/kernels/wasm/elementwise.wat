@@ -9,7 +9,8 @@
 ;;
 ;; Pointers are byte addresses, counts are floats. The float32 loops handle
 ;; four floats at a time, then the last n % 4 one by one; the float64 ones
-;; (leaky_relu, sgd_update, adam_update) two at a time, then the last one.
+;; (leaky_relu, sgd_update, adam_update, sigmoid, sigmoid_backward) two at a time,
+;; then the last one.
 (module
   (import "env" "memory" (memory 1 65536))
 
@@ -258,4 +259,153 @@
               (then (f64.add (local.get $gS) (f64.mul (local.get $momentum) (local.get $bS))))
               (else (local.get $bS))))))
         (f32.store (local.get $p) (f32.demote_f64 (f64.sub (local.get $pS) (f64.mul (local.get $lr) (local.get $gS))))))))
+
+  ;; The constants of $sigmoid, as f64x2 pairs. They are mutable globals, read into
+  ;; locals before its loop, only because V8 (11.3, Node 20) rebuilds every v128.const
+  ;; inside a loop from a general register (three instructions, two of them on the
+  ;; shuffle port): with constants, the loop ran 1.3× slower.
+  (global $signBit (mut v128) (v128.const f64x2 -0.0 -0.0))
+  (global $lowest (mut v128) (v128.const f64x2 -110 -110))
+  (global $invLn2 (mut v128) (v128.const f64x2 1.4426950408889634 1.4426950408889634))
+  (global $roundingMagic (mut v128) (v128.const f64x2 6755399441055744 6755399441055744))
+  (global $ln2Hi (mut v128) (v128.const f64x2 0.693147182464599609375 0.693147182464599609375))
+  (global $ln2Lo (mut v128) (v128.const f64x2 -1.9046542999577678785e-9 -1.9046542999577678785e-9))
+  (global $exponentBias (mut v128) (v128.const i64x2 1023 1023))
+  (global $one (mut v128) (v128.const f64x2 1 1))
+  (global $c2 (mut v128) (v128.const f64x2 0.5 0.5))  ;; 1/2!
+  (global $c3 (mut v128) (v128.const f64x2 0.16666666666666666 0.16666666666666666))  ;; 1/3!
+  (global $c4 (mut v128) (v128.const f64x2 0.041666666666666664 0.041666666666666664))  ;; 1/4!
+  (global $c5 (mut v128) (v128.const f64x2 0.008333333333333333 0.008333333333333333))  ;; 1/5!
+  (global $c6 (mut v128) (v128.const f64x2 0.001388888888888889 0.001388888888888889))  ;; 1/6!
+  (global $c7 (mut v128) (v128.const f64x2 0.0001984126984126984 0.0001984126984126984))  ;; 1/7!
+  (global $c8 (mut v128) (v128.const f64x2 2.48015873015873e-05 2.48015873015873e-05))  ;; 1/8!
+  (global $c9 (mut v128) (v128.const f64x2 2.7557319223985893e-06 2.7557319223985893e-06))  ;; 1/9!
+  (global $c10 (mut v128) (v128.const f64x2 2.755731922398589e-07 2.755731922398589e-07))  ;; 1/10!
+  (global $c11 (mut v128) (v128.const f64x2 2.505210838544172e-08 2.505210838544172e-08))  ;; 1/11!
+  (global $c12 (mut v128) (v128.const f64x2 2.08767569878681e-09 2.08767569878681e-09))  ;; 1/12!
+  (global $c13 (mut v128) (v128.const f64x2 1.6059043836821613e-10 1.6059043836821613e-10))  ;; 1/13!
+
+  ;; out[i] = f32(sigmoid(x[i])), in float64 as sigmoidTs in ../elementwise.ts computes it:
+  ;;   e = e^(-|x|),  out = (x >= 0 ? 1 : e) / (1 + e)
+  ;; (1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below, so e never overflows).
+  ;; JavaScript takes e from Math.exp; here it comes from an exp of our own, below.
+  ;; The two differ in the last bit of e now and then, and never in the float32
+  ;; out: every one of the 2^32 float32 inputs gives the same bits as sigmoidTs
+  ;; (bench/sigmoid-exhaustive.mjs checks all of them).
+  ;;
+  ;; The exp, for y = -|x| <= 0:
+  ;;   y is raised to -110 if below: there out rounds to 0 (x < 0) or 1 (x >= 0) in
+  ;;     float32 anyway, and 2^k below stays a normal float64;
+  ;;   k = nearest(y / ln 2), by adding and subtracting 1.5·2^52: the sum's rounding
+  ;;     to a whole number is the nearest, and its low bits hold k for 2^k below;
+  ;;   r = (y - k·LN2_HI) - k·LN2_LO, |r| <= ln 2 / 2, where LN2_HI = f32(ln 2) =
+  ;;     0.693147182464599609375 has 24 bits, so k·LN2_HI and y - k·LN2_HI are exact,
+  ;;     and LN2_LO = ln 2 - LN2_HI;
+  ;;   e^r = Σ_{n=0..13} r^n / n!  (Horner; the first term left out is below 1e-17);
+  ;;   e^y = e^r · 2^k, with 2^k built from its bits: (k + 1023) << 52.
+  ;; Four floats an iteration, as two independent f64x2 halves (a and b), so the
+  ;; long chain of Horner steps of one half overlaps the other's. n is rounded up
+  ;; to a multiple of 4: up to 3 floats past n are read and written, which the
+  ;; driver's operand slots (multiples of 16 floats) have room for.
+  (func $sigmoid (export "sigmoid") (param $x i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $xa v128) (local $xb v128) (local $ta v128) (local $tb v128)
+    (local $ra v128) (local $rb v128) (local $pa v128) (local $pb v128)
+    (local $signBit v128) (local $lowest v128) (local $invLn2 v128) (local $roundingMagic v128)
+    (local $ln2Hi v128) (local $ln2Lo v128) (local $exponentBias v128) (local $one v128)
+    (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local.set $signBit (global.get $signBit)) (local.set $lowest (global.get $lowest))
+    (local.set $invLn2 (global.get $invLn2)) (local.set $roundingMagic (global.get $roundingMagic))
+    (local.set $ln2Hi (global.get $ln2Hi)) (local.set $ln2Lo (global.get $ln2Lo))
+    (local.set $exponentBias (global.get $exponentBias)) (local.set $one (global.get $one))
+    (local.set $c2 (global.get $c2)) (local.set $c3 (global.get $c3)) (local.set $c4 (global.get $c4))
+    (local.set $c5 (global.get $c5)) (local.set $c6 (global.get $c6)) (local.set $c7 (global.get $c7))
+    (local.set $c8 (global.get $c8)) (local.set $c9 (global.get $c9)) (local.set $c10 (global.get $c10))
+    (local.set $c11 (global.get $c11)) (local.set $c12 (global.get $c12)) (local.set $c13 (global.get $c13))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $quads
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $xa (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))
+      (local.set $xb (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x))))
+      ;; y = max(-|x|, -110) (pmax keeps a NaN x), held in r for now
+      (local.set $ra (f64x2.pmax (v128.or (local.get $xa) (local.get $signBit)) (local.get $lowest)))
+      (local.set $rb (f64x2.pmax (v128.or (local.get $xb) (local.get $signBit)) (local.get $lowest)))
+      ;; t = y / ln 2 + 1.5·2^52: k = t - 1.5·2^52
+      (local.set $ta (f64x2.add (f64x2.mul (local.get $ra) (local.get $invLn2)) (local.get $roundingMagic)))
+      (local.set $tb (f64x2.add (f64x2.mul (local.get $rb) (local.get $invLn2)) (local.get $roundingMagic)))
+      ;; r = (y - k·LN2_HI) - k·LN2_LO, with k in p for the moment
+      (local.set $pa (f64x2.sub (local.get $ta) (local.get $roundingMagic)))
+      (local.set $pb (f64x2.sub (local.get $tb) (local.get $roundingMagic)))
+      (local.set $ra (f64x2.sub (f64x2.sub (local.get $ra) (f64x2.mul (local.get $pa) (local.get $ln2Hi)))
+                                (f64x2.mul (local.get $pa) (local.get $ln2Lo))))
+      (local.set $rb (f64x2.sub (f64x2.sub (local.get $rb) (f64x2.mul (local.get $pb) (local.get $ln2Hi)))
+                                (f64x2.mul (local.get $pb) (local.get $ln2Lo))))
+      ;; p = 1/13!, then p = p·r + 1/n! for n = 12 down to 0
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $c13) (local.get $ra)) (local.get $c12)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $c13) (local.get $rb)) (local.get $c12)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c11)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c11)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c10)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c10)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c9)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c9)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c8)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c8)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c7)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c7)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c6)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c6)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c5)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c5)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c4)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c4)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c3)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c3)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c2)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c2)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $one)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $one)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $one)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $one)))
+      ;; e = p · 2^k: the low bits of t are k's, and (k + 1023) << 52 are the bits of 2^k
+      (local.set $pa (f64x2.mul (local.get $pa) (i64x2.shl (i64x2.add (local.get $ta) (local.get $exponentBias)) (i32.const 52))))
+      (local.set $pb (f64x2.mul (local.get $pb) (i64x2.shl (i64x2.add (local.get $tb) (local.get $exponentBias)) (i32.const 52))))
+      ;; out = (x >= 0 ? 1 : e) / (1 + e), rounded to float32
+      (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (f64x2.div
+        (v128.bitselect (local.get $one) (local.get $pa) (f64x2.ge (local.get $xa) (v128.const f64x2 0 0)))
+        (f64x2.add (local.get $one) (local.get $pa)))))
+      (v128.store64_lane offset=8 0 (local.get $out) (f32x4.demote_f64x2_zero (f64x2.div
+        (v128.bitselect (local.get $one) (local.get $pb) (f64x2.ge (local.get $xb) (v128.const f64x2 0 0)))
+        (f64x2.add (local.get $one) (local.get $pb)))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $quads))))
+
+  ;; out[i] = f32((grad[i] · y[i]) · (1 - y[i])), in float64 as sigmoidBackwardTs computes it:
+  ;; the sigmoid backward, d sigmoid/dx = y (1 - y) with y the forward's output.
+  ;; Two floats at a time; the last one alone when n is odd.
+  (func $sigmoid_backward (export "sigmoid_backward") (param $y i32) (param $grad i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $ys v128) (local $gs v128) (local $result v128) (local $pair i32)
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (local.set $pair (i32.ge_u (i32.sub (local.get $end) (local.get $y)) (i32.const 8)))
+      (if (local.get $pair)
+        (then
+          (local.set $ys (v128.load64_zero (local.get $y)))
+          (local.set $gs (v128.load64_zero (local.get $grad))))
+        (else
+          (local.set $ys (v128.load32_zero (local.get $y)))
+          (local.set $gs (v128.load32_zero (local.get $grad)))))
+      (local.set $ys (f64x2.promote_low_f32x4 (local.get $ys)))
+      (local.set $result (f32x4.demote_f64x2_zero
+        (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (local.get $gs)) (local.get $ys))
+                   (f64x2.sub (v128.const f64x2 1 1) (local.get $ys)))))
+      (if (local.get $pair)
+        (then (v128.store64_lane 0 (local.get $out) (local.get $result)))
+        (else (v128.store32_lane 0 (local.get $out) (local.get $result))))
+      (local.set $y (i32.add (local.get $y) (i32.const 8)))
+      (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (br $pairs))))
 )
