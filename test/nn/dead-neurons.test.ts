@@ -224,6 +224,19 @@ describe('measureActivations on any model', () => {
     expect(model.forward(X).requiresGrad).toBe(true);
   });
 
+  it('hands each batch\'s output to onOutput, in order, as the model computes it in eval mode', () => {
+    const model = reluNetwork();
+    const batches = [X, tensor([[2, 3], [-4, 1]]), tensor([[0.5, -0.5]])];
+    const seen: Array<[number[][], number, boolean]> = [];
+    measureActivations(model, batches, {
+      onOutput: (output, batchIndex) => seen.push([output.toArray() as number[][], batchIndex, output.requiresGrad]),
+    });
+    model.eval();
+    const expected = batches.map((batch, index) => [model.forward(batch).toArray(), index, false]);
+    model.train();
+    expect(seen).toEqual(expected);
+  });
+
   it('rejects an empty dataset and a nonsense threshold', () => {
     expect(() => measureActivations(reluNetwork(), [])).toThrow('measureActivations: no examples: the batches were empty');
     expect(() => measureActivations(reluNetwork(), [X], { saturationEps: 0.7 })).toThrow('measureActivations: saturationEps must be in (0, 0.5), got 0.7');

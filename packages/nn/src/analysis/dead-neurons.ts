@@ -26,6 +26,13 @@ export interface MeasureOptions {
    * is b, bit for bit).
    */
   outputTolerance?: number;
+  /**
+   * Called with the model's output for each batch, in order, right after its
+   * forward pass (in eval mode, without gradients), so that a caller can also
+   * score that pass (loss, accuracy) instead of running the data through the
+   * model a second time.
+   */
+  onOutput?: (output: Tensor, batchIndex: number) => void;
 }
 
 /** The measurements of one activation layer. Fields that do not apply to its kind are 0 (or []). */
@@ -271,6 +278,7 @@ export function measureActivations(model: Module, batches: Iterable<Tensor>, opt
         callsThisBatch = new Map();
         const output = model.forward(batch);
         outputRange.add(output);
+        options.onOutput?.(output, batchIndex);
         examples += batch.ndim >= 2 ? batch.shape[0]! : 1;
         batchIndex++;
       }
