@@ -7,7 +7,8 @@ import { Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
   activationCurve, aggregate, appendLineDurable, bornDeadNetwork, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
   meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
-  CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, firstFlagMismatch, fromExactJson, restoreTraining, startTraining, toExactJson, trainEpoch,
+  CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
+  toExactJson, trainEpoch, batches, firstImages,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
 } from '@gradlab/examples';
 
@@ -52,6 +53,31 @@ describe('the training loop of dead-neurons', () => {
     }
     const second = runOneActivation(config, 'relu', data.train, data.test, data.train);
     expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+  });
+
+  it('takes the training loss from the measurement\'s forward pass, with the bits evaluate() gives', () => {
+    // Measuring every training image (measureSize 0) scores that pass; measuring fewer evaluates the training set apart.
+    // 1,100 training images make three batches of evaluate()'s 500.
+    const { train, test } = loadData({ trainSize: 1100, testSize: 100 });
+    for (const measureSize of [0, 700]) {
+      let finalModel: Parameters<typeof evaluate>[0] | null = null;
+      const measured = measureSize === 0 ? train : firstImages(train, measureSize);
+      const run = runOneActivation({ ...config, measureSize, epochs: 2 }, 'relu', train, test, measured, {
+        onNetworkDone: (_run, model) => { finalModel = model; },
+      });
+      expect(run.epochs[2]!.trainLoss, `measureSize ${measureSize}`).toBe(evaluate(finalModel!, train).loss);
+      expect(run.epochs[2]!.testAccuracy, `measureSize ${measureSize}`).toBe(evaluate(finalModel!, test).accuracy);
+    }
+  });
+
+  it('EvaluationSum over evaluate()\'s batches is evaluate()', () => {
+    const { model } = startTraining({ hidden: [16, 16], activation: 'relu', negativeSlope: 0.01, init: 'default' }, config, 784, 3);
+    const score = new EvaluationSum();
+    for (const batch of batches(data.test, 500)) score.add(model.forward(batch.inputs), batch.labels);
+    const expected = evaluate(model, data.test);
+    expect(score.result()).toEqual(expected);
+    expect(expected.accuracy).toBeGreaterThan(0);
+    expect(expected.loss).toBeGreaterThan(1);
   });
 
   it('records a run whose loss becomes NaN or infinite as diverged instead of crashing', () => {

@@ -19,7 +19,7 @@ export { loadData, checkDataSizes, DataSizeError, DEFAULT_TRAIN_SIZE, DEFAULT_TE
 export type { DataOptions } from './data/load.js';
 
 export {
-  buildModel, makeOptimizer, trainEpoch, evaluate, dataOrderGenerator, startTraining, divergenceOf, OPTIMIZER_NAMES,
+  buildModel, makeOptimizer, trainEpoch, evaluate, EvaluationSum, dataOrderGenerator, startTraining, divergenceOf, OPTIMIZER_NAMES,
 } from './experiments/training.js';
 export type { ModelConfig, OptimizerConfig, OptimizerName, Divergence, EpochOutcome, Evaluation, TrainingState } from './experiments/training.js';
 export { runDeadNeurons, runOneActivation, startNetwork, inactiveMeaning } from './experiments/dead-neurons.js';

@@ -23,7 +23,7 @@ import type { ActivationKind, ActivationReport, InitName, Sequential } from '@gr
 import { DivergedError, measureActivations } from '@gradlab/nn';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import {
-  divergenceOf, evaluate, inputBatches, inputWidth, startTraining, trainEpoch,
+  EvaluationSum, divergenceOf, evaluate, inputBatches, inputWidth, startTraining, trainEpoch,
   type Divergence, type OptimizerName, type TrainingState,
 } from './training.js';
 
@@ -210,8 +210,16 @@ export function runOneActivation(
   const network: NetworkInProgress = resumeFrom ?? { activation, training: startNetwork(config, activation, inputWidth(train)), epochs: [] };
   const { training } = network;
   const measure = (epoch: number): void => {
-    const report = measureActivations(training.model, inputBatches(measured), { saturationEps: config.saturationEps });
-    const result = snapshot(activation, epoch, report, evaluate(training.model, train), evaluate(training.model, test));
+    // Measuring every training image (the default) runs the training set through the model
+    // already: its outputs also give the training loss and accuracy, as evaluate() would.
+    const trainScore = measured.count === train.count ? new EvaluationSum() : null;
+    const measuredLabels: Int32Array[] = [];
+    const report = measureActivations(training.model, inputBatches(measured, measuredLabels), {
+      saturationEps: config.saturationEps,
+      onOutput: (logits, batchIndex) => trainScore?.add(logits, measuredLabels[batchIndex]!),
+    });
+    const trainEvaluation = trainScore?.result() ?? evaluate(training.model, train);
+    const result = snapshot(activation, epoch, report, trainEvaluation, evaluate(training.model, test));
     network.epochs.push(result);
     hooks.onEpoch?.(activation, result);
     hooks.onMeasured?.(network);
