@@ -172,6 +172,13 @@ export function trainEpoch(
   return { meanBatchLoss: lossSum / steps, steps };
 }
 
+/**
+ * Images per forward pass when evaluating or measuring (no gradients kept). The
+ * measurement's batches must be evaluate()'s for its scores to be evaluate()'s,
+ * bit for bit, so both take this default.
+ */
+export const EVALUATION_BATCH = 500;
+
 /** Loss and accuracy of a model on a dataset. */
 export interface Evaluation {
   /** Mean cross-entropy. */
@@ -186,7 +193,7 @@ export interface Evaluation {
  * @example
  * evaluate(model, test).accuracy; // e.g. 0.962
  */
-export function evaluate(model: Sequential, dataset: Dataset, batchSize = 500): Evaluation {
+export function evaluate(model: Sequential, dataset: Dataset, batchSize = EVALUATION_BATCH): Evaluation {
   model.eval();
   const score = new EvaluationSum();
   noGrad(() => {
@@ -228,7 +235,7 @@ export class EvaluationSum {
  * the batches `evaluate` uses. Each batch's labels are pushed onto `labels`
  * as the batch is yielded, so that its outputs can be scored too (EvaluationSum).
  */
-export function* inputBatches(dataset: Dataset, labels: Int32Array[] = [], batchSize = 500): IterableIterator<Tensor> {
+export function* inputBatches(dataset: Dataset, labels: Int32Array[] = [], batchSize = EVALUATION_BATCH): IterableIterator<Tensor> {
   for (const batch of batches(dataset, batchSize)) {
     labels.push(batch.labels);
     yield batch.inputs;
