@@ -9,8 +9,9 @@
 ;;
 ;; Pointers are byte addresses, counts are floats. The float32 loops handle
 ;; four floats at a time, then the last n % 4 one by one; the float64 ones
-;; (leaky_relu, sgd_update, adam_update, sigmoid, sigmoid_backward) two at a time,
-;; then the last one.
+;; (leaky_relu, sgd_update, adam_update) two at a time, then the last one.
+;; sigmoid and sigmoid_backward (float64 too) round n up instead and run a
+;; few floats past it, into the padding of the driver's operand slots.
 (module
   (import "env" "memory" (memory 1 65536))
 
@@ -383,27 +384,17 @@
 
   ;; out[i] = f32((grad[i] · y[i]) · (1 - y[i])), in float64 as sigmoidBackwardTs computes it:
   ;; the sigmoid backward, d sigmoid/dx = y (1 - y) with y the forward's output.
-  ;; Two floats at a time; the last one alone when n is odd.
+  ;; Two floats at a time; like $sigmoid it rounds n up (to a multiple of 2), so it
+  ;; may read and write one float past n, which the driver's operand slots have room for.
   (func $sigmoid_backward (export "sigmoid_backward") (param $y i32) (param $grad i32) (param $out i32) (param $n i32)
-    (local $end i32) (local $ys v128) (local $gs v128) (local $result v128) (local $pair i32)
+    (local $end i32) (local $ys v128)
     (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $pairs
       (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
-      (local.set $pair (i32.ge_u (i32.sub (local.get $end) (local.get $y)) (i32.const 8)))
-      (if (local.get $pair)
-        (then
-          (local.set $ys (v128.load64_zero (local.get $y)))
-          (local.set $gs (v128.load64_zero (local.get $grad))))
-        (else
-          (local.set $ys (v128.load32_zero (local.get $y)))
-          (local.set $gs (v128.load32_zero (local.get $grad)))))
-      (local.set $ys (f64x2.promote_low_f32x4 (local.get $ys)))
-      (local.set $result (f32x4.demote_f64x2_zero
-        (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (local.get $gs)) (local.get $ys))
+      (local.set $ys (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $y))))
+      (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero
+        (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $grad))) (local.get $ys))
                    (f64x2.sub (v128.const f64x2 1 1) (local.get $ys)))))
-      (if (local.get $pair)
-        (then (v128.store64_lane 0 (local.get $out) (local.get $result)))
-        (else (v128.store32_lane 0 (local.get $out) (local.get $result))))
       (local.set $y (i32.add (local.get $y) (i32.const 8)))
       (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
       (local.set $out (i32.add (local.get $out) (i32.const 8)))
