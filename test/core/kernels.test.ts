@@ -16,7 +16,8 @@ import {
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
-  CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable,
+  CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnCounts, columnCountsTs, columnSums, columnSumsTs,
+  elementwiseWasmAvailable, sumAndSquares, sumAndSquaresTs,
   leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, sgdUpdate, sgdUpdateTs,
   sigmoidBackward, sigmoidBackwardTs, sigmoidForward, sigmoidTs, type AdamCoefficients, type SgdCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
@@ -517,6 +518,60 @@ describe('elementwise kernels', () => {
     expect(p[1]).toBeCloseTo(-2.9, 6);
     expect(Array.from(m)).toEqual([Math.fround(0.2), Math.fround(-0.05)]);
     expect(Array.from(v)).toEqual([Math.fround(0.004), Math.fround(0.00025)]);
+  });
+
+  it.each(LENGTHS)('sumAndSquares adds in float64, element after element, identically in wasm and TypeScript, n = %i', (length) => {
+    // Finite values of magnitudes 2^-40 to 2^40, so that float64 sums round and the order shows in the bits.
+    const x = awkward(length).map((v, i) => (Number.isFinite(v) ? v * 2 ** ((i * 37) % 81 - 40) : 0.5));
+    const [sum, squares] = sumAndSquares(x, 0.1, 2);
+    let expectedSum = 0.1;
+    let expectedSquares = 2;
+    for (const v of x) {
+      expectedSum += v;
+      expectedSquares += v * v;
+    }
+    expect([sum, squares]).toEqual([expectedSum, expectedSquares]);
+    expect(sumAndSquaresTs(x, 0.1, 2)).toEqual([expectedSum, expectedSquares]);
+  });
+
+  it('sumAndSquares adds in order, not in any faster order that rounds differently', () => {
+    // 1, 2^60, 1, -2^60, 1, 2^60, …, 1: in order, the 1s vanish into 2^60 and the
+    // sum ends at 1. Two interleaved partial sums would give 2051 (the exact sum), four give 0.
+    const x = Float32Array.from({ length: 4 * 1025 + 1 }, (_, i) => [1, 2 ** 60, 1, -(2 ** 60)][i % 4]!);
+    expect(x.length).toBeGreaterThan(WASM_MIN_LENGTH);
+    expect(sumAndSquares(x, 0, 0)[0]).toBe(1);
+    expect(sumAndSquaresTs(x, 0, 0)[0]).toBe(1);
+  });
+
+  it.each(COLUMN_SUM_SHAPES)('columnCounts of [%i, %i] count each column below, at and above a threshold, in wasm and TypeScript', (rows, cols) => {
+    const x = awkward(rows * cols);
+    // Put values at the thresholds and next to them.
+    for (let i = 3; i < x.length; i += 11) x[i] = [0.01, Math.fround(0.01), -0.99, Math.fround(-0.99), 1e-45, -1e-45][(i / 11) % 6]!;
+    for (const threshold of [0, 0.01, Math.fround(0.01), -0.99, Infinity, NaN]) {
+      const counts = { below: new Int32Array(cols).fill(-7), equal: new Int32Array(cols).fill(-7), above: new Int32Array(cols).fill(-7) };
+      columnCounts(x, rows, cols, threshold, counts);
+      const below = new Array<number>(cols).fill(0);
+      const equal = new Array<number>(cols).fill(0);
+      const above = new Array<number>(cols).fill(0);
+      for (let p = 0; p < rows; p++) {
+        for (let j = 0; j < cols; j++) {
+          const v = x[p * cols + j]!;
+          below[j] += v < threshold ? 1 : 0;
+          equal[j] += v === threshold ? 1 : 0;
+          above[j] += v > threshold ? 1 : 0;
+        }
+      }
+      expect([Array.from(counts.below), Array.from(counts.equal), Array.from(counts.above)]).toEqual([below, equal, above]);
+      const ts = { below: new Int32Array(cols), equal: new Int32Array(cols), above: new Int32Array(cols) };
+      columnCountsTs(x, rows, cols, threshold, ts);
+      expect(ts).toEqual(counts);
+    }
+  });
+
+  it('columnCounts on the documented example', () => {
+    const counts = { below: new Int32Array(2), equal: new Int32Array(2), above: new Int32Array(2) };
+    columnCounts(new Float32Array([-1, 0, 0, 2, 3, NaN]), 3, 2, 0, counts);
+    expect([Array.from(counts.below), Array.from(counts.equal), Array.from(counts.above)]).toEqual([[1, 0], [1, 1], [1, 1]]);
   });
 
   it('columnSums on the documented example', () => {

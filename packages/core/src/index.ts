@@ -29,7 +29,7 @@ export {
 export type { WasmInstructions } from './kernels/matmul-wasm.js';
 export {
   reluForward, reluBackward, leakyReluKernel, sigmoidForward, sigmoidBackward, axpy, columnSums, sgdUpdate, adamUpdate,
-  elementwiseWasmAvailable,
+  sumAndSquares, columnCounts, elementwiseWasmAvailable,
 } from './kernels/elementwise.js';
-export type { SgdCoefficients, AdamCoefficients } from './kernels/elementwise.js';
+export type { SgdCoefficients, AdamCoefficients, ColumnCounts } from './kernels/elementwise.js';
 export type { MatmulKernel } from './kernels/matmul.js';
