@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Tensor, tensor } from '@gradlab/core';
+import { Generator, Tensor, tensor } from '@gradlab/core';
 import {
-  Dense, LeakyReLU, Module, PReLU, ReLU, Sequential, Sigmoid, Tanh, crossEntropy, measureActivations, mlp,
+  Activation, Dense, LeakyReLU, Module, PReLU, ReLU, Sequential, Sigmoid, Tanh, crossEntropy, measureActivations, mlp,
   type ActivationReport,
 } from '@gradlab/nn';
 
@@ -191,6 +191,102 @@ describe('Sigmoid and Tanh: saturated units', () => {
     expect(layer!.kind).toBe('tanh');
     expect(layer!.saturatedUnits).toEqual([0]); // tanh(5) = 0.99991
     expect(layer!.zeroGradFraction).toBe(3 / 9);
+  });
+});
+
+describe('the counts per unit equal the definition pair by pair', () => {
+  // measureActivations counts a batch per unit with core's kernels (columnCounts, sumAndSquares).
+  // Here every per-pair definition of docs/dead-neurons.md is restated as the plain loop it
+  // replaced, and both run on awkward activations: NaN, ±0, ±Infinity, values at and next to
+  // every threshold, every kind, a batch over WASM_MIN_LENGTH and one below it, more than one
+  // chunk of rows, a unit count that is no multiple of 4, and PReLU on [rows, 3, 5] inputs
+  // with per-channel slopes, one of them 0.
+
+  /** What measureActivations reported for a layer, restated pair by pair over (input, output) batches. */
+  function definition(activation: Activation, pairs: [Tensor, Tensor][], eps: number) {
+    const units = pairs[0]![1].size / pairs[0]![1].shape[0]!;
+    const features = pairs[0]![1].shape.at(-1)!;
+    const everPositive = new Array<boolean>(units).fill(false);
+    const everNonZero = new Array<boolean>(units).fill(false);
+    const everUnsaturated = new Array<boolean>(units).fill(false);
+    let count = 0, zeroGrad = 0, nonPositive = 0, sum = 0, squares = 0;
+    for (const [input, output] of pairs) {
+      for (let i = 0; i < output.size; i++) {
+        const unit = i % units;
+        const x = input.data[i]!;
+        const y = output.data[i]!;
+        count++;
+        sum += y;
+        squares += y * y;
+        if (activation.kind === 'sigmoid' || activation.kind === 'tanh') {
+          const saturated = activation.kind === 'sigmoid' ? y < eps || y > 1 - eps : Math.abs(y) > 1 - eps;
+          if (saturated) zeroGrad++;
+          else everUnsaturated[unit] = true;
+        } else {
+          if (x > 0) everPositive[unit] = true;
+          else nonPositive++;
+          if (y !== 0) everNonZero[unit] = true;
+          if (activation.derivativeAt(x, y, unit % features) === 0) zeroGrad++;
+        }
+      }
+    }
+    const never = (flags: boolean[]) => flags.flatMap((flag, unit) => (flag ? [] : [unit]));
+    const mean = sum / count;
+    return {
+      deadUnits: activation.kind === 'relu' ? never(everNonZero) : [],
+      deadLikeUnits: activation.kind === 'leaky-relu' || activation.kind === 'prelu' ? never(everPositive) : [],
+      saturatedUnits: activation.kind === 'sigmoid' || activation.kind === 'tanh' ? never(everUnsaturated) : [],
+      mean,
+      std: Math.sqrt(Math.max(0, squares / count - mean * mean)),
+      zeroGradFraction: zeroGrad / count,
+      nonPositiveFraction: nonPositive / count,
+    };
+  }
+
+  const generator = new Generator('dead-neuron counts');
+  const eps = 0.01;
+  /** Inputs that put the activation's outputs at and around its thresholds. */
+  const special = [0, -0, NaN, Infinity, -Infinity, 1e-45, -1e-45, 0.01, 0.99, -0.99, 20, -20,
+    Math.log(eps / (1 - eps)), -Math.log(eps / (1 - eps)), Math.atanh(1 - eps), -Math.atanh(1 - eps)];
+  /** Random inputs, with every `every`-th one special, and some units kept negative throughout. */
+  function inputs(shape: number[], every: number): Tensor {
+    const units = shape.slice(1).reduce((a, b) => a * b, 1);
+    const data = Float32Array.from({ length: units * shape[0]! }, (_, i) => {
+      if (i % units < 3) return -8 - 20 * generator.uniform(); // dead, dead-like or saturated throughout
+      if (i % every === 0) return special[(i / every) % special.length]!;
+      return (generator.uniform() * 2 - 1) * 6;
+    });
+    return new Tensor(data, shape);
+  }
+
+  const prelu = () => {
+    const activation = new PReLU({ numParameters: 5 });
+    activation.negativeSlope.data.set([0.25, 0, 0.1, 0, 0.5]);
+    return activation;
+  };
+  const cases: [string, () => Activation, number[]][] = [
+    ['ReLU', () => new ReLU(), [1000, 37]],
+    ['LeakyReLU', () => new LeakyReLU(), [1000, 37]],
+    ['LeakyReLU with slope 0', () => new LeakyReLU({ negativeSlope: 0 }), [40, 7]],
+    ['PReLU, [rows, 3, 5]', prelu, [900, 3, 5]],
+    ['Sigmoid', () => new Sigmoid(), [1000, 37]],
+    ['Tanh', () => new Tanh(), [40, 7]],
+  ];
+
+  it.each(cases)('%s', (name, makeActivation, shape) => {
+    const activation = makeActivation();
+    const batches = [inputs(shape, 5), inputs([3, ...shape.slice(1)], 2), inputs(shape, 11)];
+    const pairs = batches.map((x): [Tensor, Tensor] => [x, activation.forward(x)]);
+    const [layer] = measureActivations(activation, batches, { saturationEps: eps }).layers;
+    const expected = definition(activation, pairs, eps);
+    expect({
+      deadUnits: layer!.deadUnits, deadLikeUnits: layer!.deadLikeUnits, saturatedUnits: layer!.saturatedUnits,
+      mean: layer!.mean, std: layer!.std, zeroGradFraction: layer!.zeroGradFraction, nonPositiveFraction: layer!.nonPositiveFraction,
+    }).toEqual(expected);
+    // The data reach what is being counted: units die or saturate, and pairs pass no gradient
+    // (except under LeakyReLU's slope 0.01, which passes some everywhere).
+    expect(expected.deadUnits.length + expected.deadLikeUnits.length + expected.saturatedUnits.length).toBeGreaterThanOrEqual(3);
+    expect(expected.zeroGradFraction > 0).toBe(name !== 'LeakyReLU');
   });
 });
 
