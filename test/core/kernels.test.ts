@@ -19,7 +19,8 @@ import {
   CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnCounts, columnCountsTs, columnSums, columnSumsTs,
   elementwiseWasmAvailable, sumAndSquares, sumAndSquaresTs,
   leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, sgdUpdate, sgdUpdateTs,
-  sigmoidBackward, sigmoidBackwardTs, sigmoidForward, sigmoidTs, type AdamCoefficients, type SgdCoefficients,
+  sigmoidBackward, sigmoidBackwardTs, sigmoidForward, sigmoidTs, tanhBackward, tanhBackwardTs, tanhForward, tanhTs,
+  type AdamCoefficients, type SgdCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
@@ -335,34 +336,55 @@ describe('elementwise kernels', () => {
     expect(Array.from(long)).toEqual(expected);
   });
 
-  it.each(LENGTHS)('the sigmoid kernels give the bits of their TypeScript definitions, forward and backward, n = %i', (length) => {
-    // Scaled so that the inputs reach the saturated ends (|x| > 17 gives 0 or 1) and beyond -110.
+  // Sigmoid and tanh: wasm kernels with an exp (expm1) of their own, against Math.exp (Math.tanh).
+  const SQUASHING = [
+    {
+      name: 'sigmoid', forward: sigmoidForward, forwardTs: sigmoidTs, backward: sigmoidBackward, backwardTs: sigmoidBackwardTs,
+      // The backward's definition, restated: y (1 - y) times the gradient, in float64, rounded once.
+      restatedBackward: (y: number, g: number) => Math.fround(g * y * (1 - y)),
+      ends: [0, 1],
+      example: { x: [-1, 0, 1], y: [1 / (1 + Math.E), 0.5, 1 / (1 + 1 / Math.E)], backward: 0.5 },
+    },
+    {
+      name: 'tanh', forward: tanhForward, forwardTs: tanhTs, backward: tanhBackward, backwardTs: tanhBackwardTs,
+      // 1 - y² times the gradient, in float64, rounded once.
+      restatedBackward: (y: number, g: number) => Math.fround(g * (1 - y * y)),
+      ends: [-1, 1],
+      example: { x: [-1, 0, 1], y: [-Math.tanh(1), 0, Math.tanh(1)], backward: 1.5 },
+    },
+  ];
+  const SQUASHING_LENGTHS = SQUASHING.flatMap((kernel) => LENGTHS.map((length) => [kernel.name, length, kernel] as const));
+
+  it.each(SQUASHING_LENGTHS)('the %s kernels give the bits of their TypeScript definitions, forward and backward, n = %i', (_name, length, kernel) => {
+    // Scaled so that the inputs reach the saturated ends (|x| > 17 gives 0 or 1 for the sigmoid,
+    // |x| > 9.01 gives ±1 for tanh) and beyond the exp's floor of -110.
     for (const scale of [1, 8, 40, 200]) {
       const x = awkward(length).map((v) => v * scale);
       const out = new Float32Array(length).fill(NaN);
-      sigmoidForward(x, out);
+      kernel.forward(x, out);
       const ts = new Float32Array(length).fill(NaN);
-      sigmoidTs(x, ts);
+      kernel.forwardTs(x, ts);
       expect(Array.from(out), `forward, scale ${scale}`).toEqual(Array.from(ts));
       const grad = awkward(length);
       const gx = new Float32Array(length).fill(NaN);
-      sigmoidBackward(out, grad, gx);
+      kernel.backward(out, grad, gx);
       const gxTs = new Float32Array(length).fill(NaN);
-      sigmoidBackwardTs(out, grad, gxTs);
+      kernel.backwardTs(out, grad, gxTs);
       expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(gxTs));
-      // The backward's definition, restated: y (1 - y) times the gradient, in float64, rounded once.
-      expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(out, (y, i) => Math.fround(grad[i]! * y * (1 - y))));
+      expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(out, (y, i) => kernel.restatedBackward(y, grad[i]!)));
     }
   });
 
-  it('the sigmoid kernel gives the bits of Math.exp\'s sigmoid on every 4099th float32 (bench/sigmoid-exhaustive.mjs checks all)', () => {
+  const SQUASHING_BY_NAME = SQUASHING.map((kernel) => [kernel.name, kernel] as const);
+
+  it.each(SQUASHING_BY_NAME)('the %s kernel gives the bits of its Math definition on every 4099th float32 (bench/exhaustive.mjs checks all)', (_name, kernel) => {
     // Every 4099th bit pattern of the 2^32: positive and negative, normal and subnormal, ±Infinity and NaNs.
     const bits = Uint32Array.from({ length: Math.ceil(2 ** 32 / 4099) }, (_, i) => i * 4099);
     const x = new Float32Array(bits.buffer);
     const out = new Float32Array(x.length);
-    sigmoidForward(x, out);
+    kernel.forward(x, out);
     const ts = new Float32Array(x.length);
-    sigmoidTs(x, ts);
+    kernel.forwardTs(x, ts);
     const outBits = new Uint32Array(out.buffer);
     const tsBits = new Uint32Array(ts.buffer);
     const different = [];
@@ -371,28 +393,30 @@ describe('elementwise kernels', () => {
       if (outBits[i] !== tsBits[i] && !bothNaN) different.push(`x = ${x[i]}: ${out[i]} against ${ts[i]}`);
     }
     expect(different).toEqual([]);
-    // The sweep reaches both saturated ends and the middle.
-    expect(out.filter((y) => y === 0).length).toBeGreaterThan(1000);
-    expect(out.filter((y) => y === 1).length).toBeGreaterThan(1000);
-    expect(out.filter((y) => y > 0.1 && y < 0.9).length).toBeGreaterThan(1000);
+    // The sweep reaches both saturated ends, the middle, and the tiny inputs (tanh x = x there).
+    const [low, high] = kernel.ends as [number, number];
+    expect(out.filter((y) => y === low).length).toBeGreaterThan(1000);
+    expect(out.filter((y) => y === high).length).toBeGreaterThan(1000);
+    expect(out.filter((y) => y > low + 0.1 && y < high - 0.1).length).toBeGreaterThan(1000);
+    expect(x.filter((v) => v !== 0 && Math.abs(v) < 1e-30).length).toBeGreaterThan(1000);
   });
 
-  it('the sigmoid kernels on the documented examples, and in place over several chunks', () => {
+  it.each(SQUASHING_BY_NAME)('the %s kernels on the documented examples, and in place over several chunks', (_name, kernel) => {
     const out = new Float32Array(3);
-    sigmoidForward(new Float32Array([-1, 0, 1]), out);
-    expect(Array.from(out)).toEqual([1 / (1 + Math.E), 0.5, 1 / (1 + 1 / Math.E)].map(Math.fround));
+    kernel.forward(new Float32Array(kernel.example.x), out);
+    expect(Array.from(out)).toEqual(kernel.example.y.map(Math.fround));
     const gx = new Float32Array(1);
-    sigmoidBackward(new Float32Array([0.5]), new Float32Array([2]), gx);
-    expect(Array.from(gx)).toEqual([0.5]);
+    kernel.backward(new Float32Array([0.5]), new Float32Array([2]), gx);
+    expect(Array.from(gx)).toEqual([kernel.example.backward]);
     const length = 2 * CHUNK_FLOATS + 7;
     const x = awkward(length).map((v) => v * 10);
     const expected = new Float32Array(length);
-    sigmoidTs(x, expected);
-    sigmoidForward(x, x);
+    kernel.forwardTs(x, expected);
+    kernel.forward(x, x);
     expect(Array.from(x)).toEqual(Array.from(expected));
     const grad = awkward(length);
-    const expectedGrad = Array.from(x, (y, i) => Math.fround(grad[i]! * y * (1 - y)));
-    sigmoidBackward(x, grad, grad);
+    const expectedGrad = Array.from(x, (y, i) => kernel.restatedBackward(y, grad[i]!));
+    kernel.backward(x, grad, grad);
     expect(Array.from(grad)).toEqual(expectedGrad);
   });
 

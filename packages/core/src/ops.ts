@@ -12,7 +12,9 @@
  */
 import { accumulateFreshGrad, accumulateGrad, makeOutput } from './autograd.js';
 import { broadcastIndex, broadcastShapes, expandTo } from './broadcast.js';
-import { leakyReluKernel, reluBackward, reluForward, sigmoidBackward, sigmoidForward } from './kernels/elementwise.js';
+import {
+  leakyReluKernel, reluBackward, reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
+} from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { formatShape, normalizeAxis, sizeOf, stridedIndex, stridesOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -224,12 +226,13 @@ export function sigmoid(x: Tensor): Tensor {
  * tanh(tensor([0])).toArray(); // [0]
  */
 export function tanh(x: Tensor): Tensor {
+  // out = tanh x, in kernels/elementwise.ts (WebAssembly SIMD for large arrays; Math.tanh's bits).
   const out = new Float32Array(x.size);
-  for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x.data[i]!);
+  tanhForward(x.data, out);
   return makeOutput('tanh', out, x.shape, [x], (grad) => {
-    // d tanh/dx = 1 - y^2
+    // d tanh/dx = 1 - y^2: gx = grad · (1 - y²)
     const gx = new Float32Array(grad.length);
-    for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * (1 - out[i]! * out[i]!);
+    tanhBackward(out, grad, gx);
     accumulateFreshGrad(x, gx);
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Elementwise kernels for the hot loops of a training step outside the
- * matmuls: the ReLU, LeakyReLU and sigmoid forward and backward, the BLAS `axpy` (y += alpha·x,
+ * matmuls: the ReLU, LeakyReLU, sigmoid and tanh forward and backward, the BLAS `axpy` (y += alpha·x,
  * which is both the SGD update and gradient accumulation), the column
  * sums of a matrix (the bias gradient of a Dense layer), and the SGD (with
  * momentum or weight decay) and Adam updates; and the two reductions nn's
@@ -14,11 +14,12 @@
  * into wasm memory and back costs less than the loop it replaces. Both give
  * bit-identical results: the wasm axpy rounds alpha·x to float32 before the
  * add, and so does the TypeScript one (Math.fround), as PyTorch's float32
- * `add_(x, alpha=…)` does; the LeakyReLU, sigmoid, SGD and Adam kernels
- * compute in float64, as JavaScript does, and round to float32 where the
- * TypeScript versions store into a Float32Array. (The sigmoid's exp is the
- * wasm kernel's own, not Math.exp; it gives the same float32 results on
- * every input, see sigmoidForward.)
+ * `add_(x, alpha=…)` does; the LeakyReLU, sigmoid, tanh, SGD and Adam
+ * kernels compute in float64, as JavaScript does, and round to float32 where
+ * the TypeScript versions store into a Float32Array. (The sigmoid's exp and
+ * the tanh's expm1 are the wasm kernel's own, not Math.exp and Math.tanh;
+ * they give the same float32 results on every input, see sigmoidForward and
+ * tanhForward.)
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,6 +34,8 @@ interface ElementwiseExports {
   leaky_relu(x: number, v: number, out: number, n: number, slope: number): void;
   sigmoid(x: number, out: number, n: number): void;
   sigmoid_backward(y: number, grad: number, out: number, n: number): void;
+  tanh(x: number, out: number, n: number): void;
+  tanh_backward(y: number, grad: number, out: number, n: number): void;
   sgd_update(p: number, grad: number, buf: number, n: number, lr: number, weightDecay: number, momentum: number,
     dampening: number, useBuffer: number, firstStep: number, nesterov: number): void;
   adam_update(p: number, grad: number, m: number, v: number, n: number, shrink: number, l2: number,
@@ -219,7 +222,7 @@ export function sigmoidTs(x: Float32Array, out: Float32Array): void {
  * Sigmoid forward: out[i] = 1 / (1 + e^-x[i]). The wasm version computes as
  * sigmoidTs does, in float64, with an exp of its own instead of Math.exp
  * (wasm/elementwise.wat): the two agree bit for bit on every float32 input,
- * which bench/sigmoid-exhaustive.mjs checks one by one (all 2^32 of them).
+ * which `node bench/exhaustive.mjs sigmoid` checks one by one (all 2^32 of them).
  * `out` may be `x`. Shapes: x and out of equal length.
  *
  * @example
@@ -249,6 +252,47 @@ export function sigmoidBackward(y: Float32Array, grad: Float32Array, out: Float3
   const done = runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
     ([yAt, gradAt, outAt], length) => wasm!.kernel.sigmoid_backward(yAt!, gradAt!, outAt!, length));
   if (!done) sigmoidBackwardTs(y, grad, out);
+}
+
+/** out[i] = tanh(x[i]), the plain TypeScript definition (Math.tanh, rounded when stored). */
+export function tanhTs(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i]!);
+}
+
+/**
+ * Tanh forward: out[i] = tanh(x[i]). The wasm version computes in float64
+ * from an expm1 of its own (wasm/elementwise.wat), not Math.tanh; the two
+ * agree bit for bit on every float32 input, which `node bench/exhaustive.mjs
+ * tanh` checks one by one (all 2^32 of them). `out` may be `x`. Shapes: x and
+ * out of equal length.
+ *
+ * @example
+ * const out = new Float32Array(3); tanhForward(new Float32Array([-1, 0, 1]), out); // out ≈ [-0.7616, 0, 0.7616]
+ */
+export function tanhForward(x: Float32Array, out: Float32Array): void {
+  const done = runInChunks(out.length, [[x, 'in'], [out, 'out']],
+    ([xAt, outAt], length) => wasm!.kernel.tanh(xAt!, outAt!, length));
+  if (!done) tanhTs(x, out);
+}
+
+/** out[i] = grad[i] · (1 - y[i]²), the plain TypeScript definition (float64, rounded when stored). */
+export function tanhBackwardTs(y: Float32Array, grad: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) out[i] = grad[i]! * (1 - y[i]! * y[i]!);
+}
+
+/**
+ * Tanh backward: out[i] = grad[i] · (1 - y[i]²), where y is the forward's
+ * output (d tanh/dx = 1 - tanh² x). The wasm version computes in float64 in
+ * the same order: the two agree bit for bit. `out` may be `grad`. Shapes:
+ * three arrays of equal length.
+ *
+ * @example
+ * const out = new Float32Array(1); tanhBackward(new Float32Array([0.5]), new Float32Array([2]), out); // out = [1.5]
+ */
+export function tanhBackward(y: Float32Array, grad: Float32Array, out: Float32Array): void {
+  const done = runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
+    ([yAt, gradAt, outAt], length) => wasm!.kernel.tanh_backward(yAt!, gradAt!, outAt!, length));
+  if (!done) tanhBackwardTs(y, grad, out);
 }
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */

@@ -293,7 +293,7 @@
   ;; JavaScript takes e from Math.exp; here it comes from an exp of our own, below.
   ;; The two differ in the last bit of e now and then, and never in the float32
   ;; out: every one of the 2^32 float32 inputs gives the same bits as sigmoidTs
-  ;; (bench/sigmoid-exhaustive.mjs checks all of them).
+  ;; (`node bench/exhaustive.mjs sigmoid` checks all of them).
   ;;
   ;; The exp, for y = -|x| <= 0:
   ;;   y is raised to -110 if below: there out rounds to 0 (x < 0) or 1 (x >= 0) in
@@ -396,6 +396,112 @@
       (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero
         (f64x2.mul (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $grad))) (local.get $ys))
                    (f64x2.sub (v128.const f64x2 1 1) (local.get $ys)))))
+      (local.set $y (i32.add (local.get $y) (i32.const 8)))
+      (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (br $pairs))))
+
+  ;; out[i] = f32(tanh(x[i])), in float64, with the same float32 bits as tanhTs
+  ;; (Math.tanh) on every one of the 2^32 float32 inputs (`node bench/exhaustive.mjs tanh`
+  ;; checks all of them). With a = |x| and m = e^(-2a) - 1 (expm1, in (-1, 0]):
+  ;;   tanh a = (1 - e^(-2a)) / (1 + e^(-2a)) = -m / (2 + m),  tanh x = ±tanh a (the sign of x)
+  ;; -m has no cancellation, even for tiny a, because m comes from an expm1: with
+  ;; the reduction of $sigmoid's exp, y = -2a = k·ln 2 + r and
+  ;;   m = 2^k·(e^r - 1) + (2^k - 1),  e^r - 1 = Σ_{n=1..13} r^n / n!  (Horner, without the 1)
+  ;; where 2^k - 1 is exact; for k = 0 (|y| < ln 2 / 2) m is the series alone. y is
+  ;; raised to -110 if below (tanh rounds to ±1 in float32 long before), and a NaN
+  ;; passes through. The sign is set from x's sign bit last, so tanh(-0) = -0.
+  ;; Four floats an iteration, as two f64x2 halves; like $sigmoid it rounds n up to a
+  ;; multiple of 4 and may read and write 3 floats past n, into the driver's padding.
+  (func $tanh (export "tanh") (param $x i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $xa v128) (local $xb v128) (local $ta v128) (local $tb v128)
+    (local $ra v128) (local $rb v128) (local $pa v128) (local $pb v128) (local $ka v128) (local $kb v128)
+    (local $signBit v128) (local $lowest v128) (local $invLn2 v128) (local $roundingMagic v128)
+    (local $ln2Hi v128) (local $ln2Lo v128) (local $exponentBias v128) (local $one v128) (local $two v128)
+    (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
+    (local $c8 v128) (local $c9 v128) (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local.set $signBit (global.get $signBit)) (local.set $lowest (global.get $lowest))
+    (local.set $invLn2 (global.get $invLn2)) (local.set $roundingMagic (global.get $roundingMagic))
+    (local.set $ln2Hi (global.get $ln2Hi)) (local.set $ln2Lo (global.get $ln2Lo))
+    (local.set $exponentBias (global.get $exponentBias)) (local.set $one (global.get $one))
+    (local.set $two (f64x2.add (local.get $one) (local.get $one)))
+    (local.set $c2 (global.get $c2)) (local.set $c3 (global.get $c3)) (local.set $c4 (global.get $c4))
+    (local.set $c5 (global.get $c5)) (local.set $c6 (global.get $c6)) (local.set $c7 (global.get $c7))
+    (local.set $c8 (global.get $c8)) (local.set $c9 (global.get $c9)) (local.set $c10 (global.get $c10))
+    (local.set $c11 (global.get $c11)) (local.set $c12 (global.get $c12)) (local.set $c13 (global.get $c13))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $quads
+      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+      (local.set $xa (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))
+      (local.set $xb (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x))))
+      ;; y = max(-2|x|, -110), held in r for now
+      (local.set $ra (v128.or (local.get $xa) (local.get $signBit)))
+      (local.set $rb (v128.or (local.get $xb) (local.get $signBit)))
+      (local.set $ra (f64x2.pmax (f64x2.add (local.get $ra) (local.get $ra)) (local.get $lowest)))
+      (local.set $rb (f64x2.pmax (f64x2.add (local.get $rb) (local.get $rb)) (local.get $lowest)))
+      ;; t = y / ln 2 + 1.5·2^52: k = t - 1.5·2^52
+      (local.set $ta (f64x2.add (f64x2.mul (local.get $ra) (local.get $invLn2)) (local.get $roundingMagic)))
+      (local.set $tb (f64x2.add (f64x2.mul (local.get $rb) (local.get $invLn2)) (local.get $roundingMagic)))
+      (local.set $ka (f64x2.sub (local.get $ta) (local.get $roundingMagic)))
+      (local.set $kb (f64x2.sub (local.get $tb) (local.get $roundingMagic)))
+      ;; r = (y - k·LN2_HI) - k·LN2_LO
+      (local.set $ra (f64x2.sub (f64x2.sub (local.get $ra) (f64x2.mul (local.get $ka) (local.get $ln2Hi)))
+                                (f64x2.mul (local.get $ka) (local.get $ln2Lo))))
+      (local.set $rb (f64x2.sub (f64x2.sub (local.get $rb) (f64x2.mul (local.get $kb) (local.get $ln2Hi)))
+                                (f64x2.mul (local.get $kb) (local.get $ln2Lo))))
+      ;; p = e^r - 1 = r·(1 + r·(1/2! + r·(… + r/13!)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $c13) (local.get $ra)) (local.get $c12)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $c13) (local.get $rb)) (local.get $c12)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c11)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c11)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c10)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c10)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c9)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c9)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c8)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c8)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c7)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c7)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c6)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c6)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c5)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c5)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c4)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c4)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c3)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c3)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $c2)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $c2)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $pa) (local.get $ra)) (local.get $one)))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $pb) (local.get $rb)) (local.get $one)))
+      (local.set $pa (f64x2.mul (local.get $pa) (local.get $ra)))
+      (local.set $pb (f64x2.mul (local.get $pb) (local.get $rb)))
+      ;; 2^k from its bits, (k + 1023) << 52, in k's locals; then m = 2^k·p + (2^k - 1)
+      (local.set $ka (i64x2.shl (i64x2.add (local.get $ta) (local.get $exponentBias)) (i32.const 52)))
+      (local.set $kb (i64x2.shl (i64x2.add (local.get $tb) (local.get $exponentBias)) (i32.const 52)))
+      (local.set $pa (f64x2.add (f64x2.mul (local.get $ka) (local.get $pa)) (f64x2.sub (local.get $ka) (local.get $one))))
+      (local.set $pb (f64x2.add (f64x2.mul (local.get $kb) (local.get $pb)) (f64x2.sub (local.get $kb) (local.get $one))))
+      ;; out = f32(-m / (2 + m)) with the sign bit of x
+      (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (v128.bitselect (local.get $xa)
+        (f64x2.div (f64x2.neg (local.get $pa)) (f64x2.add (local.get $two) (local.get $pa))) (local.get $signBit))))
+      (v128.store64_lane offset=8 0 (local.get $out) (f32x4.demote_f64x2_zero (v128.bitselect (local.get $xb)
+        (f64x2.div (f64x2.neg (local.get $pb)) (f64x2.add (local.get $two) (local.get $pb))) (local.get $signBit))))
+      (local.set $x (i32.add (local.get $x) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (br $quads))))
+
+  ;; out[i] = f32(grad[i] · (1 - y[i]·y[i])), in float64 as tanhBackwardTs computes it:
+  ;; the tanh backward, d tanh/dx = 1 - y² with y the forward's output. Two floats
+  ;; at a time, n rounded up to a multiple of 2 as in $sigmoid_backward.
+  (func $tanh_backward (export "tanh_backward") (param $y i32) (param $grad i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $ys v128)
+    (local.set $end (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $pairs
+      (br_if $done (i32.ge_u (local.get $y) (local.get $end)))
+      (local.set $ys (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $y))))
+      (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero
+        (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $grad)))
+                   (f64x2.sub (v128.const f64x2 1 1) (f64x2.mul (local.get $ys) (local.get $ys))))))
       (local.set $y (i32.add (local.get $y) (i32.const 8)))
       (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
       (local.set $out (i32.add (local.get $out) (i32.const 8)))
