@@ -141,6 +141,34 @@ function runInChunks(n: number, operands: Operand[], kernel: (addresses: number[
   return true;
 }
 
+/**
+ * Runs a wasm kernel that works column by column over a row-major [rows, cols]
+ * matrix, whole rows at a time: about CHUNK_FLOATS floats per chunk, copied to
+ * the start of wasm memory, so that a chunk stays in the L2 cache. After the
+ * chunk's slot, `results` zeroed arrays of cols floats stay in wasm memory
+ * throughout, for the kernel to add each chunk's column results into:
+ * `kernel(rowsInChunk, resultAddresses)`. Returns wasm memory and where (in
+ * floats) the results are, or null, having done nothing, where the matrix is
+ * too small for the copies to pay or wasm cannot run.
+ */
+function runByRows(x: Float32Array, rows: number, cols: number, results: number,
+  kernel: (count: number, resultAddresses: number[]) => void): { heap: Float32Array; at: number[] } | null {
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(cols, 1)));
+  const chunkRows = Math.min(rows, rowsPerChunk);
+  const resultsAt = padded(chunkRows * cols);
+  const heap = rows * cols >= WASM_MIN_LENGTH ? heapFor(resultsAt + results * padded(cols)) : null;
+  if (heap === null) return null;
+  const at = Array.from({ length: results }, (_, k) => resultsAt + k * padded(cols));
+  const addresses = at.map((floats) => floats * 4);
+  heap.fill(0, resultsAt, resultsAt + results * padded(cols));
+  for (let start = 0; start < rows; start += chunkRows) {
+    const count = Math.min(chunkRows, rows - start);
+    heap.set(x.subarray(start * cols, (start + count) * cols), 0);
+    kernel(count, addresses);
+  }
+  return { heap, at };
+}
+
 /** out[i] = x[i] > 0 ? x[i] : 0, the plain TypeScript definition. */
 export function reluForwardTs(x: Float32Array, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
@@ -336,19 +364,9 @@ export function columnSumsTs(x: Float32Array, rows: number, cols: number, out: F
  * const out = new Float32Array(2); columnSums(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2, out); // out = [9, 12]
  */
 export function columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  // Whole rows at a time, about CHUNK_FLOATS floats per chunk; `out` stays in wasm memory throughout.
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(cols, 1)));
-  const chunkRows = Math.min(rows, rowsPerChunk);
-  const outAt = padded(chunkRows * cols);
-  const heap = rows * cols >= WASM_MIN_LENGTH ? heapFor(outAt + padded(cols)) : null;
-  if (heap === null) return columnSumsTs(x, rows, cols, out);
-  heap.fill(0, outAt, outAt + cols);
-  for (let start = 0; start < rows; start += chunkRows) {
-    const count = Math.min(chunkRows, rows - start);
-    heap.set(x.subarray(start * cols, (start + count) * cols), 0);
-    wasm!.kernel.column_sums(0, outAt * 4, count, cols);
-  }
-  out.set(heap.subarray(outAt, outAt + cols));
+  const run = runByRows(x, rows, cols, 1, (count, [outAt]) => wasm!.kernel.column_sums(0, outAt!, count, cols));
+  if (run === null) return columnSumsTs(x, rows, cols, out);
+  out.set(run.heap.subarray(run.at[0]!, run.at[0]! + cols));
 }
 
 /**
@@ -428,24 +446,12 @@ export function columnCountsTs(x: Float32Array, rows: number, cols: number, thre
  * // counts.below = [1, 0], counts.equal = [1, 1], counts.above = [1, 1]
  */
 export function columnCounts(x: Float32Array, rows: number, cols: number, threshold: number, counts: ColumnCounts): void {
-  // Whole rows at a time, about CHUNK_FLOATS floats per chunk; the counts stay in wasm memory throughout.
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(cols, 1)));
-  const chunkRows = Math.min(rows, rowsPerChunk);
-  const countsAt = padded(chunkRows * cols);
-  const heap = rows * cols >= WASM_MIN_LENGTH ? heapFor(countsAt + 3 * padded(cols)) : null;
-  if (heap === null) return columnCountsTs(x, rows, cols, threshold, counts);
-  const [belowAt, equalAt, aboveAt] = [0, 1, 2].map((k) => countsAt + k * padded(cols)) as [number, number, number];
-  // The counts are int32s: zeroed here, added to by every chunk, then read through an Int32Array view.
-  heap.fill(0, countsAt, countsAt + 3 * padded(cols));
-  for (let start = 0; start < rows; start += chunkRows) {
-    const count = Math.min(chunkRows, rows - start);
-    heap.set(x.subarray(start * cols, (start + count) * cols), 0);
-    wasm!.kernel.column_counts(0, count, cols, threshold, belowAt * 4, equalAt * 4, aboveAt * 4);
-  }
-  const asInt32 = new Int32Array(heap.buffer);
-  counts.below.set(asInt32.subarray(belowAt, belowAt + cols));
-  counts.equal.set(asInt32.subarray(equalAt, equalAt + cols));
-  counts.above.set(asInt32.subarray(aboveAt, aboveAt + cols));
+  const run = runByRows(x, rows, cols, 3, (count, [belowAt, equalAt, aboveAt]) =>
+    wasm!.kernel.column_counts(0, count, cols, threshold, belowAt!, equalAt!, aboveAt!));
+  if (run === null) return columnCountsTs(x, rows, cols, threshold, counts);
+  // The counts are int32s (zeroed as floats: the same bits), read through an Int32Array view.
+  const asInt32 = new Int32Array(run.heap.buffer);
+  [counts.below, counts.equal, counts.above].forEach((array, k) => array.set(asInt32.subarray(run.at[k]!, run.at[k]! + cols)));
 }
 
 /**
