@@ -28,8 +28,8 @@ export {
 } from './kernels/matmul.js';
 export type { WasmInstructions } from './kernels/matmul-wasm.js';
 export {
-  reluForward, reluBackward, leakyReluKernel, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, axpy, columnSums, sgdUpdate, adamUpdate,
-  sumAndSquares, columnCounts, elementwiseWasmAvailable,
+  reluForward, reluBackward, leakyReluKernel, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward,
+  axpy, columnSums, sgdUpdate, adamUpdate, sumAndSquares, columnCounts, elementwiseWasmAvailable,
 } from './kernels/elementwise.js';
 export type { SgdCoefficients, AdamCoefficients, ColumnCounts } from './kernels/elementwise.js';
 export type { MatmulKernel } from './kernels/matmul.js';
