@@ -93,7 +93,7 @@ function heapFor(floats: number): Float32Array | null {
 /**
  * Rounds a float count up to a multiple of 16, so each operand starts on a
  * cache line, and a kernel that works in blocks of 2 or 4 floats (the
- * sigmoid's) can run up to 3 floats past the end of its operands.
+ * sigmoid's and tanh's) can run up to 3 floats past the end of its operands.
  */
 const padded = (n: number): number => Math.ceil(n / 16) * 16;
 

@@ -11,8 +11,11 @@
 ;; Pointers are byte addresses, counts are floats. The float32 loops handle
 ;; four floats at a time, then the last n % 4 one by one; the float64 ones
 ;; (leaky_relu, sgd_update, adam_update) two at a time, then the last one.
-;; sigmoid and sigmoid_backward (float64 too) round n up instead and run a
-;; few floats past it, into the padding of the driver's operand slots.
+;; sigmoid, tanh and their backwards (float64 too) round n up instead and run
+;; a few floats past it, into the padding of the driver's operand slots. sigmoid
+;; and tanh write out the same exp reduction each: V8 (Node 20) does not inline
+;; calls between wasm functions, and a call per pair of floats would cost more
+;; than the lines it saves.
 (module
   (import "env" "memory" (memory 1 65536))
 
