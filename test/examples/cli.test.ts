@@ -3,7 +3,7 @@
  * program in a child process, with the values in its output files checked.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { load, mlp } from '@gradlab/nn';
 import {
@@ -48,14 +48,17 @@ describe('gradlab dead-neurons (small)', () => {
   const outA = temporaryDirectory('dead-a');
   const outB = temporaryDirectory('dead-b');
   let results: DeadNeuronsResults;
+  let gradlabStdoutA = '';
 
   it('writes the whole report folder and lists every file', () => {
-    const run = gradlab(['dead-neurons', ...flags, '--out', outA]);
+    // Three networks in three worker threads at once; the determinism test below trains them in one thread.
+    const run = gradlab(['dead-neurons', ...flags, '--workers', '3', '--out', outA]);
     expect(run.status).toBe(0);
     const expected = ['results.json', 'layers.csv', 'inactive-over-epochs.svg', 'inactive-over-epochs.png', 'dead-fraction-by-layer.svg',
       'dead-fraction-by-layer.png', 'loss-accuracy.svg', 'loss-accuracy.png', 'final-layers.svg', 'final-layers.png', 'report.md',
       'models/relu.safetensors', 'models/leaky-relu.safetensors', 'models/sigmoid.safetensors', 'timing.json'];
     expect(filesWritten(run.stdout)).toEqual(expected.map((name) => join(outA, name)));
+    gradlabStdoutA = run.stdout;
     for (const name of expected) expect(existsSync(join(outA, name))).toBe(true);
     for (const name of expected.filter((file) => file.endsWith('.png'))) expectPng(join(outA, name));
     // The checkpoint saved after every epoch is gone once the report is complete.
@@ -138,13 +141,20 @@ describe('gradlab dead-neurons (small)', () => {
     }
   });
 
-  it('gives a byte-identical results.json for the same seed, with timing kept apart', () => {
-    const again = gradlab(['dead-neurons', ...flags, '--out', outB]);
+  it('gives byte-identical files for the same seed, in worker threads or one after another, with timing kept apart', () => {
+    const again = gradlab(['dead-neurons', ...flags, '--workers', '1', '--out', outB]);
     expect(again.status).toBe(0);
-    expect(readFileSync(join(outB, 'results.json'))).toEqual(readFileSync(join(outA, 'results.json')));
+    const files = filesWritten(again.stdout).map((path) => relative(outB, path));
+    expect(files).toEqual(filesWritten(gradlabStdoutA).map((path) => relative(outA, path)));
+    for (const name of files.filter((file) => file !== 'timing.json' && file !== 'report.md')) {
+      expect(readFileSync(join(outB, name)).equals(readFileSync(join(outA, name))), name).toBe(true);
+    }
+    // report.md differs only in the --out of the command line it quotes.
+    expect(readFileSync(join(outB, 'report.md'), 'utf8').replaceAll(outB, 'OUT')).toBe(readFileSync(join(outA, 'report.md'), 'utf8').replaceAll(outA, 'OUT'));
     expect(readFileSync(join(outA, 'results.json'), 'utf8')).not.toMatch(/seconds|time|date/i);
-    const timing = JSON.parse(readFileSync(join(outA, 'timing.json'), 'utf8')) as { totalSeconds: number };
-    expect(timing.totalSeconds).toBeGreaterThan(0);
+    const timing = (out: string) => JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8')) as { totalSeconds: number; workers: number };
+    expect(timing(outA).totalSeconds).toBeGreaterThan(0);
+    expect([timing(outA).workers, timing(outB).workers]).toEqual([3, 1]);
   });
 
   it('reads full-MNIST IDX files from --data-dir, and names a malformed one', () => {

@@ -66,10 +66,12 @@ describe('gradlab dead-neurons', () => {
     expect(existsSync(join(out, 'checkpoint'))).toBe(false);
   });
 
-  it('with --detect-anomaly, fails with exit code 1 naming the op', () => {
-    const out = temporaryDirectory('anomaly-dead');
-    const run = gradlab(['dead-neurons', '--activations', 'relu', '--depth', '3', '--width', '16', ...EXPLODING, '--detect-anomaly', '--out', out]);
-    expect([run.status, run.stderr.trim()]).toEqual([1, `gradlab dead-neurons: ${ANOMALY}`]);
+  it('with --detect-anomaly, fails with exit code 1 naming the network and the op, in a worker thread or not', () => {
+    for (const workers of ['1', '2']) {
+      const out = temporaryDirectory('anomaly-dead');
+      const run = gradlab(['dead-neurons', '--activations', 'relu,sigmoid', '--workers', workers, '--depth', '3', '--width', '16', ...EXPLODING, '--detect-anomaly', '--out', out]);
+      expect([run.status, run.stderr.trim()], `--workers ${workers}`).toEqual([1, `gradlab dead-neurons: the relu network failed: ${ANOMALY}`]);
+    }
   });
 });
 

@@ -3,6 +3,9 @@
  * SIGKILL at seeded random moments and resumed with `--resume` finish with
  * exactly the bytes of a run that was never interrupted: the final weights,
  * results.json / the training log, the CSV, the charts and report.md.
+ * `dead-neurons` trains its networks in two worker threads at once, and its
+ * first resume trains them one after another in one thread: a checkpoint does
+ * not depend on how the networks were spread over threads.
  *
  * Each run works in a folder of its own with the same relative --out, so even
  * report.md (which quotes the command line) can be compared byte for byte.
@@ -26,10 +29,12 @@ interface ResumeCase {
   /** One stderr line per epoch; at the `firstSafeLine`-th a checkpoint surely exists. */
   readonly marker: RegExp;
   readonly firstSafeLine: number;
-  /** The checkpoint, relative to the run's folder. */
-  readonly checkpoint: string;
-  /** A flag change that --resume must refuse, with the exact message. */
-  readonly mismatch: { readonly flags: readonly string[]; readonly message: string };
+  /** The checkpoint files, relative to the run's folder, in the order the command reads them. */
+  readonly checkpoints: readonly string[];
+  /** A flag change that --resume must refuse, with the exact message (naming the first checkpoint there is). */
+  readonly mismatch: { readonly flags: readonly string[]; readonly message: (checkpoint: string) => string };
+  /** The first resumed run's arguments, if not `args` with --resume. */
+  readonly firstResumeArgs?: readonly string[];
   /**
    * An output computed in process without any checkpoint: the CLI, which saves
    * one after every epoch, must give the same bytes (checkpoints do not
@@ -42,6 +47,7 @@ const TRAIN_ARGS = ['train', '--hidden', '48,48', '--epochs', '8', '--batch-size
 const TRAIN_MARKER = /^train: epoch \d+\/\d+: .*checkpoint saved$/;
 const TRAIN_CHECKPOINT = 'model.safetensors.checkpoint/last.safetensors';
 const DEAD_ARGS = ['dead-neurons', '--depth', '4', '--width', '16', '--epochs', '3', '--batch-size', '32', '--train-size', '400', '--test-size', '100', '--out', 'report'];
+const DEAD_CHECKPOINTS = ['relu', 'leaky-relu', 'sigmoid'].map((activation) => `report/checkpoint/${activation}.safetensors`);
 
 const cases: ResumeCase[] = [
   {
@@ -49,10 +55,10 @@ const cases: ResumeCase[] = [
     args: TRAIN_ARGS,
     marker: TRAIN_MARKER,
     firstSafeLine: 1,
-    checkpoint: TRAIN_CHECKPOINT,
+    checkpoints: [TRAIN_CHECKPOINT],
     mismatch: {
       flags: ['--hidden', '48,32'],
-      message: `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --hidden 48,48, but this run has --hidden 48,32; give the same flags to resume it, or leave out --resume to start again`,
+      message: () => `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --hidden 48,48, but this run has --hidden 48,32; give the same flags to resume it, or leave out --resume to start again`,
     },
   },
   {
@@ -60,23 +66,24 @@ const cases: ResumeCase[] = [
     args: [...TRAIN_ARGS, '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--seed', '3'],
     marker: TRAIN_MARKER,
     firstSafeLine: 1,
-    checkpoint: TRAIN_CHECKPOINT,
+    checkpoints: [TRAIN_CHECKPOINT],
     mismatch: {
       flags: ['--seed', '4'],
-      message: `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --seed 3, but this run has --seed 4; give the same flags to resume it, or leave out --resume to start again`,
+      message: () => `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --seed 3, but this run has --seed 4; give the same flags to resume it, or leave out --resume to start again`,
     },
   },
   {
     name: 'gradlab dead-neurons (ReLU, LeakyReLU, Sigmoid)',
-    args: DEAD_ARGS,
-    // One line per measurement; the first (relu at initialisation) is printed just before the first checkpoint is saved.
+    args: [...DEAD_ARGS, '--workers', '2'],
+    // One line per measurement, printed once the measurement is in the network's checkpoint.
     marker: /^ {2}\S+ epoch \d+: inactive/,
-    firstSafeLine: 2,
-    checkpoint: 'report/checkpoint/last.safetensors',
+    firstSafeLine: 1,
+    checkpoints: DEAD_CHECKPOINTS,
     mismatch: {
       flags: ['--depth', '5'],
-      message: 'gradlab dead-neurons: --resume: the checkpoint report/checkpoint/last.safetensors was made with --depth 4, but this run has --depth 5; give the same flags to resume it, or leave out --resume to start again',
+      message: (checkpoint) => `gradlab dead-neurons: --resume: the checkpoint ${checkpoint} was made with --depth 4, but this run has --depth 5; give the same flags to resume it, or leave out --resume to start again`,
     },
+    firstResumeArgs: [...DEAD_ARGS, '--workers', '1', '--resume'],
     withoutCheckpoints: {
       file: 'report/results.json',
       contents: () => {
@@ -116,18 +123,18 @@ describe.each(cases)('$name', (testCase) => {
     const firstKill = { afterLine: testCase.firstSafeLine + killPoints.integer(lines - 3 - testCase.firstSafeLine), delayMs: Math.floor(killPoints.uniform() * gap) };
     const first = await runGradlabChild(testCase.args, dir, testCase.marker, firstKill);
     expectKilled(first, `the first run (kill point ${JSON.stringify(firstKill)})`);
-    const checkpoint = join(dir, testCase.checkpoint);
-    expect(existsSync(checkpoint)).toBe(true);
+    const checkpoints = testCase.checkpoints.filter((name) => existsSync(join(dir, name)));
+    expect(checkpoints.length).toBeGreaterThan(0);
 
-    // A resume with other flags is refused, and the checkpoint is left as it was.
-    const saved = readFileSync(checkpoint);
+    // A resume with other flags is refused, and the checkpoints are left as they were.
+    const saved = checkpoints.map((name) => readFileSync(join(dir, name)));
     const refused = await runGradlabChild([...testCase.args, ...testCase.mismatch.flags, '--resume'], dir, testCase.marker);
-    expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([2, testCase.mismatch.message]);
-    expect(readFileSync(checkpoint).equals(saved)).toBe(true);
+    expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([2, testCase.mismatch.message(checkpoints[0]!)]);
+    checkpoints.forEach((name, index) => expect(readFileSync(join(dir, name)).equals(saved[index]!), name).toBe(true));
 
     // Second kill: the resumed run, at a random moment after its first epoch.
     const secondKill = { afterLine: 1, delayMs: Math.floor(killPoints.uniform() * gap) };
-    const second = await runGradlabChild([...testCase.args, '--resume'], dir, testCase.marker, secondKill);
+    const second = await runGradlabChild(testCase.firstResumeArgs ?? [...testCase.args, '--resume'], dir, testCase.marker, secondKill);
     expectKilled(second, `the resumed run (kill point ${JSON.stringify(secondKill)})`);
     expect(second.stderr).toMatch(/resuming from /);
 
@@ -147,24 +154,48 @@ describe.each(cases)('$name', (testCase) => {
 describe('--resume', () => {
   it('refuses a damaged checkpoint, or one written by another command, with exit code 1', async () => {
     const dir = temporaryDirectory('resume-damaged');
-    const path = join(dir, 'report', 'checkpoint', 'last.safetensors');
+    const path = join(dir, 'report', 'checkpoint', 'relu.safetensors');
     mkdirSync(dirname(path), { recursive: true });
     const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 89 + 7) % 256);
     writeFileSync(path, garbage);
     const claimed = new DataView(garbage.buffer).getBigUint64(0, true);
     const damaged = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([damaged.code, damaged.stderr.split('\n')[0]]).toEqual([1,
-      `gradlab dead-neurons: --resume: safetensors: report/checkpoint/last.safetensors: the header length ${claimed} is absurd (more than 100000000 bytes); the file is corrupt or not safetensors; delete it, or leave out --resume to start again`]);
+      `gradlab dead-neurons: --resume: safetensors: report/checkpoint/relu.safetensors: the header length ${claimed} is absurd (more than 100000000 bytes); the file is corrupt or not safetensors; delete it, or leave out --resume to start again`]);
     writeFileSync(path, encodeCheckpoint('train', {}, null, { log: [] }));
     const other = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([other.code, other.stderr.split('\n')[0]]).toEqual([1,
-      'gradlab dead-neurons: --resume: checkpoint: report/checkpoint/last.safetensors was written by gradlab train, not gradlab dead-neurons; delete it, or leave out --resume to start again']);
+      'gradlab dead-neurons: --resume: checkpoint: report/checkpoint/relu.safetensors was written by gradlab train, not gradlab dead-neurons; delete it, or leave out --resume to start again']);
   });
 
   it('refuses when there is no checkpoint', async () => {
     const dir = temporaryDirectory('resume-none');
     const run = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([run.code, run.stderr.split('\n')[0]]).toEqual([2,
-      'gradlab dead-neurons: --resume: there is no checkpoint report/checkpoint/last.safetensors (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start']);
+      'gradlab dead-neurons: --resume: there is no checkpoint in report/checkpoint (a run saves one per network there after every epoch and removes them when it finishes); leave out --resume to start']);
+  });
+
+  it('says that a checkpoint of an earlier gradlab, one file for all networks, cannot be resumed', async () => {
+    const dir = temporaryDirectory('resume-older');
+    const path = join(dir, 'report', 'checkpoint', 'last.safetensors');
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, encodeCheckpoint('dead-neurons', {}, null, { finished: [], current: null, seconds: {} }));
+    const run = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
+    expect([run.code, run.stderr.split('\n')[0]]).toEqual([2,
+      'gradlab dead-neurons: --resume: report/checkpoint/last.safetensors was saved by an earlier gradlab, which kept every network in that one file; this one keeps a file per network and cannot read it; leave out --resume to start again']);
+  });
+
+  it('refuses a checkpoint that holds another activation\'s network', async () => {
+    const dir = temporaryDirectory('resume-swapped');
+    const args = [...DEAD_ARGS, '--activations', 'relu,sigmoid'];
+    const killed = await runGradlabChild(args, dir, /^ {2}\S+ epoch \d+: inactive/, { afterLine: 1, delayMs: 0 });
+    expectKilled(killed, 'the run to take a checkpoint from');
+    const [relu, sigmoid] = ['relu', 'sigmoid'].map((activation) => join(dir, 'report', 'checkpoint', `${activation}.safetensors`));
+    // Put one network's checkpoint in the other's file.
+    const [from, to, holds, named] = existsSync(sigmoid!) ? [sigmoid!, relu!, 'sigmoid', 'relu'] : [relu!, sigmoid!, 'relu', 'sigmoid'];
+    writeFileSync(to, readFileSync(from));
+    const run = await runGradlabChild([...args, '--resume'], dir, /^$/);
+    expect([run.code, run.stderr.split('\n')[0]]).toEqual([1,
+      `gradlab dead-neurons: --resume: report/checkpoint/${named}.safetensors holds a ${holds} network, not ${named}; delete it, or leave out --resume to start again`]);
   });
 });

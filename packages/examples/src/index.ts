@@ -22,9 +22,9 @@ export {
   buildModel, makeOptimizer, trainEpoch, evaluate, EvaluationSum, dataOrderGenerator, startTraining, divergenceOf, OPTIMIZER_NAMES,
 } from './experiments/training.js';
 export type { ModelConfig, OptimizerConfig, OptimizerName, Divergence, EpochOutcome, Evaluation, TrainingState } from './experiments/training.js';
-export { runDeadNeurons, runOneActivation, startNetwork, inactiveMeaning } from './experiments/dead-neurons.js';
+export { runDeadNeurons, runOneActivation, startNetwork, inactiveMeaning, deadNeuronsResults } from './experiments/dead-neurons.js';
 export type {
-  DeadNeuronsConfig, DeadNeuronsResults, DeadNeuronsHooks, DeadNeuronsProgress, NetworkInProgress, ActivationRun, EpochSnapshot, LayerSnapshot,
+  DeadNeuronsConfig, DeadNeuronsResults, DeadNeuronsHooks, NetworkInProgress, ActivationRun, EpochSnapshot, LayerSnapshot,
 } from './experiments/dead-neurons.js';
 export {
   encodeCheckpoint, decodeCheckpoint, restoreTraining, firstFlagMismatch, toExactJson, fromExactJson, CHECKPOINT_KEY, CHECKPOINT_FORMAT_VERSION,

@@ -3,9 +3,11 @@
  * the `--resume` and `--detect-anomaly` flags, where a command keeps its
  * checkpoint, and reading one back with an error that says what is wrong.
  *
- * A command saves `<checkpoint folder>/last.safetensors` after every epoch
- * (atomically: the previous checkpoint stays whole until the new one has
- * replaced it) and removes it once the final outputs are written.
+ * A command saves its checkpoint after every epoch (atomically: the previous
+ * checkpoint stays whole until the new one has replaced it) and removes it
+ * once the final outputs are written: `gradlab train` one file,
+ * `<checkpoint folder>/last.safetensors`; `gradlab dead-neurons` one per
+ * network (cli/dead-neurons-network.ts).
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,13 +39,13 @@ export function withAnomalyDetection<T>(enabled: boolean, run: () => T): T {
   }
 }
 
-/** Flags that say where outputs go or how a run is watched, not what it computes. */
-const NOT_SHAPING_RESULTS = new Set(['out', 'resume', 'detectAnomaly']);
+/** Flags that say where outputs go or how a run is watched or spread over cores, not what it computes. */
+const NOT_SHAPING_RESULTS = new Set(['out', 'resume', 'detectAnomaly', 'workers']);
 
 /**
  * The flag values that shape a run's results: all of them except --out,
- * --resume and --detect-anomaly. A checkpoint records them, and a resume must
- * give the same.
+ * --resume, --detect-anomaly and --workers. A checkpoint records them, and a
+ * resume must give the same.
  */
 export function resultFlags(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(options).filter(([key]) => !NOT_SHAPING_RESULTS.has(key)));

@@ -2,26 +2,36 @@
  * `gradlab dead-neurons`: the flagship experiment (experiments/dead-neurons.ts)
  * and its report folder (report/dead-neurons.ts).
  *
- * After every epoch of every network it saves a resumable checkpoint to
- * `<out>/checkpoint/last.safetensors`; `--resume` continues from it, and the
- * finished run's files are byte-identical to those of a run that never
- * stopped. Each network's final weights go to `<out>/models/<activation>.safetensors`.
+ * The networks (one per activation) are independent, so they train side by
+ * side, each in a worker thread of its own (dead-neurons-worker.ts), up to
+ * `--workers` at once; with `--workers 1` they train one after another in
+ * this thread. The results are the same bits either way.
+ *
+ * After every epoch each network saves a resumable checkpoint to
+ * `<out>/checkpoint/<activation>.safetensors` (dead-neurons-network.ts);
+ * `--resume` continues from them, and the finished run's files are
+ * byte-identical to those of a run that never stopped. Each network's final
+ * weights go to `<out>/models/<activation>.safetensors`.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { save, type ActivationKind, type InitName } from '@gradlab/nn';
+import { Worker } from 'node:worker_threads';
+import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
-import { encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
-import {
-  runDeadNeurons, startNetwork, type ActivationRun, type DeadNeuronsConfig, type DeadNeuronsProgress, type EpochSnapshot,
-} from '../experiments/dead-neurons.js';
-import { inputWidth, type OptimizerName } from '../experiments/training.js';
+import type { Dataset } from '../data/dataset.js';
+import type { Checkpoint } from '../experiments/checkpoint.js';
+import { deadNeuronsResults, validateConfig, type ActivationRun, type DeadNeuronsConfig } from '../experiments/dead-neurons.js';
+import type { OptimizerName } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { writeDeadNeuronsReport } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
 import { commandLine } from '../report/markdown.js';
-import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
+import { UsageError } from './args.js';
+import { CHECKPOINT_FILE, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
+import { networkCheckpointPath, trainNetwork, type NetworkCheckpoint, type NetworkEvent, type NetworkJob } from './dead-neurons-network.js';
+import type { WorkerInput, WorkerMessage } from './dead-neurons-worker.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, dataFlags, dataOptions, dataSourceName, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
 
@@ -40,7 +50,8 @@ const flags = {
   saturationEps: { kind: 'number', min: 1e-9, max: 0.49, default: 0.01, description: 'Sigmoid: output within eps of 0 or 1 counts as saturated' },
   measureSize: { kind: 'int', min: 0, default: 0, description: 'Training images used to measure dead units (0 = all)' },
   ...dataFlags,
-  out: { kind: 'string', default: 'reports/dead-neurons', description: 'Report folder (the checkpoint goes to <out>/checkpoint/ while the run lasts)' },
+  workers: { kind: 'int', min: 1, max: 64, default: availableParallelism(), description: 'Networks trained at once, each in a worker thread (default: number of cores; 1: one after another)' },
+  out: { kind: 'string', default: 'reports/dead-neurons', description: 'Report folder (the checkpoints go to <out>/checkpoint/ while the run lasts)' },
   ...trainingRunFlags,
 } as const;
 
@@ -48,15 +59,6 @@ const flags = {
 const DEFAULTS: Record<string, unknown> = Object.fromEntries(
   Object.entries(flags).map(([key, flag]) => [key, 'default' in flag ? flag.default : undefined]),
 );
-
-/** What a dead-neurons checkpoint remembers besides the network in training. */
-interface DeadNeuronsSaved {
-  readonly finished: ActivationRun[];
-  /** The measurements of the network in training (its weights are the checkpoint's tensors). */
-  readonly current: { readonly activation: ActivationKind; readonly epochs: EpochSnapshot[] } | null;
-  /** Wall-clock training seconds per activation so far, for timing.json. */
-  readonly seconds: Record<string, number>;
-}
 
 export const deadNeuronsCommand = defineCommand(
   {
@@ -88,66 +90,90 @@ export const deadNeuronsCommand = defineCommand(
       saturationEps: options.saturationEps,
       measureSize: options.measureSize,
     };
-    const checkpoint = new CheckpointFile(join(options.out, 'checkpoint'));
+    validateConfig(config);
+    const folder = join(options.out, 'checkpoint');
     const shaping = resultFlags(options);
-    const saved = options.resume ? readCheckpointForResume<DeadNeuronsSaved>('dead-neurons', checkpoint.path, shaping) : undefined;
+    const saved = options.resume ? readSavedNetworks(config.activations, folder, shaping) : new Map<ActivationKind, Checkpoint<NetworkCheckpoint>>();
     const data = loadDataFor('dead-neurons', dataOptions(options));
-    const seconds: Record<string, number> = { ...saved?.progress.seconds };
-    let resumeFrom: DeadNeuronsProgress | undefined;
-    if (saved !== undefined) {
-      const { finished, current } = saved.progress;
-      resumeFrom = { finished, current: null };
-      if (current !== null && saved.training !== null) {
-        const training = restoreTraining(startNetwork(config, current.activation, inputWidth(data.train)), saved.training, saved.tensors, checkpoint.path);
-        resumeFrom = { finished, current: { activation: current.activation, training, epochs: current.epochs } };
-      }
-      const where = resumeFrom.current ? `${resumeFrom.current.activation} after epoch ${resumeFrom.current.training.epochsDone}` : 'between two networks';
-      context.log(`dead-neurons: resuming from ${checkpoint.path}: ${finished.length} of ${config.activations.length} networks finished, ${where}`);
+    if (options.resume) {
+      const states = config.activations.map((activation) => {
+        const network = saved.get(activation);
+        if (network === undefined) return `${activation} not started`;
+        return network.progress.finished ? `${activation} finished` : `${activation} after epoch ${network.training?.epochsDone ?? 0}`;
+      });
+      context.log(`dead-neurons: resuming from ${folder}: ${states.join(', ')}`);
+    } else {
+      // A fresh run starts over: checkpoints of an earlier run must not mix with this one's.
+      removeCheckpoints(folder);
     }
-    if (checkpoint.removeLeftovers() > 0) context.log(`dead-neurons: removed temporary files of an interrupted checkpoint write in ${checkpoint.folder}`);
+    const leftovers = config.activations.reduce((sum, activation) => sum + removeLeftoverTemporaries(networkCheckpointPath(folder, activation)), 0);
+    if (leftovers > 0) context.log(`dead-neurons: removed temporary files of an interrupted checkpoint write in ${folder}`);
     context.log(`dead-neurons: ${config.activations.join(', ')}; ${config.depth} × ${config.width} hidden; ${data.train.count} train / ${data.test.count} test images`);
 
-    const stepsPerNetwork = config.epochs * batchCount(data.train.count, config.batchSize);
-    const progress = new Progress('dead-neurons', config.activations.length * stepsPerNetwork, process.stderr, context.showProgress);
-    const epochsDone = (resumeFrom?.finished.length ?? 0) * config.epochs + (resumeFrom?.current?.training.epochsDone ?? 0);
-    progress.tick(epochsDone * batchCount(data.train.count, config.batchSize));
-    let activationStartedAt = Date.now() - (resumeFrom?.current ? (seconds[resumeFrom.current.activation] ?? 0) * 1000 : 0);
-    // Written when each network's run ends, before the checkpoint records it as finished.
     const modelPath = (activation: ActivationKind): string => join(options.out, 'models', `${activation}.safetensors`);
-    const results = withAnomalyDetection(options.detectAnomaly, () => runDeadNeurons(config, data, dataSourceName(options.dataDir), {
-      onStep: (activation, epoch, loss) => progress.tick(1, `${activation} epoch ${epoch}/${config.epochs} loss ${loss.toFixed(3)}`),
-      onEpoch: (activation, snapshot) => {
-        // Updated at every measurement, so a run that diverges early still gets its time.
-        if (snapshot.epoch === 0) activationStartedAt = Date.now();
-        seconds[activation] = (Date.now() - activationStartedAt) / 1000;
+    const runs = new Map<ActivationKind, ActivationRun>();
+    const seconds = new Map<ActivationKind, number>();
+    const jobs: NetworkJob[] = [];
+    for (const activation of config.activations) {
+      const network = saved.get(activation);
+      if (network?.progress.finished) {
+        runs.set(activation, network.progress.finished);
+        seconds.set(activation, network.progress.seconds);
+      } else {
+        jobs.push({ config, activation, flags: shaping, checkpointPath: networkCheckpointPath(folder, activation), modelPath: modelPath(activation), resume: network !== undefined });
+      }
+    }
+
+    const batches = batchCount(data.train.count, config.batchSize);
+    const progress = new Progress('dead-neurons', config.activations.length * config.epochs * batches, process.stderr, context.showProgress);
+    const epochsDone = [...saved.values()].reduce((sum, network) => sum + (network.progress.finished ? config.epochs : network.training?.epochsDone ?? 0), 0);
+    progress.tick(epochsDone * batches);
+    const training = new Map<ActivationKind, string>();
+    const onEvent = (event: NetworkEvent): void => {
+      const { activation } = event;
+      if (event.type === 'steps') {
+        training.set(activation, `${activation} epoch ${event.epoch}/${config.epochs} loss ${event.loss.toFixed(3)}`);
+        progress.tick(event.steps, [...training.values()].join(', '));
+      } else if (event.type === 'measured') {
         // One line per measurement, above the bar, so the log tells the story as it happens.
+        const { snapshot } = event;
         progress.log(`  ${activation} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
-      },
-      onNetworkDone: (run, model) => {
-        if (run.diverged) progress.log(`  ${run.activation} diverged: loss is ${run.diverged.loss} at epoch ${run.diverged.epoch}, step ${run.diverged.step}; recorded as a result`);
-        mkdirSync(join(options.out, 'models'), { recursive: true });
-        save(model, modelPath(run.activation), { 'gradlab.activation': run.activation, 'gradlab.epochs': String(run.epochs[run.epochs.length - 1]!.epoch) });
-      },
-      onCheckpoint: ({ finished, current }) => {
-        const progressSaved: DeadNeuronsSaved = {
-          finished: [...finished],
-          current: current ? { activation: current.activation, epochs: current.epochs } : null,
-          seconds,
-        };
-        checkpoint.save(encodeCheckpoint('dead-neurons', shaping, current?.training ?? null, progressSaved));
-      },
-    }, resumeFrom));
+      } else {
+        training.delete(activation);
+        const { diverged } = event.run;
+        if (diverged) progress.log(`  ${activation} diverged: loss is ${diverged.loss} at epoch ${diverged.epoch}, step ${diverged.step}; recorded as a result`);
+        runs.set(activation, event.run);
+        seconds.set(activation, event.seconds);
+      }
+    };
+    const workers = Math.min(options.workers, jobs.length);
+    if (workers > 1) {
+      await runInWorkerThreads(jobs, workers, data, options.detectAnomaly, onEvent);
+    } else {
+      withAnomalyDetection(options.detectAnomaly, () => {
+        for (const job of jobs) {
+          try {
+            trainNetwork(job, data, onEvent);
+          } catch (error) {
+            throw new Error(networkFailed(job.activation, (error as Error).message), { cause: error });
+          }
+        }
+      });
+    }
     progress.done();
-    // The command line that reproduces the results: without --resume and --detect-anomaly, which do not change them.
+
+    const results = deadNeuronsResults(config, data, dataSourceName(options.dataDir), config.activations.map((activation) => runs.get(activation)!));
+    // The command line that reproduces the results: without --resume, --detect-anomaly and --workers, which do not change them.
     const command = commandLine('dead-neurons', { ...shaping, out: options.out }, DEFAULTS);
     const files = await writeDeadNeuronsReport(results, options.out, command);
-    files.push(...results.runs.map((run) => modelPath(run.activation)));
+    files.push(...config.activations.map(modelPath));
     const totalSeconds = (Date.now() - startedAt) / 1000;
     const timingPath = join(options.out, 'timing.json');
-    writeOutputFile(timingPath, `${JSON.stringify({ totalSeconds, trainingSecondsPerActivation: seconds, resumed: saved !== undefined }, null, 2)}\n`);
+    const trainingSecondsPerActivation = Object.fromEntries(config.activations.map((activation) => [activation, seconds.get(activation)]));
+    writeOutputFile(timingPath, `${JSON.stringify({ totalSeconds, trainingSecondsPerActivation, workers, resumed: options.resume }, null, 2)}\n`);
     files.push(timingPath);
-    // Only now are the final files complete; until here a kill leaves the checkpoint to resume from.
-    checkpoint.remove();
+    // Only now are the final files complete; until here a kill leaves the checkpoints to resume from.
+    removeCheckpoints(folder);
     const lines = results.runs.map((run) => {
       const last = run.epochs[run.epochs.length - 1]!;
       const diverged = run.diverged ? ` (diverged: loss ${run.diverged.loss} at epoch ${run.diverged.epoch}, step ${run.diverged.step})` : '';
@@ -156,3 +182,106 @@ export const deadNeuronsCommand = defineCommand(
     return { filesWritten: files, summary: [`dead-neurons finished in ${formatDuration(totalSeconds)}. After the last epoch:`, ...lines].join('\n') };
   },
 );
+
+/**
+ * The saved networks for `--resume`, by activation. Every checkpoint must
+ * have been made with this run's flags (readCheckpointForResume says which
+ * flag differs); a network without one has not started.
+ */
+function readSavedNetworks(
+  activations: readonly ActivationKind[],
+  folder: string,
+  flags: Readonly<Record<string, unknown>>,
+): Map<ActivationKind, Checkpoint<NetworkCheckpoint>> {
+  const saved = new Map<ActivationKind, Checkpoint<NetworkCheckpoint>>();
+  for (const activation of activations) {
+    const path = networkCheckpointPath(folder, activation);
+    if (!existsSync(path)) continue;
+    const checkpoint = readCheckpointForResume<NetworkCheckpoint>('dead-neurons', path, flags);
+    if (checkpoint.progress.activation !== activation) {
+      throw new Error(`--resume: ${path} holds a ${String(checkpoint.progress.activation)} network, not ${activation}; delete it, or leave out --resume to start again`);
+    }
+    saved.set(activation, checkpoint);
+  }
+  if (saved.size === 0) {
+    const older = join(folder, CHECKPOINT_FILE);
+    if (existsSync(older)) {
+      throw new UsageError(`dead-neurons: --resume: ${older} was saved by an earlier gradlab, which kept every network in that one file; this one keeps a file per network and cannot read it; leave out --resume to start again`);
+    }
+    throw new UsageError(`dead-neurons: --resume: there is no checkpoint in ${folder} (a run saves one per network there after every epoch and removes them when it finishes); leave out --resume to start`);
+  }
+  return saved;
+}
+
+/** Deletes every network's checkpoint (and an earlier gradlab's last.safetensors) from `folder`, and the folder if that empties it. */
+function removeCheckpoints(folder: string): void {
+  for (const name of [...ACTIVATION_KINDS.map((activation) => `${activation}.safetensors`), CHECKPOINT_FILE]) {
+    const path = join(folder, name);
+    rmSync(path, { force: true });
+    removeLeftoverTemporaries(path);
+  }
+  if (existsSync(folder) && readdirSync(folder).length === 0) rmdirSync(folder);
+}
+
+/** The message of a network's failure, the same whether it ran in a worker thread or not. */
+function networkFailed(activation: ActivationKind, message: string): string {
+  return `the ${activation} network failed: ${message}`;
+}
+
+/**
+ * Runs `jobs` in worker threads, at most `workers` at once, handing every
+ * event to `onEvent` in this thread. Rejects on the first network that fails,
+ * after stopping the others; their checkpoints stay, for `--resume`.
+ */
+function runInWorkerThreads(
+  jobs: readonly NetworkJob[],
+  workers: number,
+  data: { train: Dataset; test: Dataset },
+  detectAnomaly: boolean,
+  onEvent: (event: NetworkEvent) => void,
+): Promise<void> {
+  const script = new URL('./dead-neurons-worker.js', import.meta.url);
+  const queue = [...jobs];
+  const running = new Set<Worker>();
+  let failed = false;
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error): void => {
+      if (failed) return;
+      failed = true;
+      for (const worker of running) void worker.terminate();
+      reject(error);
+    };
+    const startNext = (): void => {
+      const job = queue.shift();
+      if (job === undefined) {
+        if (running.size === 0) resolve();
+        return;
+      }
+      const input: WorkerInput = { job, data, detectAnomaly };
+      const worker = new Worker(script, { workerData: input });
+      running.add(worker);
+      let done = false;
+      worker.on('message', (message: WorkerMessage) => {
+        if (failed) return;
+        if (message.type === 'failed') {
+          fail(new Error(networkFailed(job.activation, message.message)));
+          return;
+        }
+        if (message.type === 'done') done = true;
+        try {
+          onEvent(message);
+        } catch (error) {
+          fail(error as Error);
+        }
+      });
+      worker.on('error', (error) => fail(new Error(`the ${job.activation} network's worker thread failed: ${error.message}`)));
+      worker.on('exit', (code) => {
+        running.delete(worker);
+        if (failed) return;
+        if (!done) fail(new Error(`the ${job.activation} network's worker thread stopped (exit code ${code}) before the network was done`));
+        else startNext();
+      });
+    };
+    for (let started = 0; started < workers; started++) startNext();
+  });
+}

