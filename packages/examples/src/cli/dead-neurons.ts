@@ -3,9 +3,9 @@
  * and its report folder (report/dead-neurons.ts).
  *
  * The networks (one per activation) are independent, so they train side by
- * side, each in a worker thread of its own (dead-neurons-worker.ts), up to
- * `--workers` at once; with `--workers 1` they train one after another in
- * this thread. The results are the same bits either way.
+ * side, each in a worker thread of its own (dead-neurons-worker.ts), all at
+ * once unless `--workers` says how many; with `--workers 1` they train one
+ * after another in this thread. The results are the same bits either way.
  *
  * After every epoch each network saves a resumable checkpoint to
  * `<out>/checkpoint/<activation>.safetensors` (dead-neurons-network.ts);
@@ -14,7 +14,6 @@
  * weights go to `<out>/models/<activation>.safetensors`.
  */
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind, type InitName } from '@gradlab/nn';
@@ -50,7 +49,7 @@ const flags = {
   saturationEps: { kind: 'number', min: 1e-9, max: 0.49, default: 0.01, description: 'Sigmoid: output within eps of 0 or 1 counts as saturated' },
   measureSize: { kind: 'int', min: 0, default: 0, description: 'Training images used to measure dead units (0 = all)' },
   ...dataFlags,
-  workers: { kind: 'int', min: 1, max: 64, default: availableParallelism(), description: 'Networks trained at once, each in a worker thread (default: number of cores; 1: one after another)' },
+  workers: { kind: 'int', min: 1, max: 64, description: 'Networks trained at once, each in a worker thread (default: all of them; 1: one after another in this thread)' },
   out: { kind: 'string', default: 'reports/dead-neurons', description: 'Report folder (the checkpoints go to <out>/checkpoint/ while the run lasts)' },
   ...trainingRunFlags,
 } as const;
@@ -146,7 +145,10 @@ export const deadNeuronsCommand = defineCommand(
         seconds.set(activation, event.seconds);
       }
     };
-    const workers = Math.min(options.workers, jobs.length);
+    // All networks at once by default, even beyond the number of cores: the system then shares
+    // the cores among them to the end, where a pool of one per core would leave cores idle while
+    // the last networks train (3 networks on 2 cores: 1.1-1.3x faster than 2 at a time).
+    const workers = Math.min(options.workers ?? jobs.length, jobs.length);
     if (workers > 1) {
       await runInWorkerThreads(jobs, workers, data, options.detectAnomaly, onEvent);
     } else {
