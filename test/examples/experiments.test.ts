@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
 import { Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
-  activationCurve, aggregate, appendLineDurable, bornDeadNetwork, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
+  activationCurve, aggregate, appendLineDurable, bornDeadNetwork, deadNeuronsResults, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
   meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
   toExactJson, trainEpoch, batches, firstImages,
@@ -53,6 +53,17 @@ describe('the training loop of dead-neurons', () => {
     }
     const second = runOneActivation(config, 'relu', data.train, data.test, data.train);
     expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+  });
+
+  it('lists the runs in results.json in the order of --activations, and refuses any other', () => {
+    const both: DeadNeuronsConfig = { ...config, activations: ['relu', 'sigmoid'], epochs: 1 };
+    const [relu, sigmoid] = both.activations.map((activation) => runOneActivation(both, activation, data.train, data.test, data.train));
+    const results = deadNeuronsResults(both, data, 'test digits', [relu!, sigmoid!]);
+    expect(results.runs).toEqual([relu, sigmoid]);
+    expect(results.data).toEqual({ source: 'test digits', trainSize: 300, testSize: 100, measuredImages: 300 });
+    expect(() => deadNeuronsResults(both, data, 'test digits', [sigmoid!, relu!]))
+      .toThrow('dead-neurons: the runs (sigmoid,relu) are not those of the config (relu,sigmoid)');
+    expect(() => deadNeuronsResults(both, data, 'test digits', [relu!])).toThrow('dead-neurons: the runs (relu) are not those of the config (relu,sigmoid)');
   });
 
   it('takes the training loss from the measurement\'s forward pass, with the bits evaluate() gives', () => {

