@@ -39,8 +39,11 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const rows = x.size / Math.max(inFeatures, 1);
   const outShape = [...x.shape.slice(0, -1), outFeatures];
   const out = new Float32Array(rows * outFeatures);
-  if (bias !== null) {
-    for (let r = 0; r < rows; r++) out.set(bias.data, r * outFeatures);
+  if (bias !== null && rows > 0) {
+    // Every row starts as the bias: write the first row, then copy the rows written so far
+    // after themselves (1, 2, 4, … rows), which takes log2(rows) copies instead of one per row.
+    out.set(bias.data, 0);
+    for (let filled = 1; filled < rows; filled *= 2) out.copyWithin(filled * outFeatures, 0, Math.min(filled, rows - filled) * outFeatures);
   }
   // With accumulate = true the kernel adds x·W onto the bias rows already in `out`.
   matmulKernel(x.data, weight.data, out, rows, inFeatures, outFeatures, false, false, true);
