@@ -22,7 +22,7 @@ import { decodeCheckpoint, encodeCheckpoint, restoreTraining } from '../experime
 import {
   runOneActivation, startNetwork, type ActivationRun, type DeadNeuronsConfig, type EpochSnapshot, type NetworkInProgress,
 } from '../experiments/dead-neurons.js';
-import { inputWidth } from '../experiments/training.js';
+import { inputWidth, type TrainingState } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
 
 /** What a network's checkpoint holds besides its tensors. */
@@ -75,7 +75,7 @@ export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Data
   if (job.resume) {
     const saved = decodeCheckpoint<NetworkCheckpoint>(readFileSync(job.checkpointPath), job.checkpointPath, 'dead-neurons');
     if (saved.training === null || saved.progress.activation !== activation) {
-      throw new Error(`dead-neurons: ${job.checkpointPath} does not hold a ${activation} network in training`);
+      throw new Error(`${job.checkpointPath} does not hold a ${activation} network in training`);
     }
     const training = restoreTraining(startNetwork(config, activation, inputWidth(data.train)), saved.training, saved.tensors, job.checkpointPath);
     resumeFrom = { activation, training, epochs: [...saved.progress.epochs] };
@@ -88,9 +88,9 @@ export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Data
     if (unreported.steps > 0) report({ type: 'steps', activation, ...unreported });
     unreported = { steps: 0, epoch: 0, loss: 0 };
   };
-  const saveCheckpoint = (network: NetworkInProgress | null, finished: ActivationRun | null, epochs: readonly EpochSnapshot[]): void => {
+  const saveCheckpoint = (training: TrainingState | null, epochs: readonly EpochSnapshot[], finished: ActivationRun | null): void => {
     const progress: NetworkCheckpoint = { activation, epochs, finished, seconds: seconds() };
-    writeOutputFile(job.checkpointPath, encodeCheckpoint('dead-neurons', job.flags, network?.training ?? null, progress));
+    writeOutputFile(job.checkpointPath, encodeCheckpoint('dead-neurons', job.flags, training, progress));
   };
 
   const measured = firstImages(data.train, config.measureSize);
@@ -102,7 +102,7 @@ export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Data
     onMeasured: (network) => {
       flushSteps();
       // Saved before it is reported: a measurement on the screen is one a resume keeps.
-      saveCheckpoint(network, null, network.epochs);
+      saveCheckpoint(network.training, network.epochs, null);
       report({ type: 'measured', activation, snapshot: network.epochs[network.epochs.length - 1]! });
     },
     onNetworkDone: (done, model) => {
@@ -110,7 +110,7 @@ export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Data
       mkdirSync(dirname(job.modelPath), { recursive: true });
       save(model, job.modelPath, { 'gradlab.activation': activation, 'gradlab.epochs': String(done.epochs[done.epochs.length - 1]!.epoch) });
       // Only once the weights are written does the checkpoint call the network finished.
-      saveCheckpoint(null, done, done.epochs);
+      saveCheckpoint(null, done.epochs, done);
     },
   }, resumeFrom);
   report({ type: 'done', activation, run, seconds: seconds() });
