@@ -15,10 +15,8 @@
  */
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
-import type { Dataset } from '../data/dataset.js';
 import type { Checkpoint } from '../experiments/checkpoint.js';
 import { deadNeuronsResults, validateConfig, type ActivationRun, type DeadNeuronsConfig } from '../experiments/dead-neurons.js';
 import type { OptimizerName } from '../experiments/training.js';
@@ -30,9 +28,10 @@ import { UsageError } from './args.js';
 import { CHECKPOINT_FILE, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
 import { networkCheckpointPath, trainNetwork, type NetworkCheckpoint, type NetworkEvent, type NetworkJob } from './dead-neurons-network.js';
-import type { WorkerInput, WorkerMessage } from './dead-neurons-worker.js';
+import type { WorkerInput } from './dead-neurons-worker.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, dataFlags, dataOptions, dataSourceName, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { jobFailed, runInWorkerThreads } from './worker-threads.js';
 
 const flags = {
   activations: { kind: 'choice-list', choices: ACTIVATION_CHOICES, distinct: true, default: ['relu', 'leaky-relu', 'sigmoid'], description: 'Activations to compare, each trained from the same seed' },
@@ -150,14 +149,16 @@ export const deadNeuronsCommand = defineCommand(
     // the last networks train (3 networks on 2 cores: 1.1-1.3x faster than 2 at a time).
     const workers = Math.min(options.workers ?? jobs.length, jobs.length);
     if (workers > 1) {
-      await runInWorkerThreads(jobs, workers, data, options.detectAnomaly, onEvent);
+      const script = new URL('./dead-neurons-worker.js', import.meta.url);
+      const input = (job: NetworkJob): WorkerInput => ({ job, data, detectAnomaly: options.detectAnomaly });
+      await runInWorkerThreads(script, jobs, workers, input, onEvent, (job) => networkName(job.activation));
     } else {
       withAnomalyDetection(options.detectAnomaly, () => {
         for (const job of jobs) {
           try {
             trainNetwork(job, data, onEvent);
           } catch (error) {
-            throw new Error(networkFailed(job.activation, (error as Error).message), { cause: error });
+            throw new Error(jobFailed(networkName(job.activation), (error as Error).message), { cause: error });
           }
         }
       });
@@ -225,65 +226,7 @@ function removeCheckpoints(folder: string): void {
   if (existsSync(folder) && readdirSync(folder).length === 0) rmdirSync(folder);
 }
 
-/** The message of a network's failure, the same whether it ran in a worker thread or not. */
-function networkFailed(activation: ActivationKind, message: string): string {
-  return `the ${activation} network failed: ${message}`;
-}
-
-/**
- * Runs `jobs` in worker threads, at most `workers` at once, handing every
- * event to `onEvent` in this thread. Rejects on the first network that fails,
- * after stopping the others; their checkpoints stay, for `--resume`.
- */
-function runInWorkerThreads(
-  jobs: readonly NetworkJob[],
-  workers: number,
-  data: { train: Dataset; test: Dataset },
-  detectAnomaly: boolean,
-  onEvent: (event: NetworkEvent) => void,
-): Promise<void> {
-  const script = new URL('./dead-neurons-worker.js', import.meta.url);
-  const queue = [...jobs];
-  const running = new Set<Worker>();
-  let failed = false;
-  return new Promise((resolve, reject) => {
-    const fail = (error: Error): void => {
-      if (failed) return;
-      failed = true;
-      for (const worker of running) void worker.terminate();
-      reject(error);
-    };
-    const startNext = (): void => {
-      const job = queue.shift();
-      if (job === undefined) {
-        if (running.size === 0) resolve();
-        return;
-      }
-      const input: WorkerInput = { job, data, detectAnomaly };
-      const worker = new Worker(script, { workerData: input });
-      running.add(worker);
-      let done = false;
-      worker.on('message', (message: WorkerMessage) => {
-        if (failed) return;
-        if (message.type === 'failed') {
-          fail(new Error(networkFailed(job.activation, message.message)));
-          return;
-        }
-        if (message.type === 'done') done = true;
-        try {
-          onEvent(message);
-        } catch (error) {
-          fail(error as Error);
-        }
-      });
-      worker.on('error', (error) => fail(new Error(`the ${job.activation} network's worker thread failed: ${error.message}`)));
-      worker.on('exit', (code) => {
-        running.delete(worker);
-        if (failed) return;
-        if (!done) fail(new Error(`the ${job.activation} network's worker thread stopped (exit code ${code}) before the network was done`));
-        else startNext();
-      });
-    };
-    for (let started = 0; started < workers; started++) startNext();
-  });
+/** How failures name a network: "the relu network". */
+function networkName(activation: ActivationKind): string {
+  return `the ${activation} network`;
 }
