@@ -30,8 +30,10 @@ export {
   encodeCheckpoint, decodeCheckpoint, restoreTraining, firstFlagMismatch, toExactJson, fromExactJson, CHECKPOINT_KEY, CHECKPOINT_FORMAT_VERSION,
 } from './experiments/checkpoint.js';
 export type { Checkpoint, SavedTraining } from './experiments/checkpoint.js';
-export { runBornDead, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS } from './experiments/born-dead.js';
-export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadInit } from './experiments/born-dead.js';
+export {
+  runBornDead, measureBornDeadCell, bornDeadCellKeys, validateBornDeadConfig, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS,
+} from './experiments/born-dead.js';
+export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadCellKey, BornDeadInit } from './experiments/born-dead.js';
 export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';
 export type { SweepGrid, SweepSettings, SweepRun, SweepRecord } from './experiments/sweep.js';
 export { activationCurve, linspace, CURVE_ACTIVATIONS } from './experiments/activation-curves.js';

@@ -144,37 +144,61 @@ export function gridInputs(count: number): Tensor {
   return new Tensor(data, [count, 1]);
 }
 
+/** One cell of the study's grid: which networks it initialises. */
+export interface BornDeadCellKey {
+  readonly init: BornDeadInit;
+  readonly width: number;
+  readonly depth: number;
+}
+
+/** The grid's cells in the order of results.json: inits, then widths, then depths. */
+export function bornDeadCellKeys(config: BornDeadConfig): BornDeadCellKey[] {
+  return config.inits.flatMap((init) => config.widths.flatMap((width) => config.depths.map((depth) => ({ init, width, depth }))));
+}
+
 /**
- * Runs the study. `inputs` is [count, features] (a grid or MNIST images);
- * `onNetwork` is called after every network (progress bars).
+ * Initialises and measures the `config.networks` networks of one cell on
+ * `inputs`; `onNetwork` is called after every network. Each network has a
+ * generator of its own, seeded from the config's seed and its place in the
+ * grid, so a cell gives the same bits on its own, in any order, in any thread.
+ *
+ * @example
+ * const cell = measureBornDeadCell(config, gridInputs(100), { init: 'he', width: 2, depth: 10 });
+ * cell.bornDeadFraction; // most deep, narrow He networks are born dead
+ */
+export function measureBornDeadCell(config: BornDeadConfig, inputs: Tensor, key: BornDeadCellKey, onNetwork?: () => void): BornDeadCell {
+  const { init, width, depth } = key;
+  let bornDead = 0;
+  let zeroLayerFractionSum = 0;
+  for (let network = 0; network < config.networks; network++) {
+    const generator = new Generator(`born-dead:${config.seed}:${init}:${width}:${depth}:${network}`);
+    const model = bornDeadNetwork(init, inputs.shape[1]!, width, depth, generator);
+    const measured = measureBornDead(model, inputs);
+    if (measured.outputConstant) bornDead++;
+    zeroLayerFractionSum += measured.zeroLayerInputs / inputs.shape[0]!;
+    onNetwork?.();
+  }
+  return {
+    init, width, depth, networks: config.networks, bornDead,
+    bornDeadFraction: bornDead / config.networks,
+    zeroLayerInputFraction: zeroLayerFractionSum / config.networks,
+  };
+}
+
+/**
+ * Runs the study in this thread. `inputs` is [count, features] (a grid or
+ * MNIST images); `onNetwork` is called after every network (progress bars).
+ * `gradlab born-dead` shares the cells among worker threads instead.
  *
  * @example
  * const results = runBornDead({ widths: [2], depths: [2, 10], networks: 100, inits: ['he', 'rai'], inputs: 'grid', inputCount: 100, seed: 0 }, gridInputs(100));
  */
 export function runBornDead(config: BornDeadConfig, inputs: Tensor, onNetwork?: () => void): BornDeadResults {
+  validateBornDeadConfig(config);
+  return { experiment: 'born-dead', formatVersion: 1, config, cells: bornDeadCellKeys(config).map((key) => measureBornDeadCell(config, inputs, key, onNetwork)) };
+}
+
+/** Rejects configs no flag parser would produce (for callers that build configs in code). */
+export function validateBornDeadConfig(config: BornDeadConfig): void {
   if (!Number.isInteger(config.networks) || config.networks < 1) throw new Error(`born-dead: networks must be a positive integer, got ${config.networks}`);
-  const cells: BornDeadCell[] = [];
-  for (const init of config.inits) {
-    for (const width of config.widths) {
-      for (const depth of config.depths) {
-        let bornDead = 0;
-        let zeroLayerFractionSum = 0;
-        for (let network = 0; network < config.networks; network++) {
-          // One generator per network: any cell can be recomputed on its own, in any order.
-          const generator = new Generator(`born-dead:${config.seed}:${init}:${width}:${depth}:${network}`);
-          const model = bornDeadNetwork(init, inputs.shape[1]!, width, depth, generator);
-          const measured = measureBornDead(model, inputs);
-          if (measured.outputConstant) bornDead++;
-          zeroLayerFractionSum += measured.zeroLayerInputs / inputs.shape[0]!;
-          onNetwork?.();
-        }
-        cells.push({
-          init, width, depth, networks: config.networks, bornDead,
-          bornDeadFraction: bornDead / config.networks,
-          zeroLayerInputFraction: zeroLayerFractionSum / config.networks,
-        });
-      }
-    }
-  }
-  return { experiment: 'born-dead', formatVersion: 1, config, cells };
 }
