@@ -53,15 +53,16 @@ export function runInWorkerThreads<Job, Message extends { readonly type: string 
       const worker = new Worker(script, { workerData: input(job) });
       running.add(worker);
       let done = false;
-      worker.on('message', (message: Message | JobEnd) => {
+      worker.on('message', (message: Message) => {
         if (failed) return;
-        if (message.type === 'failed') {
-          fail(new Error(jobFailed(describe(job), (message as JobEnd & { type: 'failed' }).message)));
+        const end = message as unknown as JobEnd;
+        if (end.type === 'failed') {
+          fail(new Error(jobFailed(describe(job), end.message)));
           return;
         }
-        if (message.type === 'done') done = true;
+        if (end.type === 'done') done = true;
         try {
-          onMessage(message as Message, job);
+          onMessage(message, job);
         } catch (error) {
           fail(error as Error);
         }
