@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
 import { Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
-  activationCurve, aggregate, appendLineDurable, bornDeadNetwork, deadNeuronsResults, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
+  activationCurve, aggregate, appendLineDurable, bornDeadCellKeys, bornDeadNetwork, bornDeadResults, deadNeuronsResults, measureBornDeadCell, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
   meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
   toExactJson, trainEpoch, batches, firstImages,
@@ -156,6 +156,20 @@ describe('born dead (Lu et al. 2019)', () => {
     expect(bornDeadNetwork('rai', 1, 3, 4, new Generator(0)).toString()).toBe(
       'Sequential(Dense(1, 3), ReLU(), Dense(3, 3), ReLU(), Dense(3, 3), ReLU(), Dense(3, 3), ReLU(), Dense(3, 1))',
     );
+  });
+
+  it('gives the same cells one at a time, in any order, and refuses results out of the grid\'s order', () => {
+    const config = { widths: [2, 3], depths: [2, 6], networks: 20, inits: ['he', 'rai'] as const, inputs: 'grid' as const, inputCount: 20, seed: 4 };
+    const inputs = gridInputs(20);
+    const keys = bornDeadCellKeys(config);
+    expect(keys.map((key) => `${key.init}:${key.width}:${key.depth}`)).toEqual(
+      ['he:2:2', 'he:2:6', 'he:3:2', 'he:3:6', 'rai:2:2', 'rai:2:6', 'rai:3:2', 'rai:3:6']);
+    // Measured last to first, as a thread may: the same bits as runBornDead.
+    const cells = [...keys].reverse().map((key) => measureBornDeadCell(config, inputs, key)).reverse();
+    expect(JSON.stringify(bornDeadResults(config, cells))).toBe(JSON.stringify(runBornDead(config, inputs)));
+    const swapped = [cells[1]!, cells[0]!, ...cells.slice(2)];
+    expect(() => bornDeadResults(config, swapped)).toThrow('born-dead: 8 cells given for the 8 of the grid, or not in the grid\'s order (first misplaced: cell 0)');
+    expect(() => bornDeadResults(config, cells.slice(0, 7))).toThrow('born-dead: 7 cells given for the 8 of the grid, or not in the grid\'s order (first misplaced: cell 7)');
   });
 });
 

@@ -31,7 +31,7 @@ export {
 } from './experiments/checkpoint.js';
 export type { Checkpoint, SavedTraining } from './experiments/checkpoint.js';
 export {
-  runBornDead, measureBornDeadCell, bornDeadCellKeys, validateBornDeadConfig, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS,
+  runBornDead, measureBornDeadCell, bornDeadCellKeys, bornDeadResults, validateBornDeadConfig, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS,
 } from './experiments/born-dead.js';
 export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadCellKey, BornDeadInit } from './experiments/born-dead.js';
 export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Tensor } from '@gradlab/core';
 import { EMBEDDED_IMAGE_COUNT, loadData } from '../data/load.js';
 import {
-  BORN_DEAD_INITS, bornDeadCellKeys, gridInputs, runBornDead, validateBornDeadConfig, type BornDeadCell, type BornDeadConfig, type BornDeadInit, type BornDeadResults,
+  BORN_DEAD_INITS, bornDeadCellKeys, bornDeadResults, gridInputs, runBornDead, validateBornDeadConfig, type BornDeadCell, type BornDeadConfig, type BornDeadInit, type BornDeadResults,
 } from '../experiments/born-dead.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { writeBornDeadReport } from '../report/born-dead.js';
@@ -111,5 +111,5 @@ async function runInThreads(config: BornDeadConfig, inputs: Tensor, threads: num
     },
     (share) => `the worker thread of cells ${share.map(({ key }) => `${key.init}:${key.width}:${key.depth}`).slice(0, 3).join(', ')}${share.length > 3 ? ', …' : ''}`,
   );
-  return { experiment: 'born-dead', formatVersion: 1, config, cells };
+  return bornDeadResults(config, cells);
 }

@@ -100,12 +100,12 @@ export const deadNeuronsCommand = defineCommand(
         return network.progress.finished ? `${activation} finished` : `${activation} after epoch ${network.training?.epochsDone ?? 0}`;
       });
       context.log(`dead-neurons: resuming from ${folder}: ${states.join(', ')}`);
+      const leftovers = config.activations.reduce((sum, activation) => sum + removeLeftoverTemporaries(networkCheckpointPath(folder, activation)), 0);
+      if (leftovers > 0) context.log(`dead-neurons: removed temporary files of an interrupted checkpoint write in ${folder}`);
     } else {
-      // A fresh run starts over: checkpoints of an earlier run must not mix with this one's.
+      // A fresh run starts over: checkpoints of an earlier run (and their temporary files) must not mix with this one's.
       removeCheckpoints(folder);
     }
-    const leftovers = config.activations.reduce((sum, activation) => sum + removeLeftoverTemporaries(networkCheckpointPath(folder, activation)), 0);
-    if (leftovers > 0) context.log(`dead-neurons: removed temporary files of an interrupted checkpoint write in ${folder}`);
     context.log(`dead-neurons: ${config.activations.join(', ')}; ${config.depth} × ${config.width} hidden; ${data.train.count} train / ${data.test.count} test images`);
 
     const modelPath = (activation: ActivationKind): string => join(options.out, 'models', `${activation}.safetensors`);
@@ -126,18 +126,19 @@ export const deadNeuronsCommand = defineCommand(
     const progress = new Progress('dead-neurons', config.activations.length * config.epochs * batches, process.stderr, context.showProgress);
     const epochsDone = [...saved.values()].reduce((sum, network) => sum + (network.progress.finished ? config.epochs : network.training?.epochsDone ?? 0), 0);
     progress.tick(epochsDone * batches);
-    const training = new Map<ActivationKind, string>();
+    // What the bar shows beside it: the epoch and loss of every network in training.
+    const barNotes = new Map<ActivationKind, string>();
     const onEvent = (event: NetworkEvent): void => {
       const { activation } = event;
       if (event.type === 'steps') {
-        training.set(activation, `${activation} epoch ${event.epoch}/${config.epochs} loss ${event.loss.toFixed(3)}`);
-        progress.tick(event.steps, [...training.values()].join(', '));
+        barNotes.set(activation, `${activation} epoch ${event.epoch}/${config.epochs} loss ${event.loss.toFixed(3)}`);
+        progress.tick(event.steps, [...barNotes.values()].join(', '));
       } else if (event.type === 'measured') {
         // One line per measurement, above the bar, so the log tells the story as it happens.
         const { snapshot } = event;
         progress.log(`  ${activation} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
       } else {
-        training.delete(activation);
+        barNotes.delete(activation);
         const { diverged } = event.run;
         if (diverged) progress.log(`  ${activation} diverged: loss is ${diverged.loss} at epoch ${diverged.epoch}, step ${diverged.step}; recorded as a result`);
         runs.set(activation, event.run);
@@ -146,7 +147,7 @@ export const deadNeuronsCommand = defineCommand(
     };
     // All networks at once by default, even beyond the number of cores: the system then shares
     // the cores among them to the end, where a pool of one per core would leave cores idle while
-    // the last networks train (3 networks on 2 cores: 1.1-1.3x faster than 2 at a time).
+    // the last networks train (3 networks on 2 cores: 1.11-1.85x faster than 2 at a time, docs/performance.md).
     const workers = Math.min(options.workers ?? jobs.length, jobs.length);
     if (workers > 1) {
       const script = new URL('./dead-neurons-worker.js', import.meta.url);

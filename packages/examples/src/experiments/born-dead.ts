@@ -195,7 +195,23 @@ export function measureBornDeadCell(config: BornDeadConfig, inputs: Tensor, key:
  */
 export function runBornDead(config: BornDeadConfig, inputs: Tensor, onNetwork?: () => void): BornDeadResults {
   validateBornDeadConfig(config);
-  return { experiment: 'born-dead', formatVersion: 1, config, cells: bornDeadCellKeys(config).map((key) => measureBornDeadCell(config, inputs, key, onNetwork)) };
+  return bornDeadResults(config, bornDeadCellKeys(config).map((key) => measureBornDeadCell(config, inputs, key, onNetwork)));
+}
+
+/**
+ * The results.json record of the measured cells, given in the order of
+ * `bornDeadCellKeys(config)` (whichever thread measured them).
+ *
+ * @example
+ * const results = bornDeadResults(config, bornDeadCellKeys(config).map((key) => measureBornDeadCell(config, inputs, key)));
+ */
+export function bornDeadResults(config: BornDeadConfig, cells: readonly BornDeadCell[]): BornDeadResults {
+  const keys = bornDeadCellKeys(config);
+  const misplaced = keys.findIndex((key, index) => cells[index]?.init !== key.init || cells[index]?.width !== key.width || cells[index]?.depth !== key.depth);
+  if (misplaced >= 0 || cells.length !== keys.length) {
+    throw new Error(`born-dead: ${cells.length} cells given for the ${keys.length} of the grid, or not in the grid's order (first misplaced: cell ${misplaced})`);
+  }
+  return { experiment: 'born-dead', formatVersion: 1, config, cells };
 }
 
 /** Rejects configs no flag parser would produce (for callers that build configs in code). */
