@@ -79,13 +79,16 @@ export function readCheckpointForResume<Progress>(command: string, path: string,
   return checkpoint;
 }
 
-/** Saves and removes one command's checkpoint. */
+/**
+ * Saves and removes one checkpoint file, `<folder>/<name>`: `gradlab train`'s
+ * last.safetensors (the default name), or one network's of `gradlab dead-neurons`.
+ */
 export class CheckpointFile {
-  constructor(readonly folder: string) {}
+  constructor(readonly folder: string, readonly name: string = CHECKPOINT_FILE) {}
 
-  /** The checkpoint's path: `<folder>/last.safetensors`. */
+  /** The checkpoint's path: `<folder>/<name>`. */
   get path(): string {
-    return join(this.folder, CHECKPOINT_FILE);
+    return join(this.folder, this.name);
   }
 
   /** Replaces the checkpoint atomically with `bytes` (from encodeCheckpoint). */
@@ -95,7 +98,7 @@ export class CheckpointFile {
 
   /**
    * Deletes temporary files that killed runs left in the folder
-   * (`last.safetensors.tmp-<pid>-<hex>`), unless their process is still
+   * (`<name>.tmp-<pid>-<hex>`), unless their process is still
    * running: nn's `removeLeftoverTemporaries`. Returns how many were deleted.
    * (The next checkpoint write would remove them too; a run calls this first
    * so that it can say so.)

@@ -13,7 +13,7 @@
  * byte-identical to those of a run that never stopped. Each network's final
  * weights go to `<out>/models/<activation>.safetensors`.
  */
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
@@ -25,7 +25,7 @@ import { writeDeadNeuronsReport } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
 import { commandLine } from '../report/markdown.js';
 import { UsageError } from './args.js';
-import { CHECKPOINT_FILE, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
+import { CHECKPOINT_FILE, CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
 import { networkCheckpointPath, trainNetwork, type NetworkCheckpoint, type NetworkEvent, type NetworkJob } from './dead-neurons-network.js';
 import type { WorkerInput } from './dead-neurons-worker.js';
@@ -220,11 +220,8 @@ function readSavedNetworks(
 /** Deletes every network's checkpoint (and an earlier gradlab's last.safetensors) from `folder`, and the folder if that empties it. */
 function removeCheckpoints(folder: string): void {
   for (const name of [...ACTIVATION_KINDS.map((activation) => `${activation}.safetensors`), CHECKPOINT_FILE]) {
-    const path = join(folder, name);
-    rmSync(path, { force: true });
-    removeLeftoverTemporaries(path);
+    new CheckpointFile(folder, name).remove();
   }
-  if (existsSync(folder) && readdirSync(folder).length === 0) rmdirSync(folder);
 }
 
 /** How failures name a network: "the relu network". */
