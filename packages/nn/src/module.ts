@@ -12,6 +12,9 @@
  *
  * Keep a tensor that is not a parameter (a cache, a constant) in a `#private`
  * field: private fields are not properties, so the walk does not see them.
+ * State that is not trained but belongs to the model (BatchNorm's running
+ * statistics) is a *buffer*: `registerBuffer(name, tensor)` puts it in
+ * `stateDict()`, checkpoints and `loadStateDict`, but not in `parameters()`.
  */
 import { Tensor, formatShape, sameShape } from '@gradlab/core';
 
@@ -47,6 +50,8 @@ export abstract class Module {
   // never shows up as a child or a parameter.
   #hooks: ForwardHook[] = [];
   #forwardWrapped = false;
+  // Buffers by name, in registration order; a private field, so not a parameter.
+  #buffers = new Map<string, Tensor>();
 
   /** Computes the module's output. Shape rules are documented by each subclass. */
   abstract forward(x: Tensor): Tensor;
@@ -128,6 +133,56 @@ export abstract class Module {
     return result;
   }
 
+  /**
+   * Registers `value` as a buffer of this module: state that is saved and
+   * loaded with the model (`stateDict()`, `save`, `load`) but is not a
+   * parameter, so no optimizer updates it (PyTorch's `register_buffer`).
+   * Update a buffer in place (`buffer.data[i] = …`) so that the tensor in a
+   * state dict stays the live one. Returns `value`.
+   *
+   * @example
+   * class Counter extends Module {
+   *   readonly #count = this.registerBuffer('count', zeros([1]));
+   *   forward(x: Tensor): Tensor { this.#count.data[0]! += 1; return x; }
+   * }
+   * Object.keys(new Counter().stateDict()); // ['count']
+   */
+  registerBuffer(name: string, value: Tensor): Tensor {
+    if (typeof name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(name)) {
+      throw new Error(`registerBuffer: ${this.constructor.name}: a buffer name must be an identifier without dots, got ${JSON.stringify(name)}`);
+    }
+    if (!(value instanceof Tensor)) {
+      throw new Error(`registerBuffer: ${this.constructor.name}: buffer '${name}' must be a Tensor, got ${typeof value}`);
+    }
+    if (value.requiresGrad) {
+      throw new Error(`registerBuffer: ${this.constructor.name}: buffer '${name}' requires grad; a buffer is not trained (keep a parameter in a property instead)`);
+    }
+    if (this.#buffers.has(name) || Object.hasOwn(this, name)) {
+      throw new Error(`registerBuffer: ${this.constructor.name}: '${name}' is already a buffer or a property of this module`);
+    }
+    this.#buffers.set(name, value);
+    return value;
+  }
+
+  /** The buffers registered by this module itself (not its children), by name. */
+  ownBuffers(): Array<[string, Tensor]> {
+    return [...this.#buffers];
+  }
+
+  /** Every buffer of this module and its descendants, with dotted names (`layers.1.runningMean`). */
+  namedBuffers(): Array<[string, Tensor]> {
+    const result: Array<[string, Tensor]> = [];
+    for (const [moduleName, module] of this.namedModules()) {
+      for (const [key, buffer] of module.ownBuffers()) result.push([moduleName === '' ? key : `${moduleName}.${key}`, buffer]);
+    }
+    return result;
+  }
+
+  /** Every buffer, in the order of `namedBuffers()`. */
+  buffers(): Tensor[] {
+    return this.namedBuffers().map(([, buffer]) => buffer);
+  }
+
   /** Every parameter, in the order of `namedParameters()`: what optimizers take. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, parameter]) => parameter);
@@ -155,17 +210,19 @@ export abstract class Module {
   }
 
   /**
-   * The parameters by dotted name. These are the live tensors, not copies:
-   * writing into `stateDict()['layers.0.weight'].data` changes the model.
+   * The parameters and buffers by dotted name, parameters first. These are
+   * the live tensors, not copies: writing into
+   * `stateDict()['layers.0.weight'].data` changes the model.
    */
   stateDict(): Record<string, Tensor> {
     const state: Record<string, Tensor> = {};
     for (const [name, parameter] of this.namedParameters()) state[name] = parameter;
+    for (const [name, buffer] of this.namedBuffers()) state[name] = buffer;
     return state;
   }
 
   /**
-   * Copies the values of `state` into this module's parameters. Every key
+   * Copies the values of `state` into this module's parameters and buffers. Every key
    * must be present with the right shape and no extra key is allowed; all of
    * that is checked before the first value is copied, so a failed load leaves
    * the model exactly as it was.
