@@ -45,8 +45,12 @@ export { shortestFloat32, percent, fixed } from './report/format.js';
 export { markdownTable, readMarkdownTable, commandLine } from './report/markdown.js';
 export { deadNeuronsMarkdown, deadNeuronsCsv, unitsCell, runLabel, SUMMARY_HEADING } from './report/dead-neurons.js';
 export { bornDeadMarkdown, BORN_DEAD_TABLE_HEADING } from './report/born-dead.js';
-export { aggregate, meanStd, formatMeanStd, groupLabel, SWEEP_TABLE_HEADING } from './report/sweep.js';
-export type { SweepGroup, MeanStd } from './report/sweep.js';
+export { aggregate, formatMeanStd, groupLabel, SWEEP_TABLE_HEADING } from './report/sweep.js';
+export type { SweepGroup } from './report/sweep.js';
+export {
+  meanStd, meanInterval, pairedComparison, wilcoxonSignedRank, studentTCdf, studentTQuantile, regularizedIncompleteBeta, logGamma, CONFIDENCE,
+} from './report/statistics.js';
+export type { MeanStd, MeanInterval, PairedComparison } from './report/statistics.js';
 
 export { writeOutputFile, appendLineDurable, reportFolder } from './io/atomic.js';
 export type { ReportFolder } from './io/atomic.js';

@@ -45,5 +45,7 @@ export type { TrainingPosition } from './divergence.js';
 
 export { measureActivations } from './analysis/dead-neurons.js';
 export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureOptions } from './analysis/dead-neurons.js';
+export { UnitLifetimes, GradientActivity, incomingDenseLayers } from './analysis/unit-lifetimes.js';
+export type { UnitTimeline, LifetimeLayerSummary, IntervalActivity } from './analysis/unit-lifetimes.js';
 
 export { VERSION } from './version.js';

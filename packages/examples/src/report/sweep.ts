@@ -9,12 +9,7 @@ import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
 import { markdownTable } from './markdown.js';
-
-/** Mean and sample standard deviation (0 for a single value). */
-export interface MeanStd {
-  readonly mean: number;
-  readonly std: number;
-}
+import { meanStd, type MeanStd } from './statistics.js';
 
 /** One grid point with its seeds pooled. */
 export interface SweepGroup {
@@ -32,20 +27,6 @@ export interface SweepGroup {
   readonly inactiveFraction: MeanStd;
   readonly testAccuracy: MeanStd;
   readonly trainLoss: MeanStd;
-}
-
-/**
- * Mean and sample standard deviation of the values.
- *
- * @example
- * meanStd([1, 2, 3]); // { mean: 2, std: 1 }
- */
-export function meanStd(values: readonly number[]): MeanStd {
-  if (values.length === 0) return { mean: NaN, std: NaN };
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  if (values.length === 1) return { mean, std: 0 };
-  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (values.length - 1);
-  return { mean, std: Math.sqrt(variance) };
 }
 
 /**
