@@ -127,7 +127,7 @@ const mistakes: Array<[string, string]> = [
   ['plot-activation --negative-slope NaN', "plot-activation: --negative-slope must be a number from 0 to 1, got 'NaN'"],
   ['plot-activation --from 1e7', "plot-activation: --from must be a number from -1000000 to 1000000, got '1e7'"],
   ['plot-activation --from 5 --to 1', 'plot-activation: --from must be less than --to, got --from 5 --to 1'],
-  ['plot-activation --activations tanh', "plot-activation: --activations must be a comma-separated list of leaky-relu, relu, sigmoid, got 'tanh'"],
+  ['plot-activation --activations swish', "plot-activation: --activations must be a comma-separated list of relu, leaky-relu, prelu, sigmoid, tanh, got 'swish'"],
 ];
 
 /** Runs the program in this process, capturing what it prints. */

@@ -3,7 +3,8 @@
  *
  * Start reading at module.ts (the Module base class: parameters, children,
  * state dicts and hooks, all found by walking properties), then
- * layers/dense.ts and activations.ts, functional.ts (the fused ops),
+ * layers/dense.ts and activations/ (the modules, and the activation table
+ * that says everything else about each), functional.ts (the fused ops),
  * losses.ts, optim/, checkpoint/ (safetensors files), divergence.ts
  * (stopping on a NaN loss) and analysis/dead-neurons.ts (the dead-neuron
  * instrument). docs/nn.md is the tour.
@@ -17,8 +18,10 @@ export { Sequential } from './layers/sequential.js';
 export { mlp } from './layers/mlp.js';
 export type { MlpOptions } from './layers/mlp.js';
 
-export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, ACTIVATION_KINDS } from './activations.js';
-export type { ActivationKind, LeakyReLUOptions, PReLUOptions } from './activations.js';
+export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh } from './activations/modules.js';
+export type { LeakyReLUOptions, PReLUOptions } from './activations/modules.js';
+export { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, activationLabel } from './activations/table.js';
+export type { ActivationKind, ActivationSpec, ActivationModuleOptions, SlopeSpec } from './activations/table.js';
 
 export {
   heNormal, heUniform, xavierNormal, xavierUniform, fillZeros, fillConstant, heGain, initialize, INIT_NAMES,
@@ -44,6 +47,8 @@ export { DivergedError, checkFiniteLoss } from './divergence.js';
 export type { TrainingPosition } from './divergence.js';
 
 export { measureActivations } from './analysis/dead-neurons.js';
+export { INACTIVE_COUNT_FIELD, zeroOutput, neverPositiveInput, saturatedOutput } from './analysis/inactivity.js';
+export type { InactiveMeaning, InactivityRule, LayerBatch, UnitTally } from './analysis/inactivity.js';
 export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureOptions } from './analysis/dead-neurons.js';
 export { UnitLifetimes, GradientActivity, incomingDenseLayers } from './analysis/unit-lifetimes.js';
 export type { UnitTimeline, LifetimeLayerSummary, IntervalActivity } from './analysis/unit-lifetimes.js';

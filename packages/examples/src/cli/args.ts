@@ -40,10 +40,12 @@ export interface BooleanFlag extends BaseFlag { readonly kind: 'boolean' }
 export type FlagSpec = IntFlag | NumberFlag | StringFlag | ChoiceFlag | IntListFlag | NumberListFlag | ChoiceListFlag | BooleanFlag;
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
+/** A parsed value's type; a choice keeps its literal names ('adam' | 'sgd', not string), so configs need no casts. */
 type ValueOf<F extends FlagSpec> =
   F extends IntFlag | NumberFlag ? number
   : F extends IntListFlag | NumberListFlag ? number[]
-  : F extends ChoiceListFlag ? string[]
+  : F extends { readonly kind: 'choice-list'; readonly choices: readonly (infer Choice)[] } ? Choice[]
+  : F extends { readonly kind: 'choice'; readonly choices: readonly (infer Choice)[] } ? Choice
   : F extends BooleanFlag ? boolean
   : string;
 

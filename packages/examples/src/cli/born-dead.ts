@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Tensor } from '@gradlab/core';
 import { EMBEDDED_IMAGE_COUNT, loadData } from '../data/load.js';
 import {
-  BORN_DEAD_INITS, bornDeadCellKeys, bornDeadResults, gridInputs, runBornDead, validateBornDeadConfig, type BornDeadCell, type BornDeadConfig, type BornDeadInit, type BornDeadResults,
+  BORN_DEAD_INITS, bornDeadCellKeys, bornDeadResults, gridInputs, runBornDead, validateBornDeadConfig, type BornDeadCell, type BornDeadConfig, type BornDeadResults,
 } from '../experiments/born-dead.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { writeBornDeadReport } from '../report/born-dead.js';
@@ -55,7 +55,7 @@ export const bornDeadCommand = defineCommand(
       widths: options.widths,
       depths: options.depths,
       networks: options.networks,
-      inits: options.inits as BornDeadInit[],
+      inits: options.inits,
       inputs: options.inputs as 'grid' | 'mnist',
       inputCount: options.inputCount,
       seed: options.seed,

@@ -15,11 +15,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind, type InitName } from '@gradlab/nn';
+import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
 import type { Checkpoint } from '../experiments/checkpoint.js';
 import { deadNeuronsResults, validateConfig, type ActivationRun, type DeadNeuronsConfig } from '../experiments/dead-neurons.js';
-import type { OptimizerName } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { writeDeadNeuronsReport } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
@@ -43,7 +42,7 @@ const flags = {
   epochs: { kind: 'int', min: 0, max: 10000, default: 10, description: 'Training epochs' },
   batchSize: { kind: 'int', min: 1, default: 64, description: 'Mini-batch size' },
   init: { kind: 'choice', choices: INIT_CHOICES, default: 'default', description: 'Weight initialisation (default: He normal for the ReLU family, Xavier uniform for Sigmoid/Tanh)' },
-  alpha: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'LeakyReLU negative slope (the spec default, 0.01)' },
+  alpha: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'Negative slope: LeakyReLU alpha (the spec default, 0.01), PReLU initial slope' },
   seed: { kind: 'int', min: 0, default: 0, description: 'Seed of the weights and of the batch order' },
   saturationEps: { kind: 'number', min: 1e-9, max: 0.49, default: 0.01, description: 'Sigmoid: output within eps of 0 or 1 counts as saturated' },
   measureSize: { kind: 'int', min: 0, default: 0, description: 'Training images used to measure dead units (0 = all)' },
@@ -74,15 +73,15 @@ export const deadNeuronsCommand = defineCommand(
   async (options, _positionals, context) => {
     const startedAt = Date.now();
     const config: DeadNeuronsConfig = {
-      activations: options.activations as ActivationKind[],
+      activations: options.activations,
       depth: options.depth,
       width: options.width,
-      optimizer: options.optimizer as OptimizerName,
+      optimizer: options.optimizer,
       lr: options.lr,
       momentum: options.momentum,
       epochs: options.epochs,
       batchSize: options.batchSize,
-      init: options.init as InitName | 'default',
+      init: options.init,
       alpha: options.alpha,
       seed: options.seed,
       saturationEps: options.saturationEps,

@@ -4,7 +4,8 @@
  * derivatives from gradlab's autodiff.
  */
 import { join } from 'node:path';
-import { ACTIVATION_TITLES, activationCurve, CURVE_ACTIVATIONS, linspace, type CurvePoint } from '../experiments/activation-curves.js';
+import { ACTIVATIONS } from '@gradlab/nn';
+import { activationCurve, CURVE_ACTIVATIONS, DEFAULT_CURVES, linspace, type CurveActivation, type CurvePoint } from '../experiments/activation-curves.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { writeChart, type ChartSpec } from '../report/charts.js';
 import { toCsv } from '../report/csv.js';
@@ -13,8 +14,8 @@ import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
 
 const flags = {
-  activations: { kind: 'choice-list', distinct: true, choices: CURVE_ACTIVATIONS, default: [...CURVE_ACTIVATIONS], description: 'Which activations to plot' },
-  negativeSlope: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'LeakyReLU slope for x < 0 (the spec\'s alpha)' },
+  activations: { kind: 'choice-list', distinct: true, choices: CURVE_ACTIVATIONS, default: [...DEFAULT_CURVES], description: 'Which activations to plot' },
+  negativeSlope: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'Slope for x < 0 of LeakyReLU (the spec\'s alpha) and PReLU' },
   from: { kind: 'number', min: -1e6, max: 1e6, default: -10, description: 'Left end of the x range' },
   to: { kind: 'number', min: -1e6, max: 1e6, default: 10, description: 'Right end of the x range' },
   points: { kind: 'int', min: 2, max: 100000, default: 401, description: 'Grid points (401 puts one exactly at x = 0)' },
@@ -22,8 +23,8 @@ const flags = {
 } as const;
 
 /** One chart per activation, styled as the spec's matplotlib figure: function solid blue, derivative dashed red. */
-function curveChart(activation: string, points: readonly CurvePoint[], negativeSlope: number): ChartSpec {
-  const title = ACTIVATION_TITLES[activation] ?? activation;
+function curveChart(activation: CurveActivation, points: readonly CurvePoint[], negativeSlope: number): ChartSpec {
+  const { label: title, slope } = ACTIVATIONS[activation];
   // The same legend settings on both channels make Vega-Lite merge them into one legend.
   const legend = { orient: 'top-left', fillColor: 'white', strokeColor: '#ccc', padding: 6, symbolStrokeWidth: 2.2, labelLimit: 400 } as const;
   const curves = [`${title} function`, `${title} derivative (autodiff)`];
@@ -34,7 +35,7 @@ function curveChart(activation: string, points: readonly CurvePoint[], negativeS
   return {
     title: {
       text: `${title} Activation Function and Its Derivative`,
-      subtitle: activation === 'leaky-relu' ? `alpha = ${negativeSlope}; derivative from gradlab's reverse-mode autodiff` : "derivative from gradlab's reverse-mode autodiff",
+      subtitle: slope !== null ? `alpha = ${negativeSlope}; derivative from gradlab's reverse-mode autodiff` : "derivative from gradlab's reverse-mode autodiff",
     },
     width: 560,
     height: 320,
@@ -61,7 +62,7 @@ export const plotActivationCommand = defineCommand(
     const grid = linspace(options.from, options.to, options.points);
     const filesWritten: string[] = [];
     const allPoints: CurvePoint[] = [];
-    for (const activation of options.activations as (typeof CURVE_ACTIVATIONS)[number][]) {
+    for (const activation of options.activations) {
       const points = activationCurve(activation, grid, options.negativeSlope);
       allPoints.push(...points);
       filesWritten.push(...(await writeChart(options.out, activation, curveChart(activation, points, options.negativeSlope))));

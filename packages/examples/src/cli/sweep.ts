@@ -4,12 +4,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ActivationKind, InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
 import { DEFAULT_TRAIN_SIZE } from '../data/load.js';
 import { runPool } from '../experiments/sweep-pool.js';
 import { dropTornTail, expandGrid, parseShard, readResultsFile, selectShard, type SweepSettings } from '../experiments/sweep.js';
-import type { OptimizerName } from '../experiments/training.js';
 import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
@@ -20,7 +18,7 @@ const flags = {
   depths: { kind: 'int-list', distinct: true, min: 1, max: 200, default: [4, 10], description: 'Numbers of hidden layers' },
   widths: { kind: 'int-list', distinct: true, min: 1, max: 4096, default: [64], description: 'Hidden layer widths' },
   lrs: { kind: 'number-list', distinct: true, positive: true, default: [0.001, 0.005, 0.01], description: 'Learning rates' },
-  alphas: { kind: 'number-list', distinct: true, min: 0, default: [0.01], description: 'LeakyReLU slopes (only LeakyReLU runs are multiplied by these)' },
+  alphas: { kind: 'number-list', distinct: true, min: 0, default: [0.01], description: 'Negative slopes: LeakyReLU alpha, PReLU initial slope (only their runs are multiplied by these)' },
   seeds: { kind: 'int-list', distinct: true, min: 0, default: [0, 1, 2], description: 'Seeds (ranges allowed: 0-9)' },
   optimizer: { kind: 'choice', choices: OPTIMIZER_CHOICES, default: 'adam', description: 'Optimizer' },
   momentum: { kind: 'number', min: 0, max: 0.999, default: 0, description: 'SGD momentum' },
@@ -58,18 +56,18 @@ export const sweepCommand = defineCommand(
     }
     const resultsPath = options.out ?? join('reports', 'sweep', shard ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl');
     const settings: SweepSettings = {
-      optimizer: options.optimizer as OptimizerName,
+      optimizer: options.optimizer,
       momentum: options.momentum,
       epochs: options.epochs,
       batchSize: options.batchSize,
-      init: options.init as InitName | 'default',
+      init: options.init,
       saturationEps: options.saturationEps,
       measureSize: options.measureSize,
       data: dataOptions(options),
     };
     checkDataSizesFor('sweep', settings.data);
     const grid = expandGrid({
-      activations: options.activations as ActivationKind[],
+      activations: options.activations,
       depths: options.depths,
       widths: options.widths,
       lrs: options.lrs,

@@ -45,7 +45,7 @@ export interface TrainConfig {
 const flags = {
   hidden: { kind: 'int-list', min: 1, max: 65536, default: [256, 256], description: 'Hidden layer widths' },
   activation: { kind: 'choice', choices: ACTIVATION_CHOICES, default: 'relu', description: 'Activation of the hidden layers' },
-  alpha: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'LeakyReLU negative slope' },
+  alpha: { kind: 'number', min: 0, max: 1, default: 0.01, description: 'Negative slope: LeakyReLU alpha, PReLU initial slope' },
   init: { kind: 'choice', choices: INIT_CHOICES, default: 'default', description: 'Weight initialisation' },
   optimizer: { kind: 'choice', choices: OPTIMIZER_CHOICES, default: 'adam', description: 'Optimizer' },
   lr: { kind: 'number', positive: true, default: 0.001, description: 'Learning rate' },
@@ -95,10 +95,10 @@ export const trainCommand = defineCommand(
     const startedAt = Date.now();
     const config: TrainConfig = {
       hidden: options.hidden,
-      activation: options.activation as ActivationKind,
+      activation: options.activation,
       alpha: options.alpha,
-      init: options.init as InitName | 'default',
-      optimizer: options.optimizer as OptimizerName,
+      init: options.init,
+      optimizer: options.optimizer,
       lr: options.lr,
       momentum: options.momentum,
       epochs: options.epochs,

@@ -6,11 +6,15 @@
  * sum(f(x)) with respect to x is exactly the vector of derivatives f'(x_i):
  * one backward pass gives the whole derivative curve.
  */
-import { leakyRelu, relu, sigmoid, tensor, type Tensor } from '@gradlab/core';
+import { tensor } from '@gradlab/core';
+import { ACTIVATIONS, ACTIVATION_KINDS, type ActivationKind } from '@gradlab/nn';
 
-/** The activations this command can draw. */
-export const CURVE_ACTIVATIONS = ['leaky-relu', 'relu', 'sigmoid'] as const;
-export type CurveActivation = (typeof CURVE_ACTIVATIONS)[number];
+/** The activations this command can draw: every one of nn's activation table. */
+export const CURVE_ACTIVATIONS = ACTIVATION_KINDS;
+export type CurveActivation = ActivationKind;
+
+/** The activations drawn by default: the Leaky ReLU spec's picture, then ReLU and Sigmoid. */
+export const DEFAULT_CURVES: readonly CurveActivation[] = ['leaky-relu', 'relu', 'sigmoid'];
 
 /** One point of a curve. */
 export interface CurvePoint {
@@ -19,15 +23,6 @@ export interface CurvePoint {
   readonly value: number;
   readonly derivative: number;
 }
-
-/** Human names used in chart titles and legends. */
-export const ACTIVATION_TITLES: Readonly<Record<string, string>> = {
-  relu: 'ReLU',
-  'leaky-relu': 'Leaky ReLU',
-  sigmoid: 'Sigmoid',
-  tanh: 'Tanh',
-  prelu: 'PReLU',
-};
 
 /**
  * `points` evenly spaced values from `from` to `to`, both included, as float32.
@@ -52,12 +47,7 @@ export function linspace(from: number, to: number, points: number): Float32Array
  */
 export function activationCurve(activation: CurveActivation, grid: Float32Array, negativeSlope: number): CurvePoint[] {
   const x = tensor(Float32Array.from(grid), { requiresGrad: true });
-  const functions: Record<CurveActivation, (input: Tensor) => Tensor> = {
-    'leaky-relu': (input) => leakyRelu(input, negativeSlope),
-    relu: (input) => relu(input),
-    sigmoid: (input) => sigmoid(input),
-  };
-  const y = functions[activation](x);
+  const y = ACTIVATIONS[activation].op(x, negativeSlope);
   y.sum().backward();
   const gradient = x.grad!.data;
   return Array.from(grid, (value, i) => ({ activation, x: value, value: y.data[i]!, derivative: gradient[i]! }));

@@ -20,8 +20,8 @@
  * network between two epochs (a `NetworkInProgress`) to resume it: the result
  * is the same, bit for bit, as a run that never stopped.
  */
-import type { ActivationKind, ActivationReport, InitName, Sequential } from '@gradlab/nn';
-import { DivergedError, measureActivations } from '@gradlab/nn';
+import type { ActivationKind, ActivationReport, InactiveMeaning, InitName, Sequential } from '@gradlab/nn';
+import { ACTIVATIONS, DivergedError, INACTIVE_COUNT_FIELD, measureActivations } from '@gradlab/nn';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import {
   EvaluationSum, divergenceOf, evaluate, inputBatches, inputWidth, startTraining, trainEpoch,
@@ -41,7 +41,7 @@ export interface DeadNeuronsConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly init: InitName | 'default';
-  /** LeakyReLU's negative slope. */
+  /** The negative slope of the activations that have one: LeakyReLU's alpha, PReLU's initial slope. */
   readonly alpha: number;
   readonly seed: number;
   /** Sigmoid saturation threshold passed to measureActivations. */
@@ -86,7 +86,7 @@ export interface EpochSnapshot {
 export interface ActivationRun {
   readonly activation: ActivationKind;
   /** What "inactive" means for this activation: 'dead', 'dead-like' or 'saturated'. */
-  readonly inactiveMeaning: string;
+  readonly inactiveMeaning: InactiveMeaning;
   readonly epochs: readonly EpochSnapshot[];
   readonly diverged: Divergence | null;
 }
@@ -123,16 +123,19 @@ export interface DeadNeuronsHooks {
   onNetworkDone?(run: ActivationRun, model: Sequential): void;
 }
 
-/** What "inactive" means for each activation kind. */
-export function inactiveMeaning(activation: ActivationKind): string {
-  if (activation === 'relu') return 'dead';
-  if (activation === 'leaky-relu' || activation === 'prelu') return 'dead-like';
-  return 'saturated';
+/**
+ * What "inactive" means for an activation kind: its inactivity rule's name
+ * in the activation table.
+ *
+ * @example
+ * inactiveMeaning('leaky-relu'); // 'dead-like'
+ */
+export function inactiveMeaning(activation: ActivationKind): InactiveMeaning {
+  return ACTIVATIONS[activation].inactivity.meaning;
 }
 
 function inactiveCount(activation: ActivationKind, counts: { dead: number; deadLike: number; saturated: number }): number {
-  const meaning = inactiveMeaning(activation);
-  return meaning === 'dead' ? counts.dead : meaning === 'dead-like' ? counts.deadLike : counts.saturated;
+  return counts[INACTIVE_COUNT_FIELD[inactiveMeaning(activation)]];
 }
 
 function snapshot(activation: ActivationKind, epoch: number, report: ActivationReport, train: { loss: number }, test: { loss: number; accuracy: number }): EpochSnapshot {

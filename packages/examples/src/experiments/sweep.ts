@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, truncateSync } from 'node:fs';
-import type { ActivationKind, InitName } from '@gradlab/nn';
+import { ACTIVATIONS, type ActivationKind, type InitName } from '@gradlab/nn';
 import type { DataOptions } from '../data/load.js';
 import type { ActivationRun, DeadNeuronsConfig } from './dead-neurons.js';
 import type { OptimizerName } from './training.js';
@@ -96,13 +96,15 @@ export function runId(config: DeadNeuronsConfig, data: DataOptions): string {
 
 /**
  * Every run of the grid, in a fixed order (seeds innermost), each with its id.
- * Alphas only multiply LeakyReLU/PReLU runs: other activations ignore alpha,
- * so they get one run per grid point with the first alpha recorded.
+ * Alphas only multiply the runs of activations with a slope (LeakyReLU's
+ * fixed alpha, PReLU's initial learned slope; `slope` in the activation
+ * table): the others ignore alpha, so they get one run per grid point with
+ * the first alpha recorded.
  */
 export function expandGrid(grid: SweepGrid, settings: SweepSettings): SweepRun[] {
   const runs: SweepRun[] = [];
   for (const activation of grid.activations) {
-    const alphas = activation === 'leaky-relu' || activation === 'prelu' ? grid.alphas : grid.alphas.slice(0, 1);
+    const alphas = ACTIVATIONS[activation].slope === null ? grid.alphas.slice(0, 1) : grid.alphas;
     for (const depth of grid.depths) {
       for (const width of grid.widths) {
         for (const lr of grid.lrs) {

@@ -18,7 +18,7 @@
  */
 import { Generator, noGrad, type Tensor } from '@gradlab/core';
 import {
-  Adam, SGD, accuracy, checkFiniteLoss, crossEntropy, mlp,
+  ACTIVATIONS, Adam, SGD, accuracy, checkFiniteLoss, crossEntropy, mlp,
   type ActivationKind, type DivergedError, type InitName, type Optimizer, type Sequential,
 } from '@gradlab/nn';
 import { batches } from '../data/batches.js';
@@ -34,7 +34,11 @@ export interface ModelConfig {
   /** Width of each hidden layer, e.g. [256, 256]. */
   readonly hidden: readonly number[];
   readonly activation: ActivationKind;
-  /** LeakyReLU's alpha (ignored by other activations). */
+  /**
+   * The slope for negative inputs of an activation that has one (its `slope`
+   * in the activation table: LeakyReLU's fixed alpha, PReLU's initial
+   * learned slope); ignored by the others.
+   */
   readonly negativeSlope: number;
   /** Weight initialiser; nn's default for the activation when 'default'. */
   readonly init: InitName | 'default';
@@ -81,7 +85,7 @@ export function buildModel(config: ModelConfig, inputs: number, outputs: number,
     hidden: config.hidden,
     outputs,
     activation: config.activation,
-    negativeSlope: config.activation === 'leaky-relu' ? config.negativeSlope : undefined,
+    negativeSlope: ACTIVATIONS[config.activation].slope === null ? undefined : config.negativeSlope,
     init: config.init === 'default' ? undefined : config.init,
     generator: new Generator(`init:${seed}`),
   });

@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ACTIVATIONS, isActivationKind } from '@gradlab/nn';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
@@ -18,14 +19,17 @@ import { writeOutputFile } from '../io/atomic.js';
 /** The font family of every chart; its TTF ships with the dejavu-fonts-ttf package. */
 export const CHART_FONT = 'DejaVu Sans';
 
-/** Colours per activation, the same in every chart and report. */
-export const ACTIVATION_COLORS: Readonly<Record<string, string>> = {
-  relu: '#d62728',
-  'leaky-relu': '#1f77b4',
-  sigmoid: '#2ca02c',
-  tanh: '#9467bd',
-  prelu: '#ff7f0e',
-};
+/**
+ * An activation's colour, the same in every chart and report: its `color` in
+ * nn's activation table; grey for a name the table does not know (a record
+ * written by another version).
+ *
+ * @example
+ * activationColor('relu'); // '#d62728'
+ */
+export function activationColor(name: string): string {
+  return isActivationKind(name) ? ACTIVATIONS[name].color : '#444';
+}
 
 /** A Vega-Lite spec, as written in the report modules. */
 export type ChartSpec = TopLevelSpec;

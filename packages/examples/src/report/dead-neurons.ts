@@ -3,17 +3,18 @@
  * four charts (SVG + PNG) and report.md. Every number in report.md is
  * formatted from the same results object that results.json serialises.
  */
+import { ACTIVATIONS } from '@gradlab/nn';
 import type { ActivationRun, DeadNeuronsResults } from '../experiments/dead-neurons.js';
-import { ACTIVATION_TITLES } from '../experiments/activation-curves.js';
 import { reportFolder } from '../io/atomic.js';
-import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
+import { DEATH_COMPARISON, REPORT_SENTENCES, type SentenceContext } from './activation-sentences.js';
+import { activationColor, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
 import { markdownTable } from './markdown.js';
 
 /** Display name of an activation with what its "inactive" count means, e.g. "ReLU (dead)". */
 export function runLabel(run: Pick<ActivationRun, 'activation' | 'inactiveMeaning'>): string {
-  return `${ACTIVATION_TITLES[run.activation] ?? run.activation} (${run.inactiveMeaning})`;
+  return `${ACTIVATIONS[run.activation].label} (${run.inactiveMeaning})`;
 }
 
 /** "198/640 (30.9%)": a count of units with its fraction. */
@@ -42,7 +43,7 @@ export function deadNeuronsCsv(results: DeadNeuronsResults): string {
 
 function colorScale(results: DeadNeuronsResults) {
   const labels = results.runs.map(runLabel);
-  return { domain: labels, range: results.runs.map((run) => ACTIVATION_COLORS[run.activation] ?? '#444') };
+  return { domain: labels, range: results.runs.map((run) => activationColor(run.activation)) };
 }
 
 function subtitle(results: DeadNeuronsResults): string {
@@ -79,7 +80,7 @@ export function deadFractionByLayerChart(results: DeadNeuronsResults): ChartSpec
   return {
     title: {
       text: 'Inactive units per hidden layer and epoch',
-      subtitle: ['Cell: number of inactive units; layer 1 is nearest the input.', 'ReLU: dead (output 0 on every image) · LeakyReLU: dead-like (input never > 0) · Sigmoid: saturated'],
+      subtitle: ['Cell: number of inactive units; layer 1 is nearest the input.', results.runs.map((run) => REPORT_SENTENCES[run.activation].chartNote).join(' · ')],
     },
     data: { values },
     facet: { column: { field: 'label', type: 'nominal', title: null, sort: results.runs.map(runLabel), header: { labelFontSize: 13, labelLimit: 400 } } },
@@ -157,30 +158,29 @@ export const DEAD_NEURON_CHARTS = {
   'final-layers': finalLayersChart,
 } as const;
 
+function sentenceContext(results: DeadNeuronsResults): SentenceContext {
+  return { alpha: results.config.alpha, saturationEps: results.config.saturationEps, depth: results.config.depth };
+}
+
 /** A plain-language paragraph about the result, built from the numbers. */
 export function readingOfResult(results: DeadNeuronsResults): string {
   const sentences: string[] = [];
+  const context = sentenceContext(results);
   for (const run of results.runs) {
     const first = run.epochs[0]!;
     const last = run.epochs[run.epochs.length - 1]!;
-    const title = ACTIVATION_TITLES[run.activation] ?? run.activation;
+    const title = ACTIVATIONS[run.activation].label;
+    const { meaning: meaningOf, farBehind } = REPORT_SENTENCES[run.activation];
     const units = last.layers.reduce((total, layer) => total + layer.units, 0);
     const worst = [...last.layers].sort((a, b) => b.inactiveFraction - a.inactiveFraction || a.layer - b.layer)[0];
     const where = worst && worst.inactive > 0 ? ` The worst layer is layer ${worst.layer} with ${unitsCell(worst.inactive, worst.units)}.` : '';
     const divergence = run.diverged ? ` Training diverged (loss ${run.diverged.loss}) at epoch ${run.diverged.epoch}, step ${run.diverged.step}; the figures are from epoch ${last.epoch}.` : '';
     const bestAccuracy = Math.max(...results.runs.map((other) => other.epochs[other.epochs.length - 1]!.testAccuracy));
     let chance = last.testAccuracy < 0.2 ? ' — no better than guessing, so this network did not learn' : '';
-    if (!chance && run.activation === 'sigmoid' && last.testAccuracy < bestAccuracy - 0.2) {
-      chance = ` — far behind the best activation (${percent(bestAccuracy)}): sigmoid's derivative is at most 0.25, so the gradient shrinks at every one of the ${results.config.depth} layers on its way back`;
+    if (!chance && farBehind !== null && last.testAccuracy < bestAccuracy - 0.2) {
+      chance = ` — far behind the best activation (${percent(bestAccuracy)}): ${farBehind(context)}`;
     }
-    let meaning: string;
-    if (run.inactiveMeaning === 'dead') {
-      meaning = 'a dead unit outputs exactly 0 for every measured training image, so no gradient reaches its weights and gradient descent cannot revive it';
-    } else if (run.inactiveMeaning === 'dead-like') {
-      meaning = `a dead-like unit never gets a positive input, but it still passes ${results.config.alpha} × the gradient, so it can recover`;
-    } else {
-      meaning = `a saturated unit's output stays within ${results.config.saturationEps} of 0 or 1 on every image, where its derivative is almost 0`;
-    }
+    const meaning = meaningOf(context);
     const amount = last.inactive === 0 ? 'none' : `${percent(last.inactiveFraction)} (${last.inactive})`;
     const verb = last.inactive === 1 ? 'is' : 'are';
     sentences.push(
@@ -190,8 +190,8 @@ export function readingOfResult(results: DeadNeuronsResults): string {
     );
 
   }
-  const relu = results.runs.find((run) => run.activation === 'relu');
-  const leaky = results.runs.find((run) => run.activation === 'leaky-relu');
+  const relu = results.runs.find((run) => run.activation === DEATH_COMPARISON.dies);
+  const leaky = results.runs.find((run) => run.activation === DEATH_COMPARISON.recovers);
   if (relu && leaky) {
     const reluLast = relu.epochs[relu.epochs.length - 1]!;
     const leakyLast = leaky.epochs[leaky.epochs.length - 1]!;
@@ -214,7 +214,7 @@ export function deadNeuronsMarkdown(results: DeadNeuronsResults, command: string
     const first = run.epochs[0]!;
     const last = lastEpoch(run);
     return [
-      ACTIVATION_TITLES[run.activation] ?? run.activation,
+      ACTIVATIONS[run.activation].label,
       run.inactiveMeaning,
       unitsCell(first.inactive, first.layers.reduce((t, l) => t + l.units, 0)),
       unitsCell(last.inactive, last.layers.reduce((t, l) => t + l.units, 0)),
@@ -234,7 +234,7 @@ export function deadNeuronsMarkdown(results: DeadNeuronsResults, command: string
   ]);
   const optimizer = config.optimizer === 'adam' ? `Adam (lr ${config.lr})` : `SGD (lr ${config.lr}, momentum ${config.momentum})`;
   return [
-    '# Dead neurons: ' + results.runs.map((run) => ACTIVATION_TITLES[run.activation] ?? run.activation).join(' vs '),
+    '# Dead neurons: ' + results.runs.map((run) => ACTIVATIONS[run.activation].label).join(' vs '),
     '',
     `Made by \`${command}\`. The numbers below are formatted from \`results.json\` in this folder; \`layers.csv\` has every layer at every epoch.`,
     '',
@@ -271,9 +271,7 @@ export function deadNeuronsMarkdown(results: DeadNeuronsResults, command: string
     '',
     '## Definitions',
     '',
-    '- **Dead (ReLU):** a unit whose output is 0 for every measured image. Its gradient is 0 for every image, so its incoming weights and bias never change again.',
-    `- **Dead-like (LeakyReLU):** a unit whose input is never positive. It still outputs alpha · x and passes alpha (${config.alpha}) times the gradient, so it can recover.`,
-    `- **Saturated (Sigmoid):** a unit whose output is below ${config.saturationEps} or above ${1 - config.saturationEps} for every measured image, where the derivative y(1 - y) is below ${(config.saturationEps * (1 - config.saturationEps)).toFixed(4)}.`,
+    ...results.runs.map((run) => `- ${REPORT_SENTENCES[run.activation].definition(sentenceContext(results))}`),
     '- Measured with `measureActivations` from @gradlab/nn over the training images, with gradients off, at initialisation (epoch 0) and after every epoch.',
     '',
   ].join('\n');

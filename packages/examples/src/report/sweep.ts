@@ -2,10 +2,10 @@
  * `gradlab report`: aggregates sweep records over seeds (mean ± standard
  * deviation) into summary.json, summary.csv, charts and report.md.
  */
-import { ACTIVATION_TITLES } from '../experiments/activation-curves.js';
+import { ACTIVATIONS, activationLabel, isActivationKind } from '@gradlab/nn';
 import type { SweepRecord } from '../experiments/sweep.js';
 import { reportFolder } from '../io/atomic.js';
-import { ACTIVATION_COLORS, writeChart, type ChartSpec } from './charts.js';
+import { activationColor, writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
 import { fixed, percent } from './format.js';
 import { markdownTable } from './markdown.js';
@@ -42,7 +42,7 @@ export function aggregate(records: readonly SweepRecord[]): { groups: SweepGroup
   }
   const byPoint = new Map<string, SweepRecord[]>();
   for (const record of unique.values()) {
-    const hasAlpha = record.activation === 'leaky-relu' || record.activation === 'prelu';
+    const hasAlpha = hasSlope(record.activation);
     // The id's hash covers everything but the seed only through the config; group on the visible grid axes plus the shared settings.
     const { seed: _seed, ...configWithoutSeed } = record.config;
     const key = JSON.stringify([record.activation, record.depth, record.width, record.lr, hasAlpha ? record.alpha : null, configWithoutSeed.epochs, configWithoutSeed.optimizer, configWithoutSeed.batchSize, configWithoutSeed.init, record.data]);
@@ -52,7 +52,7 @@ export function aggregate(records: readonly SweepRecord[]): { groups: SweepGroup
   }
   const groups = [...byPoint.values()].map((list): SweepGroup => {
     const first = list[0]!;
-    const hasAlpha = first.activation === 'leaky-relu' || first.activation === 'prelu';
+    const hasAlpha = hasSlope(first.activation);
     const finished = list.filter((record) => record.diverged === null).sort((a, b) => a.seed - b.seed);
     return {
       activation: first.activation,
@@ -73,9 +73,14 @@ export function aggregate(records: readonly SweepRecord[]): { groups: SweepGroup
   return { groups, runs: unique.size, duplicates };
 }
 
+/** Whether the records of this activation are told apart by alpha (activations with a slope in the activation table). */
+function hasSlope(activation: string): boolean {
+  return isActivationKind(activation) && ACTIVATIONS[activation].slope !== null;
+}
+
 /** "ReLU" or "Leaky ReLU α=0.1": the series name in charts and tables. */
 export function groupLabel(group: Pick<SweepGroup, 'activation' | 'alpha'>): string {
-  const title = ACTIVATION_TITLES[group.activation] ?? group.activation;
+  const title = activationLabel(group.activation);
   return group.alpha === null ? title : `${title} α=${group.alpha}`;
 }
 
@@ -101,7 +106,7 @@ function metricChart(groups: readonly SweepGroup[], metric: 'inactiveFraction' |
   const labels = [...new Set(values.map((value) => value.label))];
   const colors = labels.map((label) => {
     const group = groups.find((entry) => groupLabel(entry) === label)!;
-    return ACTIVATION_COLORS[group.activation] ?? '#444';
+    return activationColor(group.activation);
   });
   const multipleAlphas = new Set(groups.filter((group) => group.alpha !== null).map((group) => group.alpha)).size > 1;
   const color = { field: 'label', type: 'nominal', title: 'activation', scale: { domain: labels, ...(multipleAlphas ? {} : { range: colors }) }, legend: { labelLimit: 300 } };

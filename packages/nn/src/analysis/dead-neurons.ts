@@ -2,14 +2,18 @@
  * The dead-neuron instrument: how many units of each activation layer are
  * dead (ReLU), dead-like (LeakyReLU, PReLU) or saturated (Sigmoid, Tanh)
  * over a dataset, and whether the whole network has collapsed to a constant.
- * docs/dead-neurons.md gives each definition and its source.
+ * Each activation's criterion is its entry's `inactivity` rule in the
+ * activation table (rules in inactivity.ts); docs/dead-neurons.md gives each
+ * definition and its source.
  *
  * It works on any model: forward hooks are attached to every `Activation`
  * module found by `namedModules()`, the batches are run under `noGrad`, and
  * the hooks see each layer's input (the pre-activation) and output.
  */
-import { Tensor, columnCounts, formatShape, noGrad, sumAndSquares, type ColumnCounts } from '@gradlab/core';
-import { Activation, type ActivationKind } from '../activations.js';
+import { Tensor, formatShape, noGrad, sumAndSquares, type ColumnCounts } from '@gradlab/core';
+import { Activation } from '../activations/modules.js';
+import { ACTIVATIONS, type ActivationKind } from '../activations/table.js';
+import type { InactiveMeaning, InactivityRule, UnitTally } from './inactivity.js';
 import type { HookHandle, Module } from '../module.js';
 
 /** Options of `measureActivations`. */
@@ -106,27 +110,17 @@ export interface ActivationReport {
 }
 
 /**
- * Running sums for one activation layer (one call site of one module). Each
- * batch is counted per unit by core's kernels: `columnCounts` (how many values
- * of each unit's column are below, equal to or above a threshold) and
- * `sumAndSquares` (the float64 sums of the outputs and their squares, element
- * after element). A loop over the pairs with one branch per test gives the
- * same numbers but ran at 19-33 ns per pair (the kernels: 3-6), most of it
- * mispredicted branches on activations of random sign.
+ * Running sums for one activation layer (one call site of one module). Its
+ * activation's inactivity rule (from the activation table; see
+ * inactivity.ts) counts each batch; `sumAndSquares` adds the float64 sums of
+ * the outputs and their squares, element after element.
  */
 class LayerAccumulator {
-  readonly everPositiveInput: Uint8Array;
-  readonly everNonZeroOutput: Uint8Array;
-  readonly everUnsaturated: Uint8Array;
+  readonly rule: InactivityRule;
+  readonly tally: UnitTally;
   pairs = 0;
-  zeroGradPairs = 0;
-  nonPositivePairs = 0;
   sum = 0;
   sumOfSquares = 0;
-  /** One batch's counts per unit, reused from batch to batch. */
-  private readonly counts: ColumnCounts;
-  /** A second set, for the second threshold of Sigmoid and Tanh. */
-  private readonly countsPastHigh: ColumnCounts;
 
   constructor(
     readonly module: Activation,
@@ -134,75 +128,31 @@ class LayerAccumulator {
     readonly callIndex: number,
     readonly units: number,
   ) {
-    this.everPositiveInput = new Uint8Array(units);
-    this.everNonZeroOutput = new Uint8Array(units);
-    this.everUnsaturated = new Uint8Array(units);
+    this.rule = ACTIVATIONS[module.kind].inactivity;
     const countsOf = (): ColumnCounts => ({ below: new Int32Array(units), equal: new Int32Array(units), above: new Int32Array(units) });
-    this.counts = countsOf();
-    this.countsPastHigh = countsOf();
+    this.tally = { everActive: new Uint8Array(units), zeroGradPairs: 0, nonPositivePairs: 0, counts: countsOf(), countsPastHigh: countsOf() };
   }
 
   /** Adds one batch: `rows` examples of `units` values each, input (pre-activation) and output alike. */
   add(input: Tensor, output: Tensor, rows: number, saturationEps: number): void {
-    const kind = this.module.kind;
-    const units = this.units;
     const features = output.shape[output.ndim - 1] ?? 1;
     [this.sum, this.sumOfSquares] = sumAndSquares(output.data, this.sum, this.sumOfSquares);
-    if (kind === 'relu' || kind === 'leaky-relu' || kind === 'prelu') {
-      const { below: negative, equal: zero, above: positive } = this.counts;
-      columnCounts(input.data, rows, units, 0, this.counts);
-      // The ReLU family's derivative depends only on the side of the kink at 0
-      // the input lies on (and, for PReLU, on the unit's slope), so asking
-      // derivativeAt once per side and unit answers it for every pair: -1, 0
-      // and 1 stand for the negative, zero and positive inputs; NaN, counted in
-      // none of the three, for itself. (The family's derivativeAt reads the
-      // input only; the output passed is a placeholder.)
-      const zeroAt = (x: number, channel: number): number => (this.module.derivativeAt(x, NaN, channel) === 0 ? 1 : 0);
-      for (let unit = 0; unit < units; unit++) {
-        const channel = unit % features;
-        const notANumber = rows - negative[unit]! - zero[unit]! - positive[unit]!;
-        this.zeroGradPairs += negative[unit]! * zeroAt(-1, channel) + zero[unit]! * zeroAt(0, channel)
-          + positive[unit]! * zeroAt(1, channel) + notANumber * zeroAt(NaN, channel);
-        this.nonPositivePairs += rows - positive[unit]!;
-        if (positive[unit]! > 0) this.everPositiveInput[unit] = 1;
-      }
-      if (kind === 'relu') {
-        // The outputs equal to 0 (or -0); a NaN output counts as non-zero, as y !== 0 says.
-        columnCounts(output.data, rows, units, 0, this.counts);
-        const zeroOutputs = this.counts.equal;
-        for (let unit = 0; unit < units; unit++) if (zeroOutputs[unit]! < rows) this.everNonZeroOutput[unit] = 1;
-      }
-    } else {
-      // Saturated: Sigmoid y < eps or y > 1 - eps; Tanh |y| > 1 - eps, that is
-      // y < -(1 - eps) or y > 1 - eps. NaN is neither.
-      const high = 1 - saturationEps;
-      columnCounts(output.data, rows, units, kind === 'sigmoid' ? saturationEps : -high, this.counts);
-      columnCounts(output.data, rows, units, high, this.countsPastHigh);
-      for (let unit = 0; unit < units; unit++) {
-        const saturated = this.counts.below[unit]! + this.countsPastHigh.above[unit]!;
-        this.zeroGradPairs += saturated;
-        if (saturated < rows) this.everUnsaturated[unit] = 1;
-      }
-    }
+    this.rule.count({ input: input.data, output: output.data, rows, units: this.units, features, module: this.module, saturationEps }, this.tally);
     this.pairs += output.size;
   }
 
   report(name: string): LayerActivationStats {
-    const kind = this.module.kind;
-    const unitsWhere = (flags: Uint8Array, applies: boolean): number[] => {
-      if (!applies) return [];
-      const found: number[] = [];
-      flags.forEach((flag, unit) => { if (flag === 0) found.push(unit); });
-      return found;
-    };
-    const deadUnits = unitsWhere(this.everNonZeroOutput, kind === 'relu');
-    const deadLikeUnits = unitsWhere(this.everPositiveInput, kind === 'leaky-relu' || kind === 'prelu');
-    const saturatedUnits = unitsWhere(this.everUnsaturated, kind === 'sigmoid' || kind === 'tanh');
+    const inactiveUnits: number[] = [];
+    this.tally.everActive.forEach((flag, unit) => { if (flag === 0) inactiveUnits.push(unit); });
+    const unitsOf = (meaning: InactiveMeaning): number[] => (this.rule.meaning === meaning ? inactiveUnits : []);
+    const deadUnits = unitsOf('dead');
+    const deadLikeUnits = unitsOf('dead-like');
+    const saturatedUnits = unitsOf('saturated');
     const mean = this.sum / this.pairs;
     const variance = Math.max(0, this.sumOfSquares / this.pairs - mean * mean);
     return {
       name,
-      kind,
+      kind: this.module.kind,
       units: this.units,
       dead: deadUnits.length,
       deadFraction: deadUnits.length / this.units,
@@ -212,8 +162,8 @@ class LayerAccumulator {
       saturatedFraction: saturatedUnits.length / this.units,
       mean,
       std: Math.sqrt(variance),
-      zeroGradFraction: this.zeroGradPairs / this.pairs,
-      nonPositiveFraction: this.nonPositivePairs / this.pairs,
+      zeroGradFraction: this.tally.zeroGradPairs / this.pairs,
+      nonPositiveFraction: this.tally.nonPositivePairs / this.pairs,
       deadUnits,
       deadLikeUnits,
       saturatedUnits,
@@ -335,7 +285,7 @@ export function measureActivations(model: Module, batches: Iterable<Tensor>, opt
   const deadLike = layers.reduce((total, layer) => total + layer.deadLike, 0);
   const saturated = layers.reduce((total, layer) => total + layer.saturated, 0);
   const pairs = inOrder.reduce((total, accumulator) => total + accumulator.pairs, 0);
-  const zeroGradPairs = inOrder.reduce((total, accumulator) => total + accumulator.zeroGradPairs, 0);
+  const zeroGradPairs = inOrder.reduce((total, accumulator) => total + accumulator.tally.zeroGradPairs, 0);
   const fraction = (count: number, of: number): number => (of === 0 ? 0 : count / of);
   const outputSpread = outputRange.spread();
   return {

@@ -21,7 +21,7 @@
  * and frozen, with sources.
  */
 import { Dense } from '../layers/dense.js';
-import { Activation } from '../activations.js';
+import { Activation } from '../activations/modules.js';
 import type { Module } from '../module.js';
 
 /** The life of one unit over a run, kept compactly as its state changes. */

@@ -2,7 +2,7 @@
  * The multi-layer perceptron builder.
  */
 import { Generator, defaultGenerator } from '@gradlab/core';
-import { ACTIVATION_KINDS, Activation, LeakyReLU, PReLU, ReLU, Sigmoid, Tanh, type ActivationKind } from '../activations.js';
+import { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, type ActivationKind } from '../activations/table.js';
 import { INIT_NAMES, type InitName } from '../init.js';
 import type { Module } from '../module.js';
 import { Dense } from './dense.js';
@@ -19,17 +19,18 @@ export interface MlpOptions {
   /** The activation after every hidden layer (none after the output layer). */
   activation: ActivationKind;
   /**
-   * 'leaky-relu': the fixed alpha (default 0.01).
-   * 'prelu': the initial learnable slope (default 0.25).
-   * Also sets the He gain sqrt(2 / (1 + negativeSlope²)).
+   * The slope for negative inputs of an activation that has one (see its
+   * entry in the activation table): 'leaky-relu': the fixed alpha (default
+   * 0.01); 'prelu': the initial learnable slope (default 0.25).
+   * Also sets the He gain sqrt(2 / (1 + negativeSlope²)) of the ReLU family.
    */
   negativeSlope?: number;
   /** 'prelu' only: one learnable slope per unit instead of one per layer. Default false. */
   preluPerUnit?: boolean;
   /**
-   * Weight initialiser of every Dense layer. Default: 'he-normal' for
-   * relu / leaky-relu / prelu (with the leaky gain), 'xavier-uniform' for
-   * sigmoid / tanh.
+   * Weight initialiser of every Dense layer. Default: the activation's
+   * (its `init` in the activation table): 'he-normal' for relu / leaky-relu /
+   * prelu (with the leaky gain), 'xavier-uniform' for sigmoid / tanh.
    */
   init?: InitName;
   /** Whether the Dense layers have biases. Default true. */
@@ -38,16 +39,6 @@ export interface MlpOptions {
   biasInit?: number;
   /** The seeded generator for all weights; core's defaultGenerator() by default. */
   generator?: Generator;
-}
-
-function makeActivation(options: MlpOptions, units: number, negativeSlope: number): Activation {
-  switch (options.activation) {
-    case 'relu': return new ReLU();
-    case 'leaky-relu': return new LeakyReLU({ negativeSlope });
-    case 'prelu': return new PReLU({ numParameters: options.preluPerUnit ? units : 1, init: negativeSlope });
-    case 'sigmoid': return new Sigmoid();
-    case 'tanh': return new Tanh();
-  }
 }
 
 /**
@@ -62,7 +53,7 @@ function makeActivation(options: MlpOptions, units: number, negativeSlope: numbe
  */
 export function mlp(options: MlpOptions): Sequential {
   const { inputs, hidden, outputs, activation } = options;
-  if (!ACTIVATION_KINDS.includes(activation)) {
+  if (!isActivationKind(activation)) {
     throw new Error(`mlp: unknown activation '${String(activation)}'; expected one of ${ACTIVATION_KINDS.join(', ')}`);
   }
   if (options.init !== undefined && !INIT_NAMES.includes(options.init)) {
@@ -77,25 +68,25 @@ export function mlp(options: MlpOptions): Sequential {
       throw new Error(`mlp: layer widths must be positive integers, got ${width} in [${widths.join(', ')}] (inputs, ...hidden, outputs)`);
     }
   });
-  const negativeSlope = options.negativeSlope ?? (activation === 'prelu' ? 0.25 : activation === 'leaky-relu' ? 0.01 : 0);
+  const spec = ACTIVATIONS[activation];
+  const negativeSlope = options.negativeSlope ?? spec.slope?.default ?? 0;
   if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
     throw new Error(`mlp: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
   }
-  const reluFamily = activation === 'relu' || activation === 'leaky-relu' || activation === 'prelu';
-  const init: InitName = options.init ?? (reluFamily ? 'he-normal' : 'xavier-uniform');
+  const init: InitName = options.init ?? spec.init;
   const generator = options.generator ?? defaultGenerator();
 
   const layers: Module[] = [];
   for (let i = 0; i + 1 < widths.length; i++) {
     layers.push(new Dense(widths[i]!, widths[i + 1]!, {
       init,
-      negativeSlope: reluFamily ? negativeSlope : 0,
+      negativeSlope: spec.gainFromSlope ? negativeSlope : 0,
       bias: options.bias ?? true,
       biasInit: options.biasInit ?? 0,
       generator,
     }));
     const isOutput = i + 2 === widths.length;
-    if (!isOutput) layers.push(makeActivation(options, widths[i + 1]!, negativeSlope));
+    if (!isOutput) layers.push(spec.module({ negativeSlope, units: widths[i + 1]!, perUnit: options.preluPerUnit ?? false }));
   }
   return new Sequential(...layers);
 }

@@ -3,18 +3,14 @@
  * tanh, or nn's prelu) and also states its local derivative, element by
  * element, exactly as that op's backward closure computes it. The dead-neuron
  * instrument (analysis/dead-neurons.ts) finds the activation layers of any
- * model by looking for instances of `Activation`, and uses `kind` and
- * `derivativeAt` to decide which units are dead, dead-like or saturated.
+ * model by looking for instances of `Activation`, and uses `kind` (its entry
+ * in the activation table, table.ts) and `derivativeAt` to decide which units
+ * are dead, dead-like or saturated.
  */
 import { Tensor, checkShape, full, leakyRelu, relu, sigmoid, tanh } from '@gradlab/core';
-import { prelu } from './functional.js';
-import { Module } from './module.js';
-
-/** The activation functions gradlab knows. */
-export type ActivationKind = 'relu' | 'leaky-relu' | 'prelu' | 'sigmoid' | 'tanh';
-
-/** Every ActivationKind, for validating user input. */
-export const ACTIVATION_KINDS: readonly ActivationKind[] = ['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh'];
+import { prelu } from '../functional.js';
+import { Module } from '../module.js';
+import type { ActivationKind } from './table.js';
 
 /** The base class of the activation modules: elementwise, no shape change. */
 export abstract class Activation extends Module {

@@ -1,0 +1,85 @@
+/**
+ * What the dead-neuron report says about each activation, keyed by nn's
+ * ActivationKind: the type `{ [K in ActivationKind]: … }` makes a new
+ * activation without its sentences a compile error here, next to its entry in
+ * nn's activation table (which owns its op, module, init, slope, inactivity
+ * rule, label and colour).
+ */
+import type { ActivationKind } from '@gradlab/nn';
+
+/** The settings a sentence may quote. */
+export interface SentenceContext {
+  /** The negative slope (LeakyReLU's alpha, PReLU's initial slope). */
+  readonly alpha: number;
+  /** The saturation threshold of the measurement. */
+  readonly saturationEps: number;
+  /** Hidden layers. */
+  readonly depth: number;
+}
+
+/** One activation's sentences. */
+export interface ActivationSentences {
+  /** Why an inactive unit matters, in the reading of the result (lower case, no final stop). */
+  readonly meaning: (context: SentenceContext) => string;
+  /** The Definitions entry of report.md (one Markdown list item, without the dash). */
+  readonly definition: (context: SentenceContext) => string;
+  /** The heatmap's one-line reminder of what inactive means. */
+  readonly chartNote: string;
+  /**
+   * Said after its test accuracy when it ends more than 20 points behind the
+   * best activation of the run, or null to say nothing more.
+   */
+  readonly farBehind: ((context: SentenceContext) => string) | null;
+}
+
+const deadLikeDefinition = (name: string) => (context: SentenceContext): string =>
+  `**Dead-like (${name}):** a unit whose input is never positive. It still outputs alpha · x and passes alpha (${context.alpha}) times the gradient, so it can recover.`;
+
+/**
+ * The sentences of each activation.
+ *
+ * @example
+ * REPORT_SENTENCES.relu.meaning({ alpha: 0.01, saturationEps: 0.01, depth: 10 });
+ * // 'a dead unit outputs exactly 0 for every measured training image, …'
+ */
+export const REPORT_SENTENCES: { readonly [K in ActivationKind]: ActivationSentences } = {
+  relu: {
+    meaning: () => 'a dead unit outputs exactly 0 for every measured training image, so no gradient reaches its weights and gradient descent cannot revive it',
+    definition: () => '**Dead (ReLU):** a unit whose output is 0 for every measured image. Its gradient is 0 for every image, so its incoming weights and bias never change again.',
+    chartNote: 'ReLU: dead (output 0 on every image)',
+    farBehind: null,
+  },
+  'leaky-relu': {
+    meaning: (context) => `a dead-like unit never gets a positive input, but it still passes ${context.alpha} × the gradient, so it can recover`,
+    definition: deadLikeDefinition('LeakyReLU'),
+    chartNote: 'LeakyReLU: dead-like (input never > 0)',
+    farBehind: null,
+  },
+  prelu: {
+    meaning: (context) => `a dead-like unit never gets a positive input, but it still passes its learned slope (${context.alpha} at initialisation) × the gradient, so it can recover`,
+    definition: (context) =>
+      `**Dead-like (PReLU):** a unit whose input is never positive. It still outputs a · x, with a learned slope a that starts at ${context.alpha}, and passes a times the gradient, so it can recover.`,
+    chartNote: 'PReLU: dead-like (input never > 0)',
+    farBehind: null,
+  },
+  sigmoid: {
+    meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of 0 or 1 on every image, where its derivative is almost 0`,
+    definition: (context) =>
+      `**Saturated (Sigmoid):** a unit whose output is below ${context.saturationEps} or above ${1 - context.saturationEps} for every measured image, where the derivative y(1 - y) is below ${(context.saturationEps * (1 - context.saturationEps)).toFixed(4)}.`,
+    chartNote: 'Sigmoid: saturated',
+    farBehind: (context) => `sigmoid's derivative is at most 0.25, so the gradient shrinks at every one of the ${context.depth} layers on its way back`,
+  },
+  tanh: {
+    meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of -1 or 1 on every image, where its derivative is almost 0`,
+    definition: (context) =>
+      `**Saturated (Tanh):** a unit whose output is below ${-(1 - context.saturationEps)} or above ${1 - context.saturationEps} for every measured image, where the derivative 1 - y² is below ${(context.saturationEps * (2 - context.saturationEps)).toFixed(4)}.`,
+    chartNote: 'Tanh: saturated (|output| near 1)',
+    farBehind: null,
+  },
+};
+
+/**
+ * The pair the reading of the result compares when both ran: the activation
+ * whose units die, and the one that lets them recover.
+ */
+export const DEATH_COMPARISON = { dies: 'relu', recovers: 'leaky-relu' } as const satisfies { readonly dies: ActivationKind; readonly recovers: ActivationKind };

@@ -1,0 +1,154 @@
+/**
+ * The activation table: everything gradlab knows about each activation, in
+ * one typed record. The type `{ [K in ActivationKind]: ActivationSpec }` makes
+ * the compiler point here when a kind is added without its entry, and every
+ * place that differs by activation (the mlp builder, the dead-neuron
+ * instrument, the experiments' flags, charts and reports) reads this table
+ * instead of testing names. docs/extending.md shows how to add one.
+ */
+import { full, leakyRelu, relu, sigmoid, tanh, type Tensor } from '@gradlab/core';
+import { neverPositiveInput, saturatedOutput, zeroOutput, type InactivityRule } from '../analysis/inactivity.js';
+import { prelu } from '../functional.js';
+import type { InitName } from '../init.js';
+import { LeakyReLU, PReLU, ReLU, Sigmoid, Tanh, type Activation } from './modules.js';
+
+/** Every activation gradlab knows, in the order the command lines list them. */
+export const ACTIVATION_KINDS = ['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh'] as const;
+
+/** The activation functions gradlab knows. */
+export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
+
+/** An activation's slope for negative inputs: a constant of the function, or the start of a learned parameter. */
+export interface SlopeSpec {
+  /** 'fixed': the slope is a constant (LeakyReLU's alpha); 'learned': it is a parameter trained with the weights (PReLU). */
+  readonly kind: 'fixed' | 'learned';
+  /** The slope (or initial slope) when none is given. */
+  readonly default: number;
+  /**
+   * The experiment flag that sets it: `--alpha` of dead-neurons, `--alphas`
+   * of sweep (which multiplies only the activations with a slope), and
+   * `--negative-slope` of train and plot-activation.
+   */
+  readonly flag: 'alpha';
+}
+
+/** What the mlp builder passes to an activation's module factory. */
+export interface ActivationModuleOptions {
+  /** The slope for negative inputs (activations with a slope; the others ignore it). */
+  readonly negativeSlope: number;
+  /** Units of the layer the activation follows. */
+  readonly units: number;
+  /** PReLU: one learnable slope per unit instead of one per layer. */
+  readonly perUnit: boolean;
+}
+
+/** One activation's entry in the table. */
+export interface ActivationSpec {
+  /** The name in charts, tables and reports, e.g. 'Leaky ReLU'. */
+  readonly label: string;
+  /** The colour of its series in every chart. */
+  readonly color: string;
+  /** The op, y = f(x); activations without a slope ignore `negativeSlope`. */
+  readonly op: (x: Tensor, negativeSlope: number) => Tensor;
+  /** The module the mlp builder puts after each hidden Dense layer. */
+  readonly module: (options: ActivationModuleOptions) => Activation;
+  /** The default initialiser of the Dense layers before it. */
+  readonly init: InitName;
+  /** Whether the He gain sqrt(2 / (1 + slope²)) takes the negative slope (else slope 0: gain sqrt 2). */
+  readonly gainFromSlope: boolean;
+  /** The slope for negative inputs, or null for activations without one. */
+  readonly slope: SlopeSpec | null;
+  /** When the dead-neuron instrument calls a unit of this activation inactive, and what it calls it. */
+  readonly inactivity: InactivityRule;
+}
+
+/**
+ * The table itself.
+ *
+ * @example
+ * ACTIVATIONS['leaky-relu'].inactivity.meaning; // 'dead-like'
+ * ACTIVATIONS.sigmoid.label;                     // 'Sigmoid'
+ */
+export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
+  relu: {
+    label: 'ReLU',
+    color: '#d62728',
+    op: (x) => relu(x),
+    module: () => new ReLU(),
+    init: 'he-normal',
+    gainFromSlope: true,
+    slope: null,
+    inactivity: zeroOutput,
+  },
+  'leaky-relu': {
+    label: 'Leaky ReLU',
+    color: '#1f77b4',
+    op: (x, negativeSlope) => leakyRelu(x, negativeSlope),
+    module: ({ negativeSlope }) => new LeakyReLU({ negativeSlope }),
+    init: 'he-normal',
+    gainFromSlope: true,
+    slope: { kind: 'fixed', default: 0.01, flag: 'alpha' },
+    inactivity: neverPositiveInput,
+  },
+  prelu: {
+    label: 'PReLU',
+    color: '#ff7f0e',
+    op: (x, negativeSlope) => prelu(x, full([1], negativeSlope)),
+    module: ({ negativeSlope, units, perUnit }) => new PReLU({ numParameters: perUnit ? units : 1, init: negativeSlope }),
+    init: 'he-normal',
+    gainFromSlope: true,
+    slope: { kind: 'learned', default: 0.25, flag: 'alpha' },
+    inactivity: neverPositiveInput,
+  },
+  sigmoid: {
+    label: 'Sigmoid',
+    color: '#2ca02c',
+    op: (x) => sigmoid(x),
+    module: () => new Sigmoid(),
+    init: 'xavier-uniform',
+    gainFromSlope: false,
+    slope: null,
+    inactivity: saturatedOutput(
+      (eps) => [eps, 1 - eps],
+      'output within eps of 0 or 1 on every measured input (derivative y(1 - y) below eps(1 - eps))',
+      'Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward neural networks"',
+    ),
+  },
+  tanh: {
+    label: 'Tanh',
+    color: '#9467bd',
+    op: (x) => tanh(x),
+    module: () => new Tanh(),
+    init: 'xavier-uniform',
+    gainFromSlope: false,
+    slope: null,
+    inactivity: saturatedOutput(
+      (eps) => [-(1 - eps), 1 - eps],
+      '|output| above 1 - eps on every measured input (derivative 1 - y² below eps(2 - eps))',
+      'Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward neural networks"',
+    ),
+  },
+};
+
+/**
+ * Whether a string names an activation of the table (for user input and for
+ * records read back from files).
+ *
+ * @example
+ * isActivationKind('relu'); // true
+ * isActivationKind('swish'); // false
+ */
+export function isActivationKind(name: unknown): name is ActivationKind {
+  return typeof name === 'string' && Object.hasOwn(ACTIVATIONS, name);
+}
+
+/**
+ * The label of an activation in charts and reports; a name the table does
+ * not know (a record written by another version) is shown as it is.
+ *
+ * @example
+ * activationLabel('leaky-relu'); // 'Leaky ReLU'
+ */
+export function activationLabel(name: string): string {
+  return isActivationKind(name) ? ACTIVATIONS[name].label : name;
+}
