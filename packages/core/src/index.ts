@@ -14,6 +14,8 @@ export {
   matmul, reshape, transpose, softmax, logSoftmax,
 } from './ops.js';
 export type { TensorLike } from './ops.js';
+export { slice, indexSelect, gather, concat, stack } from './ops-indexing.js';
+export { argmax, argmin, clamp, where, maximum, minimum } from './ops-compare.js';
 export { backward, noGrad, isGradEnabled, detectAnomaly, isAnomalyDetectionEnabled, makeOutput, accumulateGrad, accumulateFreshGrad, topologicalOrder } from './autograd.js';
 export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';

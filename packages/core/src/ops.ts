@@ -22,7 +22,8 @@ import { Tensor } from './tensor.js';
 /** A tensor, or a plain number standing for a scalar tensor. */
 export type TensorLike = Tensor | number;
 
-function asTensor(value: TensorLike): Tensor {
+/** `value` itself, or a scalar tensor holding the number; how every op taking a TensorLike reads it. */
+export function asTensor(value: TensorLike): Tensor {
   return value instanceof Tensor ? value : new Tensor(new Float32Array([value]), []);
 }
 

@@ -7,6 +7,8 @@
  */
 import { backward } from './autograd.js';
 import * as ops from './ops.js';
+import * as compare from './ops-compare.js';
+import * as indexing from './ops-indexing.js';
 import { Generator, defaultGenerator } from './random.js';
 import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
 
@@ -143,6 +145,15 @@ export class Tensor {
   transpose(dim0 = -2, dim1 = -1): Tensor { return ops.transpose(this, dim0, dim1); }
   softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  // Indexing and comparison ops (ops-indexing.ts, ops-compare.ts).
+  slice(axis: number, start: number, end?: number, step = 1): Tensor { return indexing.slice(this, axis, start, end, step); }
+  indexSelect(axis: number, indices: readonly number[] | Tensor): Tensor { return indexing.indexSelect(this, axis, indices); }
+  gather(axis: number, index: Tensor): Tensor { return indexing.gather(this, axis, index); }
+  argmax(axis?: number, keepDims = false): Tensor { return compare.argmax(this, axis, keepDims); }
+  argmin(axis?: number, keepDims = false): Tensor { return compare.argmin(this, axis, keepDims); }
+  clamp(min?: number, max?: number): Tensor { return compare.clamp(this, min, max); }
+  maximum(other: Tensor | number): Tensor { return compare.maximum(this, other); }
+  minimum(other: Tensor | number): Tensor { return compare.minimum(this, other); }
 }
 
 /** Infers the shape of a nested array, throwing on ragged input. */
