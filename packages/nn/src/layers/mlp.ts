@@ -6,6 +6,7 @@ import { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, type ActivationKind } 
 import { INIT_NAMES, type InitName } from '../init.js';
 import type { Module } from '../module.js';
 import { Dense } from './dense.js';
+import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 
 /** Options of `mlp`. */
@@ -39,13 +40,20 @@ export interface MlpOptions {
   biasInit?: number;
   /** The seeded generator for all weights; core's defaultGenerator() by default. */
   generator?: Generator;
+  /**
+   * Wrap every hidden layer whose width equals its input's in a `Residual`
+   * block, x + activation(Dense(x)). Default false.
+   */
+  residual?: boolean;
 }
 
 /**
  * Builds Sequential(Dense, activation, Dense, activation, …, Dense): one Dense
  * per hidden layer followed by the activation, then an output Dense with no
  * activation (feed its logits to `crossEntropy`). Parameter names are
- * `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, …
+ * `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, … With `residual: true`
+ * a hidden layer as wide as its input becomes one `Residual` block
+ * (`layers.2.block.layers.0.weight`).
  *
  * @example
  * const model = mlp({ inputs: 2, hidden: [16, 16], outputs: 2, activation: 'relu', generator: new Generator(0) });
@@ -87,6 +95,10 @@ export function mlp(options: MlpOptions): Sequential {
     }));
     const isOutput = i + 2 === widths.length;
     if (!isOutput) layers.push(spec.module({ negativeSlope, units: widths[i + 1]!, perUnit: options.preluPerUnit ?? false }));
+    if (options.residual === true && !isOutput && widths[i] === widths[i + 1]) {
+      const activationLayer = layers.pop()!;
+      layers.push(new Residual(new Sequential(layers.pop()!, activationLayer)));
+    }
   }
   return new Sequential(...layers);
 }
