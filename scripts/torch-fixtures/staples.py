@@ -322,6 +322,7 @@ size = write_json(OUTPUT, {
     "batchnorm": batchnorm_entries,
     "layernorm": layernorm_entry,
     "residual": residual_entry,
+    "rmspropProblem": {"param": tensor_json(rms_param), "target": tensor_json(rms_target), "coefficient": tensor_json(rms_coefficient)},
     "rmsprop": rmsprop_entries,
     "schedulers": scheduler_entries,
     "clipping": clipping_entry,
