@@ -5,7 +5,7 @@
  * state dicts and hooks, all found by walking properties), then
  * layers/dense.ts and activations/ (the modules, and the activation table
  * that says everything else about each), functional.ts (the fused ops),
- * losses.ts, optim/, checkpoint/ (safetensors files), divergence.ts
+ * losses.ts, optim/, data/ (TensorDataset, DataLoader), checkpoint/ (safetensors files), divergence.ts
  * (stopping on a NaN loss) and analysis/dead-neurons.ts (the dead-neuron
  * instrument). docs/nn.md is the tour.
  */
@@ -17,6 +17,11 @@ export type { DenseOptions } from './layers/dense.js';
 export { Sequential } from './layers/sequential.js';
 export { mlp } from './layers/mlp.js';
 export type { MlpOptions } from './layers/mlp.js';
+export { Dropout } from './layers/dropout.js';
+export type { DropoutOptions } from './layers/dropout.js';
+export { BatchNorm1d, LayerNorm } from './layers/normalization.js';
+export type { BatchNorm1dOptions, LayerNormOptions } from './layers/normalization.js';
+export { Residual } from './layers/residual.js';
 
 export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh } from './activations/modules.js';
 export type { LeakyReLUOptions, PReLUOptions } from './activations/modules.js';
@@ -38,6 +43,14 @@ export { SGD } from './optim/sgd.js';
 export type { SGDOptions } from './optim/sgd.js';
 export { Adam } from './optim/adam.js';
 export type { AdamOptions } from './optim/adam.js';
+export { RMSprop } from './optim/rmsprop.js';
+export type { RMSpropOptions } from './optim/rmsprop.js';
+export { LRScheduler, StepLR, ExponentialLR, CosineAnnealingLR, LinearLR } from './optim/schedulers.js';
+export type { SchedulerStateDict } from './optim/schedulers.js';
+export { clipGradNorm, clipGradValue } from './optim/clip.js';
+
+export { TensorDataset, DataLoader } from './data/loader.js';
+export type { Labels, BatchLabels, DataLoaderOptions } from './data/loader.js';
 
 export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors.js';
 export type { DecodedSafetensors } from './checkpoint/safetensors.js';
