@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import SummaryReporter from './test/summary-reporter.js';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -23,6 +23,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // test/cluster/ needs a running Slurm: scripts/slurm-test.sh starts one and runs it (vitest.cluster.config.ts).
+    exclude: [...configDefaults.exclude, 'test/cluster/**'],
     reporters: ['default', new SummaryReporter()],
     // As in the gradlab CLI (@gradlab/core/relaxed-simd): the matmul kernel uses
     // fused multiply-adds. test/core/kernels.test.ts checks the plain build too.

@@ -36,6 +36,18 @@ export {
 export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadCellKey, BornDeadInit } from './experiments/born-dead.js';
 export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';
 export type { SweepGrid, SweepSettings, SweepRun, SweepRecord } from './experiments/sweep.js';
+export { autoShard, shardFromFlag, shardFileName, shardOfFileName, SHARD_COUNT_VARIABLE } from './cluster/shards.js';
+export type { Shard, SchedulerEnv } from './cluster/shards.js';
+export { sbatchScript, checkSlurmRequest, shellQuote, slurmJobName, arrayIndices, parseTaskStates, queueView, submitScript, SBATCH_SCRIPT } from './cluster/slurm.js';
+export type { SlurmRequest, TaskCommand, TaskState, CommandRunner } from './cluster/slurm.js';
+export { indexedJobManifest, toYaml, K8S_MANIFEST } from './cluster/k8s.js';
+export { sweepManifest, readManifest, writeManifest, checkAgainstManifest, MANIFEST_FILE } from './cluster/manifest.js';
+export type { SweepManifest } from './cluster/manifest.js';
+export { mergeRuns, sweepFolderFiles, shardOfRun, runsOfShard, readReportInputs, missingRunsText } from './cluster/merge.js';
+export type { MergedRuns, RecordSource } from './cluster/merge.js';
+export { sweepStatus, statusText } from './cluster/status.js';
+export type { SweepStatus, ShardStatus, ShardState } from './cluster/status.js';
+export { sweepArguments } from './cluster/sweep-hooks.js';
 export { activationCurve, linspace, CURVE_ACTIVATIONS } from './experiments/activation-curves.js';
 export type { CurvePoint, CurveActivation } from './experiments/activation-curves.js';
 
@@ -54,6 +66,8 @@ export type { MeanStd, MeanInterval, PairedComparison } from './report/statistic
 
 export { writeOutputFile, appendLineDurable, reportFolder } from './io/atomic.js';
 export type { ReportFolder } from './io/atomic.js';
+export { acquireFileLock, readLockOwner, ownerState, schedulerTask, processAlive } from './io/file-lock.js';
+export type { FileLock, LockOwner } from './io/file-lock.js';
 export { parseCommandLine, helpText, flagName, UsageError, MAX_LIST_LENGTH } from './cli/args.js';
 export { main as runGradlab } from './cli/program.js';
 export type { ProgramOutput } from './cli/program.js';

@@ -3,12 +3,12 @@
  * to a JSON-lines file as they finish; reruns resume, `--shard i/n` splits.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { batchCount } from '../data/batches.js';
 import { DEFAULT_TRAIN_SIZE } from '../data/load.js';
 import { runPool } from '../experiments/sweep-pool.js';
-import { dropTornTail, expandGrid, parseShard, readResultsFile, selectShard, type SweepSettings } from '../experiments/sweep.js';
-import { UsageError } from './args.js';
+import { clusterFlags, isSubmission, prepareRun, resultsFileOf, shardOption, statusCommand, submitSweep, sweepArguments } from '../cluster/sweep-hooks.js';
+import { dropTornTail, expandGrid, readResultsFile, selectShard, type SweepSettings } from '../experiments/sweep.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, checkDataSizesFor, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
@@ -29,9 +29,10 @@ const flags = {
   measureSize: { kind: 'int', min: 0, default: 0, description: 'Training images used to measure dead units (0 = all)' },
   ...dataFlags,
   workers: { kind: 'int', min: 1, max: 256, default: availableParallelism(), description: 'Worker processes (default: number of cores)' },
-  shard: { kind: 'string', description: 'Run only shard i of n (1-based, e.g. 2/4); give each machine its own i' },
-  out: { kind: 'string', description: 'Results file, JSON lines (default: reports/sweep/results.jsonl, or results.shard-i-of-n.jsonl with --shard)' },
+  shard: { kind: 'string', description: 'Run only shard i of n (1-based, e.g. 2/4), or auto: i and n from a Slurm job array or a Kubernetes Indexed Job' },
+  out: { kind: 'string', description: 'Results file, JSON lines (default: results.jsonl in the sweep\'s folder, or results.shard-i-of-n.jsonl with --shard)' },
   detectAnomaly: { kind: 'boolean', description: 'Workers check every op and gradient for NaN/Infinity; the first fails its run, naming the op (slower)' },
+  ...clusterFlags,
 } as const;
 
 export const sweepCommand = defineCommand(
@@ -46,15 +47,8 @@ export const sweepCommand = defineCommand(
   },
   async (options, _positionals, context) => {
     const startedAt = Date.now();
-    let shard: { index: number; count: number } | undefined;
-    if (options.shard !== undefined) {
-      try {
-        shard = parseShard(options.shard);
-      } catch (error) {
-        throw new UsageError(`sweep: ${(error as Error).message}`);
-      }
-    }
-    const resultsPath = options.out ?? join('reports', 'sweep', shard ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl');
+    if (options.status !== undefined) return statusCommand(options.status);
+    const shard = shardOption(options);
     const settings: SweepSettings = {
       optimizer: options.optimizer,
       momentum: options.momentum,
@@ -74,32 +68,40 @@ export const sweepCommand = defineCommand(
       alphas: options.alphas,
       seeds: options.seeds,
     }, settings);
-    const mine = shard ? selectShard(grid, shard) : grid;
+    const runIds = grid.map((run) => run.id);
+    if (isSubmission(options)) return submitSweep(flags, options, runIds, context);
+    const resultsPath = resultsFileOf(options, shard);
+    const lock = prepareRun(options, shard, runIds, sweepArguments(flags, options), resultsPath);
+    try {
+      const mine = shard ? selectShard(grid, shard) : grid;
 
-    const existing = readResultsFile(resultsPath);
-    if (existing.tornTail) context.log(`sweep: ${resultsPath} ends in a line cut short by an interruption; dropping it (that run will be redone)`);
-    dropTornTail(resultsPath, existing);
-    const done = new Set(existing.records.map((record) => record.id));
-    const todo = mine.filter((run) => !done.has(run.id));
-    context.log(`sweep: ${grid.length} runs in the grid${shard ? `, ${mine.length} in shard ${shard.index}/${shard.count}` : ''}; ${mine.length - todo.length} already in ${resultsPath}, ${todo.length} to run on ${Math.min(options.workers, Math.max(todo.length, 1))} workers`);
+      const existing = readResultsFile(resultsPath);
+      if (existing.tornTail) context.log(`sweep: ${resultsPath} ends in a line cut short by an interruption; dropping it (that run will be redone)`);
+      dropTornTail(resultsPath, existing);
+      const done = new Set(existing.records.map((record) => record.id));
+      const todo = mine.filter((run) => !done.has(run.id));
+      context.log(`sweep: ${grid.length} runs in the grid${shard ? `, ${mine.length} in shard ${shard.index}/${shard.count}` : ''}; ${mine.length - todo.length} already in ${resultsPath}, ${todo.length} to run on ${Math.min(options.workers, Math.max(todo.length, 1))} workers`);
 
-    const trainCount = options.trainSize ?? DEFAULT_TRAIN_SIZE;
-    const stepsPerRun = settings.epochs * batchCount(trainCount, settings.batchSize);
-    const progress = new Progress('sweep', todo.length * stepsPerRun, process.stderr, context.showProgress);
-    let runsDone = 0;
-    await runPool(todo, options.workers, resultsPath, {
-      onSteps: (steps) => progress.tick(steps, `${runsDone}/${todo.length} runs done`),
-      onRunDone: (run) => {
-        runsDone++;
-        progress.tick(0, `${runsDone}/${todo.length} runs done, last ${run.id}`);
-      },
-    }, options.detectAnomaly);
-    progress.done(`${runsDone}/${todo.length} runs done`);
-    const reportDir = dirname(resultsPath);
-    return {
-      filesWritten: todo.length > 0 ? [resultsPath] : [],
-      summary: `sweep: ${runsDone} runs finished in ${formatDuration((Date.now() - startedAt) / 1000)}, ${mine.length - todo.length} skipped as already done; ` +
-        `${resultsPath} holds ${existing.records.length + runsDone} runs.\nNext: gradlab report ${resultsPath} --out ${reportDir}`,
-    };
+      const trainCount = options.trainSize ?? DEFAULT_TRAIN_SIZE;
+      const stepsPerRun = settings.epochs * batchCount(trainCount, settings.batchSize);
+      const progress = new Progress('sweep', todo.length * stepsPerRun, process.stderr, context.showProgress);
+      let runsDone = 0;
+      await runPool(todo, options.workers, resultsPath, {
+        onSteps: (steps) => progress.tick(steps, `${runsDone}/${todo.length} runs done`),
+        onRunDone: (run) => {
+          runsDone++;
+          progress.tick(0, `${runsDone}/${todo.length} runs done, last ${run.id}`);
+        },
+      }, options.detectAnomaly);
+      progress.done(`${runsDone}/${todo.length} runs done`);
+      const reportDir = dirname(resultsPath);
+      return {
+        filesWritten: todo.length > 0 ? [resultsPath] : [],
+        summary: `sweep: ${runsDone} runs finished in ${formatDuration((Date.now() - startedAt) / 1000)}, ${mine.length - todo.length} skipped as already done; ` +
+          `${resultsPath} holds ${existing.records.length + runsDone} runs.\nNext: gradlab report ${resultsPath} --out ${reportDir}`,
+      };
+    } finally {
+      lock.release();
+    }
   },
 );
