@@ -18,7 +18,7 @@ export const reportCommand = defineCommand(
     summary: 'Aggregates sweep results (JSON lines, one or more files, e.g. one per shard, or a sweep\'s folder with all its shard files) over seeds into summary.json, summary.csv, charts and report.md. ' +
       'A run recorded twice must have the same results; for a folder it also writes merged.jsonl (every run once, in grid order) and lists the runs still missing.',
     flags,
-    positionals: { names: 'FILE... | DIR', min: 1, max: 1000 },
+    positionals: { names: 'FILE...', min: 1, max: 1000 },
   },
   async (options, files, context) => {
     const inputs = readReportInputs(files, context.log);
