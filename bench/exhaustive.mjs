@@ -1,10 +1,11 @@
 /**
  * Checks a wasm kernel with a function of its own against its TypeScript
  * definition on every one of the 2^32 float32 inputs:
- *   sigmoid: core's sigmoidForward (WebAssembly, with an exp of its own)
- *            against sigmoidTs (Math.exp);
- *   tanh:    tanhForward (WebAssembly, with an expm1 of its own) against
- *            tanhTs (Math.tanh).
+ *   sigmoid: core's activationKernels.sigmoid (WebAssembly, with an exp of
+ *            its own) against the sigmoid op's loop in ops.ts (Math.exp),
+ *            run in the readable mode;
+ *   tanh:    activationKernels.tanh (WebAssembly, with an expm1 of its own)
+ *            against the tanh op's loop (Math.tanh).
  * The wasm kernel must store the same float32 as the definition, bit for bit,
  * or NaN where that one gives NaN. The test suite checks a sweep of every
  * 4099th input; this script checks them all, in about two minutes on the
@@ -16,10 +17,13 @@
  * there were some. (The float64 values behind the outputs do differ in the
  * last bit now and then, too little to change a float32.)
  */
-const core = await import(new URL('../packages/core/dist/kernels/elementwise.js', import.meta.url).href);
+const core = await import(new URL('../packages/core/dist/kernels/index.js', import.meta.url).href);
+const ops = await import(new URL('../packages/core/dist/index.js', import.meta.url).href);
+/** The op's own TypeScript loop: the op in the readable mode, its output copied into `out`. */
+const definition = (op) => (x, out) => out.set(ops.withReferenceKernels(() => op(new ops.Tensor(x, [x.length]))).data);
 const KERNELS = {
-  sigmoid: [core.sigmoidForward, core.sigmoidTs],
-  tanh: [core.tanhForward, core.tanhTs],
+  sigmoid: [core.activationKernels.sigmoid, definition(ops.sigmoid)],
+  tanh: [core.activationKernels.tanh, definition(ops.tanh)],
 };
 const name = process.argv[2] ?? '';
 if (!(name in KERNELS)) {

@@ -22,6 +22,9 @@ const root = new URL(process.argv[2] === undefined ? '../' : `file://${resolve(p
 const relaxedSimd = new URL('packages/core/dist/relaxed-simd.js', root);
 if (existsSync(relaxedSimd)) await import(relaxedSimd.href);
 const core = await import(new URL('packages/core/dist/index.js', root).href);
+// The kernel functions moved to their own entry point (@gradlab/core/kernels); an older tree has them in index.js.
+const kernelsEntry = new URL('packages/core/dist/kernels/index.js', root);
+const kernels = existsSync(kernelsEntry) ? await import(kernelsEntry.href) : core;
 const nn = await import(new URL('packages/nn/dist/index.js', root).href);
 
 const STEPS = 20;
@@ -51,11 +54,11 @@ function trainHash({ hidden, batch }) {
   return hash.digest('hex').slice(0, 16);
 }
 
-const defaultKernelName = `${core.activeMatmulKernelName()}${core.wasmMatmulInstructions ? ` (${core.wasmMatmulInstructions()})` : ''}`;
+const defaultKernelName = `${kernels.activeMatmulKernelName()}${kernels.wasmMatmulInstructions ? ` (${kernels.wasmMatmulInstructions()})` : ''}`;
 for (const testCase of CASES) {
   const withDefault = trainHash(testCase);
-  const previous = core.setMatmulKernel(core.matmulTiled);
+  const previous = kernels.setMatmulKernel(kernels.matmulTiled);
   const withTiled = trainHash(testCase);
-  core.setMatmulKernel(previous);
+  kernels.setMatmulKernel(previous);
   console.log(`${testCase.name.padEnd(6)} ${defaultKernelName}: ${withDefault}  tiled: ${withTiled}`);
 }

@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Generator, matmul, tensor } from '@gradlab/core';
+import {
+  Generator, Tensor, leakyRelu, matmul, relu, sigmoid, tanh, tensor, withReferenceKernels,
+} from '@gradlab/core';
 import {
   activeMatmulKernelName, matmulKernel, matmulReference, matmulThreads, matmulTiled, matmulWasm, matmulWasmSimd128,
   setMatmulKernel, wasmMatmulInstructions, type MatmulKernel,
@@ -17,9 +19,7 @@ import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-thr
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
   CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnCounts, columnCountsTs, columnSums, columnSumsTs,
-  elementwiseWasmAvailable, sumAndSquares, sumAndSquaresTs,
-  leakyReluKernel, leakyReluTs, reluBackward, reluBackwardTs, reluForward, reluForwardTs, sgdUpdate, sgdUpdateTs,
-  sigmoidBackward, sigmoidBackwardTs, sigmoidForward, sigmoidTs, tanhBackward, tanhBackwardTs, tanhForward, tanhTs,
+  activationKernels, elementwiseWasmAvailable, sumAndSquares, sumAndSquaresTs, sgdUpdate, sgdUpdateTs,
   type AdamCoefficients, type SgdCoefficients,
 } from '../../packages/core/src/kernels/elementwise.js';
 
@@ -211,7 +211,7 @@ describe('kernel selection', () => {
 
   it('is the plain SIMD128 build under node 20 without the flag, and the fused one after @gradlab/core/relaxed-simd', () => {
     const dist = (path: string) => JSON.stringify(fileURLToPath(new URL(`../../packages/core/dist/${path}`, import.meta.url)));
-    const report = `const core = await import(${dist('index.js')}); console.log(core.wasmMatmulInstructions());`;
+    const report = `const core = await import(${dist('kernels/index.js')}); console.log(core.wasmMatmulInstructions());`;
     const run = (script: string) => execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim();
     expect(run(report)).toBe(v8HasRelaxedSimd() ? 'relaxed-simd' : 'simd128');
     expect(run(`await import(${dist('relaxed-simd.js')}); ${report}`)).toBe('relaxed-simd');
@@ -293,60 +293,88 @@ describe('elementwise kernels', () => {
     expect(elementwiseWasmAvailable()).toBe(simdAvailable());
   });
 
-  it.each(LENGTHS)('reluForward and reluBackward equal their definitions, n = %i', (length) => {
-    const x = awkward(length);
-    const grad = awkward(length);
-    const out = new Float32Array(length);
-    reluForward(x, out);
-    const expected = Float32Array.from(x, (v) => (v > 0 ? v : 0));
-    expect(Array.from(out)).toEqual(Array.from(expected));
-    reluBackward(x, grad, out);
-    expect(Array.from(out)).toEqual(Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0)));
-    const ts = new Float32Array(length);
-    reluBackwardTs(x, grad, ts);
-    expect(Array.from(ts)).toEqual(Array.from(out));
-    reluForwardTs(x, ts);
-    expect(Array.from(ts)).toEqual(Array.from(expected));
+  /**
+   * An activation op run on x and then backward with the upstream gradient
+   * `grad`, in the fast or the readable mode: its output and x's gradient.
+   */
+  function runOp(op: (x: Tensor) => Tensor, x: Float32Array, grad: Float32Array, reference: boolean) {
+    const run = () => {
+      const input = new Tensor(Float32Array.from(x), [x.length], { requiresGrad: true });
+      const output = op(input);
+      output.backward(Float32Array.from(grad));
+      return { out: output.data, gx: input.grad!.data };
+    };
+    return reference ? withReferenceKernels(run) : run();
+  }
+
+  /** Bit for bit equal, NaN equal to any NaN (the wasm and JavaScript NaN payloads may differ). */
+  function expectSameBits(got: Float32Array, want: Float32Array, what: string): void {
+    const gotBits = new Uint32Array(got.buffer, got.byteOffset, got.length);
+    const wantBits = new Uint32Array(want.buffer, want.byteOffset, want.length);
+    const different: string[] = [];
+    for (let i = 0; i < got.length && different.length < 5; i++) {
+      if (gotBits[i] !== wantBits[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) different.push(`[${i}] ${got[i]} against ${want[i]}`);
+    }
+    expect(got.length, what).toBe(want.length);
+    expect(different, what).toEqual([]);
+  }
+
+  it('runs the wasm activation kernels from WASM_MIN_LENGTH on, and never in the readable mode', () => {
+    const short = new Float32Array(WASM_MIN_LENGTH - 1);
+    const long = new Float32Array(WASM_MIN_LENGTH);
+    expect(activationKernels.relu(short, short)).toBe(false);
+    expect(activationKernels.relu(long, long)).toBe(simdAvailable());
+    expect(withReferenceKernels(() => activationKernels.relu(long, long))).toBe(false);
+    expect(withReferenceKernels(() => activationKernels.sigmoidBackward(long, long, long))).toBe(false);
   });
 
-  it.each(LENGTHS)('the LeakyReLU kernel gives the bits of its TypeScript definition, forward and backward, n = %i', (length) => {
+  it.each(LENGTHS)('relu: the fast kernels give the bits of the loops in ops.ts, forward and backward, n = %i', (length) => {
+    const x = awkward(length);
+    const grad = awkward(length);
+    const fast = runOp(relu, x, grad, false);
+    const readable = runOp(relu, x, grad, true);
+    expectSameBits(fast.out, readable.out, 'forward');
+    expectSameBits(fast.gx, readable.gx, 'backward');
+    // The definition, restated.
+    expectSameBits(fast.out, Float32Array.from(x, (v) => (v > 0 ? v : 0)), 'forward, restated');
+    expectSameBits(fast.gx, Float32Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0)), 'backward, restated');
+  });
+
+  it.each(LENGTHS)('leakyRelu: the fast kernels give the bits of the loops in ops.ts, forward and backward, n = %i', (length) => {
     for (const slope of [0.01, 0.2, 1e-30, 3, -0.5]) {
       const x = awkward(length);
       const grad = awkward(length);
-      for (const [name, v] of [['forward', x], ['backward', grad]] as const) {
-        const out = new Float32Array(length).fill(NaN);
-        leakyReluKernel(x, v, out, slope);
-        const ts = new Float32Array(length).fill(NaN);
-        leakyReluTs(x, v, ts, slope);
-        expect(Array.from(out), `${name}, slope ${slope}`).toEqual(Array.from(ts));
-        // The definition, restated: the product in float64, rounded once.
-        expect(Array.from(out), `${name}, slope ${slope}`).toEqual(Array.from(x, (value, i) => Math.fround(value >= 0 ? v[i]! : slope * v[i]!)));
-      }
+      const op = (t: Tensor) => leakyRelu(t, slope);
+      const fast = runOp(op, x, grad, false);
+      const readable = runOp(op, x, grad, true);
+      expectSameBits(fast.out, readable.out, `forward, slope ${slope}`);
+      expectSameBits(fast.gx, readable.gx, `backward, slope ${slope}`);
+      // The definition, restated: the product in float64, rounded once.
+      expectSameBits(fast.out, Float32Array.from(x, (v) => (v >= 0 ? v : slope * v)), `forward, slope ${slope}, restated`);
+      expectSameBits(fast.gx, Float32Array.from(x, (v, i) => (v >= 0 ? grad[i]! : slope * grad[i]!)), `backward, slope ${slope}, restated`);
     }
   });
 
   it('the LeakyReLU kernel on the spec example, and in place', () => {
     const x = new Float32Array([-2, -1, 0, 1, 2]);
-    const out = new Float32Array(5);
-    leakyReluKernel(x, x, out, 0.01);
-    expect(Array.from(out)).toEqual([-0.02, -0.01, 0, 1, 2].map(Math.fround));
+    expect(Array.from(leakyRelu(new Tensor(x, [5]), 0.01).data)).toEqual([-0.02, -0.01, 0, 1, 2].map(Math.fround));
     const long = Float32Array.from({ length: WASM_MIN_LENGTH + 1 }, (_, i) => i - 512);
     const expected = Array.from(long, (value) => Math.fround(value >= 0 ? value : 0.01 * value));
-    leakyReluKernel(long, long, long, 0.01);
-    expect(Array.from(long)).toEqual(expected);
+    expect(activationKernels.leakyRelu(long, long, long, 0.01)).toBe(simdAvailable());
+    if (simdAvailable()) expect(Array.from(long)).toEqual(expected);
   });
 
-  // Sigmoid and tanh: wasm kernels with an exp (expm1) of their own, against Math.exp (Math.tanh).
+  // Sigmoid and tanh: wasm kernels with an exp (expm1) of their own, against Math.exp (Math.tanh) in ops.ts.
   const SQUASHING = [
     {
-      name: 'sigmoid', forward: sigmoidForward, forwardTs: sigmoidTs, backward: sigmoidBackward, backwardTs: sigmoidBackwardTs,
+      name: 'sigmoid', op: sigmoid, forward: activationKernels.sigmoid, backward: activationKernels.sigmoidBackward,
       // The backward's definition, restated: y (1 - y) times the gradient, in float64, rounded once.
       restatedBackward: (y: number, g: number) => Math.fround(g * y * (1 - y)),
       ends: [0, 1],
       example: { x: [-1, 0, 1], y: [1 / (1 + Math.E), 0.5, 1 / (1 + 1 / Math.E)], backward: 0.5 },
     },
     {
-      name: 'tanh', forward: tanhForward, forwardTs: tanhTs, backward: tanhBackward, backwardTs: tanhBackwardTs,
+      name: 'tanh', op: tanh, forward: activationKernels.tanh, backward: activationKernels.tanhBackward,
       // 1 - y² times the gradient, in float64, rounded once.
       restatedBackward: (y: number, g: number) => Math.fround(g * (1 - y * y)),
       ends: [-1, 1],
@@ -355,23 +383,17 @@ describe('elementwise kernels', () => {
   ];
   const SQUASHING_LENGTHS = SQUASHING.flatMap((kernel) => LENGTHS.map((length) => [kernel.name, length, kernel] as const));
 
-  it.each(SQUASHING_LENGTHS)('the %s kernels give the bits of their TypeScript definitions, forward and backward, n = %i', (_name, length, kernel) => {
+  it.each(SQUASHING_LENGTHS)('%s: the fast kernels give the bits of the loops in ops.ts, forward and backward, n = %i', (_name, length, kernel) => {
     // Scaled so that the inputs reach the saturated ends (|x| > 17 gives 0 or 1 for the sigmoid,
     // |x| > 9.01 gives ±1 for tanh) and beyond the exp's floor of -110.
     for (const scale of [1, 8, 40, 200]) {
       const x = awkward(length).map((v) => v * scale);
-      const out = new Float32Array(length).fill(NaN);
-      kernel.forward(x, out);
-      const ts = new Float32Array(length).fill(NaN);
-      kernel.forwardTs(x, ts);
-      expect(Array.from(out), `forward, scale ${scale}`).toEqual(Array.from(ts));
       const grad = awkward(length);
-      const gx = new Float32Array(length).fill(NaN);
-      kernel.backward(out, grad, gx);
-      const gxTs = new Float32Array(length).fill(NaN);
-      kernel.backwardTs(out, grad, gxTs);
-      expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(gxTs));
-      expect(Array.from(gx), `backward, scale ${scale}`).toEqual(Array.from(out, (y, i) => kernel.restatedBackward(y, grad[i]!)));
+      const fast = runOp(kernel.op, x, grad, false);
+      const readable = runOp(kernel.op, x, grad, true);
+      expectSameBits(fast.out, readable.out, `forward, scale ${scale}`);
+      expectSameBits(fast.gx, readable.gx, `backward, scale ${scale}`);
+      expectSameBits(fast.gx, Float32Array.from(fast.out, (y, i) => kernel.restatedBackward(y, grad[i]!)), `backward, scale ${scale}, restated`);
     }
   });
 
@@ -381,18 +403,10 @@ describe('elementwise kernels', () => {
     // Every 4099th bit pattern of the 2^32: positive and negative, normal and subnormal, ±Infinity and NaNs.
     const bits = Uint32Array.from({ length: Math.ceil(2 ** 32 / 4099) }, (_, i) => i * 4099);
     const x = new Float32Array(bits.buffer);
-    const out = new Float32Array(x.length);
-    kernel.forward(x, out);
-    const ts = new Float32Array(x.length);
-    kernel.forwardTs(x, ts);
-    const outBits = new Uint32Array(out.buffer);
-    const tsBits = new Uint32Array(ts.buffer);
-    const different = [];
-    for (let i = 0; i < x.length; i++) {
-      const bothNaN = Number.isNaN(out[i]) && Number.isNaN(ts[i]);
-      if (outBits[i] !== tsBits[i] && !bothNaN) different.push(`x = ${x[i]}: ${out[i]} against ${ts[i]}`);
-    }
-    expect(different).toEqual([]);
+    const input = new Tensor(x, [x.length]);
+    const out = kernel.op(input).data;
+    const ts = withReferenceKernels(() => kernel.op(input)).data;
+    expectSameBits(out, ts, 'forward');
     // The sweep reaches both saturated ends, the middle, and the tiny inputs (tanh x = x there).
     const [low, high] = kernel.ends as [number, number];
     expect(out.filter((y) => y === low).length).toBeGreaterThan(1000);
@@ -401,23 +415,22 @@ describe('elementwise kernels', () => {
     expect(x.filter((v) => v !== 0 && Math.abs(v) < 1e-30).length).toBeGreaterThan(1000);
   });
 
-  it.each(SQUASHING_BY_NAME)('the %s kernels on the documented examples, and in place over several chunks', (_name, kernel) => {
-    const out = new Float32Array(3);
-    kernel.forward(new Float32Array(kernel.example.x), out);
-    expect(Array.from(out)).toEqual(kernel.example.y.map(Math.fround));
-    const gx = new Float32Array(1);
-    kernel.backward(new Float32Array([0.5]), new Float32Array([2]), gx);
-    expect(Array.from(gx)).toEqual([kernel.example.backward]);
+  it.each(SQUASHING_BY_NAME)('the %s op on the documented example, and its wasm kernels in place over several chunks', (_name, kernel) => {
+    const example = runOp(kernel.op, new Float32Array(kernel.example.x), new Float32Array([1, 1, 1]), false);
+    expect(Array.from(example.out)).toEqual(kernel.example.y.map(Math.fround));
     const length = 2 * CHUNK_FLOATS + 7;
     const x = awkward(length).map((v) => v * 10);
-    const expected = new Float32Array(length);
-    kernel.forwardTs(x, expected);
-    kernel.forward(x, x);
-    expect(Array.from(x)).toEqual(Array.from(expected));
+    const expected = withReferenceKernels(() => kernel.op(new Tensor(Float32Array.from(x), [length]))).data;
+    expect(kernel.forward(x, x)).toBe(simdAvailable());
+    if (!simdAvailable()) return;
+    expectSameBits(x, expected, 'forward in place');
     const grad = awkward(length);
-    const expectedGrad = Array.from(x, (y, i) => kernel.restatedBackward(y, grad[i]!));
+    const expectedGrad = Float32Array.from(x, (y, i) => kernel.restatedBackward(y, grad[i]!));
     kernel.backward(x, grad, grad);
-    expect(Array.from(grad)).toEqual(expectedGrad);
+    expectSameBits(grad, expectedGrad, 'backward in place');
+    const gx = new Float32Array(WASM_MIN_LENGTH);
+    kernel.backward(new Float32Array(WASM_MIN_LENGTH).fill(0.5), new Float32Array(WASM_MIN_LENGTH).fill(2), gx);
+    expect(gx[0]).toBe(kernel.example.backward);
   });
 
   it.each(LENGTHS)('axpy adds alpha·x in float32, identically in wasm and TypeScript, n = %i', (length) => {
@@ -604,21 +617,17 @@ describe('elementwise kernels', () => {
     expect(Array.from(out)).toEqual([9, 12]);
   });
 
-  it('relu on the spec example, and in place', () => {
-    const x = new Float32Array([-2, -1, 0, 1, 2]);
-    reluForward(x, x);
-    expect(Array.from(x)).toEqual([0, 0, 0, 1, 2]);
-  });
-
-  it('relu forward and backward in place over several chunks', () => {
+  it('relu on the spec example, and its wasm kernels in place over several chunks', () => {
+    expect(Array.from(relu(tensor([-2, -1, 0, 1, 2])).data)).toEqual([0, 0, 0, 1, 2]);
     const length = 2 * CHUNK_FLOATS + 7;
     const x = awkward(length);
     const grad = awkward(length);
-    const expectedBackward = Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0));
-    reluBackward(x, grad, grad);
-    expect(Array.from(grad)).toEqual(expectedBackward);
-    const expectedForward = Array.from(x, (v) => (v > 0 ? v : 0));
-    reluForward(x, x);
-    expect(Array.from(x)).toEqual(expectedForward);
+    const expectedBackward = Float32Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0));
+    expect(activationKernels.reluBackward(x, grad, grad)).toBe(simdAvailable());
+    if (!simdAvailable()) return;
+    expectSameBits(grad, expectedBackward, 'backward in place');
+    const expectedForward = Float32Array.from(x, (v) => (v > 0 ? v : 0));
+    activationKernels.relu(x, x);
+    expectSameBits(x, expectedForward, 'forward in place');
   });
 });

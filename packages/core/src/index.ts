@@ -4,6 +4,7 @@
  * Start reading at tensor.ts (the Tensor), then ops.ts (each op and its
  * backward closure), autograd.ts (the topological sort and backward pass) and
  * broadcast.ts (how broadcasting is undone). docs/autodiff.md is the tour.
+ * The fast kernels are a separate entry point, '@gradlab/core/kernels'.
  */
 export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './tensor.js';
 export type { NestedArray, TensorOptions, RandomOptions } from './tensor.js';
@@ -24,14 +25,7 @@ export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { formatShape, sizeOf, sameShape, checkShape, normalizeAxis, MAX_ELEMENTS } from './shape.js';
 export type { Shape } from './shape.js';
-export {
-  matmulKernel, matmulReference, matmulTiled, matmulWasm, matmulWasmSimd128, wasmMatmulInstructions,
-  setMatmulKernel, activeMatmulKernelName, matmulThreads,
-} from './kernels/matmul.js';
-export type { WasmInstructions } from './kernels/matmul-wasm.js';
-export {
-  reluForward, reluBackward, leakyReluKernel, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward,
-  axpy, columnSums, sgdUpdate, adamUpdate, sumAndSquares, columnCounts, elementwiseWasmAvailable,
-} from './kernels/elementwise.js';
-export type { SgdCoefficients, AdamCoefficients, ColumnCounts } from './kernels/elementwise.js';
-export type { MatmulKernel } from './kernels/matmul.js';
+// The readable mode: every op runs its plain TypeScript loop (docs/autodiff.md, "Reading mode").
+export { useReferenceKernels, withReferenceKernels, kernelMode } from './kernels/mode.js';
+export type { KernelMode } from './kernels/mode.js';
+// The kernels themselves (matmul, the wasm loops, the optimizer updates) are in '@gradlab/core/kernels'.

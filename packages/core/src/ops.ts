@@ -9,12 +9,18 @@
  * which also undoes broadcasting. A share the closure has just allocated goes
  * through `accumulateFreshGrad` instead, which lets the input keep that array
  * rather than copy it.
+ *
+ * Speed never hides the math. Where a fast kernel exists it is swapped in by
+ * one named call in front of the loop it replaces:
+ *   if (!activationKernels.relu(x.data, out)) for (…) out[i] = x[i] > 0 ? x[i] : 0;
+ * The kernel runs the same loop in WebAssembly SIMD (same bits) and returns
+ * false where it did not run: short arrays, no wasm, or the readable mode
+ * (`useReferenceKernels()`, or GRADLAB_KERNELS=reference), in which every op
+ * runs the loop you read here and every matrix product `matmulReference`.
  */
 import { accumulateFreshGrad, accumulateGrad, makeOutput } from './autograd.js';
 import { broadcastIndex, broadcastShapes, expandTo } from './broadcast.js';
-import {
-  leakyReluKernel, reluBackward, reluForward, sigmoidBackward, sigmoidForward, tanhBackward, tanhForward,
-} from './kernels/elementwise.js';
+import { activationKernels } from './kernels/elementwise.js';
 import { matmulKernel } from './kernels/matmul.js';
 import { formatShape, normalizeAxis, sizeOf, stridedIndex, stridesOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -166,14 +172,18 @@ export function abs(x: Tensor): Tensor {
  * relu(tensor([-1, 0, 2])).toArray(); // [0, 0, 2]
  */
 export function relu(x: Tensor): Tensor {
-  // The two loops (out = x > 0 ? x : 0, and its backward) run in kernels/elementwise.ts,
-  // with WebAssembly SIMD for large arrays: ReLU is the hottest elementwise op in training.
   const out = new Float32Array(x.size);
-  reluForward(x.data, out);
+  // ReLU is the hottest elementwise op in training, so on long arrays activationKernels runs
+  // this same loop in WebAssembly SIMD (same bits); it returns false where it did not run.
+  if (!activationKernels.relu(x.data, out)) {
+    for (let i = 0; i < out.length; i++) out[i] = x.data[i]! > 0 ? x.data[i]! : 0;
+  }
   return makeOutput('relu', out, x.shape, [x], (grad) => {
     // d relu/dx = 1 if x > 0 else 0
     const gx = new Float32Array(grad.length);
-    reluBackward(x.data, grad, gx);
+    if (!activationKernels.reluBackward(x.data, grad, gx)) {
+      for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! > 0 ? grad[i]! : 0;
+    }
     accumulateFreshGrad(x, gx);
   });
 }
@@ -191,13 +201,17 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   if (!Number.isFinite(negativeSlope)) {
     throw new Error(`leakyRelu: negativeSlope must be a finite number, got ${negativeSlope}`);
   }
-  // out = x >= 0 ? x : negativeSlope·x, in kernels/elementwise.ts (WebAssembly SIMD for large arrays).
   const out = new Float32Array(x.size);
-  leakyReluKernel(x.data, x.data, out, negativeSlope);
+  // On long arrays activationKernels runs the same loop in WebAssembly SIMD (same bits).
+  if (!activationKernels.leakyRelu(x.data, x.data, out, negativeSlope)) {
+    for (let i = 0; i < out.length; i++) out[i] = x.data[i]! >= 0 ? x.data[i]! : negativeSlope * x.data[i]!;
+  }
   return makeOutput('leakyRelu', out, x.shape, [x], (grad) => {
-    // d leakyRelu/dx = 1 if x >= 0 else negativeSlope: gx = x >= 0 ? grad : negativeSlope·grad
+    // d leakyRelu/dx = 1 if x >= 0 else negativeSlope
     const gx = new Float32Array(grad.length);
-    leakyReluKernel(x.data, grad, gx, negativeSlope);
+    if (!activationKernels.leakyRelu(x.data, grad, gx, negativeSlope)) {
+      for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! >= 0 ? grad[i]! : negativeSlope * grad[i]!;
+    }
     accumulateFreshGrad(x, gx);
   });
 }
@@ -209,13 +223,21 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * sigmoid(tensor([0])).toArray(); // [0.5]
  */
 export function sigmoid(x: Tensor): Tensor {
-  // out = 1 / (1 + e^-x), in kernels/elementwise.ts (WebAssembly SIMD for large arrays).
   const out = new Float32Array(x.size);
-  sigmoidForward(x.data, out);
+  // On long arrays activationKernels runs the same loop in WebAssembly SIMD (same bits).
+  if (!activationKernels.sigmoid(x.data, out)) {
+    for (let i = 0; i < out.length; i++) {
+      const v = x.data[i]!;
+      // 1 / (1 + e^-v) and e^v / (1 + e^v) are equal; each form keeps e^… from overflowing on its side of 0.
+      out[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+    }
+  }
   return makeOutput('sigmoid', out, x.shape, [x], (grad) => {
-    // d sigmoid/dx = y (1 - y): gx = grad · y · (1 - y)
+    // d sigmoid/dx = y (1 - y), where y = out
     const gx = new Float32Array(grad.length);
-    sigmoidBackward(out, grad, gx);
+    if (!activationKernels.sigmoidBackward(out, grad, gx)) {
+      for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * out[i]! * (1 - out[i]!);
+    }
     accumulateFreshGrad(x, gx);
   });
 }
@@ -227,13 +249,17 @@ export function sigmoid(x: Tensor): Tensor {
  * tanh(tensor([0])).toArray(); // [0]
  */
 export function tanh(x: Tensor): Tensor {
-  // out = tanh x, in kernels/elementwise.ts (WebAssembly SIMD for large arrays; Math.tanh's bits).
   const out = new Float32Array(x.size);
-  tanhForward(x.data, out);
+  // On long arrays activationKernels runs the same loop in WebAssembly SIMD (same bits as Math.tanh).
+  if (!activationKernels.tanh(x.data, out)) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x.data[i]!);
+  }
   return makeOutput('tanh', out, x.shape, [x], (grad) => {
-    // d tanh/dx = 1 - y^2: gx = grad · (1 - y²)
+    // d tanh/dx = 1 - y², where y = out
     const gx = new Float32Array(grad.length);
-    tanhBackward(out, grad, gx);
+    if (!activationKernels.tanhBackward(out, grad, gx)) {
+      for (let i = 0; i < gx.length; i++) gx[i] = grad[i]! * (1 - out[i]! * out[i]!);
+    }
     accumulateFreshGrad(x, gx);
   });
 }
@@ -375,9 +401,37 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDims = fal
 // ---------------------------------------------------------------------------
 
 /**
+ * A row-major matrix stored as `rows` × `cols` floats, read as its transpose
+ * when `transposed`: what matmul's helpers below multiply, without copying.
+ */
+interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly transposed: boolean;
+}
+
+const matrix = (data: Float32Array, rows: number, cols: number): Matrix => ({ data, rows, cols, transposed: false });
+
+/** Mᵀ: the same floats, read column by column. */
+const T = (m: Matrix): Matrix => ({ ...m, transposed: !m.transposed });
+
+/**
+ * into = left · right (or into += left · right with `accumulate`), through
+ * `matmulKernel`: the wasm kernel by default, or `matmulReference`, the
+ * textbook triple loop  C[i][j] = Σ_p L[i][p] · R[p][j],  in the readable mode.
+ */
+function multiply(into: Float32Array, left: Matrix, right: Matrix, accumulate = false): void {
+  const [rows, inner] = left.transposed ? [left.cols, left.rows] : [left.rows, left.cols];
+  const cols = right.transposed ? right.rows : right.cols;
+  matmulKernel(left.data, right.data, into, rows, inner, cols, left.transposed, right.transposed, accumulate);
+}
+
+/**
  * Matrix product of the last two dimensions; leading (batch) dimensions broadcast.
  * Shape: [..., m, k] x [..., k, n] -> [..., m, n].
- * Every product, forward and backward, runs through `matmulKernel`.
+ *   forward:  C = A·B,  C[i][j] = Σ_p A[i][p] · B[p][j]
+ *   backward: dA = dC·Bᵀ,  dB = Aᵀ·dC
  *
  * @example
  * matmul(tensor([[1, 2]]), tensor([[3], [4]])).toArray(); // [[11]]
@@ -400,39 +454,28 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   } catch {
     throw new Error(`matmul: batch dimensions do not broadcast: ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
   }
-  // For each output batch, which batch of a and of b it multiplies.
+  // For each output batch t, which batch of a and of b it multiplies.
   const batchOfA = broadcastIndex(batchA, batch);
   const batchOfB = broadcastIndex(batchB, batch);
-  const aBlock = m * k;
-  const bBlock = k * n;
-  const cBlock = m * n;
-  const out = new Float32Array(batchOfA.length * cBlock);
-  for (let t = 0; t < batchOfA.length; t++) {
-    const ai = batchOfA[t]! * aBlock;
-    const bi = batchOfB[t]! * bBlock;
-    matmulKernel(a.data.subarray(ai, ai + aBlock), b.data.subarray(bi, bi + bBlock), out.subarray(t * cBlock, (t + 1) * cBlock), m, k, n);
-  }
+  const count = batchOfA.length;
+  // Matrix t of a flat array of [rows, cols] matrices (a subarray: no copy).
+  const block = (data: Float32Array, t: number, rows: number, cols: number) => matrix(data.subarray(t * rows * cols, (t + 1) * rows * cols), rows, cols);
+  const A = (t: number) => block(a.data, batchOfA[t]!, m, k);
+  const B = (t: number) => block(b.data, batchOfB[t]!, k, n);
+
+  const out = new Float32Array(count * m * n);
+  for (let t = 0; t < count; t++) multiply(block(out, t, m, n).data, A(t), B(t)); // C = A·B
   return makeOutput('matmul', out, [...batch, m, n], [a, b], (grad) => {
-    // C = A B  =>  dA = dC Bᵀ,  dB = Aᵀ dC.
-    // A batch of A used by several output batches (broadcast) adds up their gradients.
+    const dC = (t: number) => block(grad, t, m, n);
+    // A batch of a used by several output batches (broadcast) adds up their gradients: accumulate.
     if (a.requiresGrad) {
       const ga = new Float32Array(a.size);
-      for (let t = 0; t < batchOfA.length; t++) {
-        const ai = batchOfA[t]! * aBlock;
-        const bi = batchOfB[t]! * bBlock;
-        const gradC = grad.subarray(t * cBlock, (t + 1) * cBlock);
-        matmulKernel(gradC, b.data.subarray(bi, bi + bBlock), ga.subarray(ai, ai + aBlock), m, n, k, false, true, true);
-      }
+      for (let t = 0; t < count; t++) multiply(block(ga, batchOfA[t]!, m, k).data, dC(t), T(B(t)), true); // dA += dC·Bᵀ
       accumulateFreshGrad(a, ga);
     }
     if (b.requiresGrad) {
       const gb = new Float32Array(b.size);
-      for (let t = 0; t < batchOfA.length; t++) {
-        const ai = batchOfA[t]! * aBlock;
-        const bi = batchOfB[t]! * bBlock;
-        const gradC = grad.subarray(t * cBlock, (t + 1) * cBlock);
-        matmulKernel(a.data.subarray(ai, ai + aBlock), gradC, gb.subarray(bi, bi + bBlock), k, m, n, true, false, true);
-      }
+      for (let t = 0; t < count; t++) multiply(block(gb, batchOfB[t]!, k, n).data, T(A(t)), dC(t), true); // dB += Aᵀ·dC
       accumulateFreshGrad(b, gb);
     }
   });

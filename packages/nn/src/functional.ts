@@ -15,7 +15,8 @@
  *     the gradient is the textbook softmax(x) - onehot(label).
  * The third, prelu, is a primitive: core has no op with a learnable slope.
  */
-import { Tensor, accumulateFreshGrad, columnSums, formatShape, makeOutput, matmulKernel } from '@gradlab/core';
+import { Tensor, accumulateFreshGrad, formatShape, makeOutput } from '@gradlab/core';
+import { columnSums, matmulKernel } from '@gradlab/core/kernels';
 
 /**
  * Fused affine map: out = x·W + b.

@@ -11,17 +11,21 @@
  * Each kernel has a plain TypeScript version (the definition, and the
  * fallback) and a WebAssembly SIMD version (wasm/elementwise.wat) used for
  * arrays of at least WASM_MIN_LENGTH elements, where copying the operands
- * into wasm memory and back costs less than the loop it replaces. Both give
- * bit-identical results: the wasm axpy rounds alpha·x to float32 before the
- * add, and so does the TypeScript one (Math.fround), as PyTorch's float32
- * `add_(x, alpha=…)` does; the LeakyReLU, sigmoid, tanh, SGD and Adam
+ * into wasm memory and back costs less than the loop it replaces. For the
+ * activations the TypeScript version is the op's own loop in ops.ts (see
+ * activationKernels); for the others it sits here (axpyTs, sgdUpdateTs, …).
+ * Both give bit-identical results: the wasm axpy rounds alpha·x to float32
+ * before the add, and so does the TypeScript one (Math.fround), as PyTorch's
+ * float32 `add_(x, alpha=…)` does; the LeakyReLU, sigmoid, tanh, SGD and Adam
  * kernels compute in float64, as JavaScript does, and round to float32 where
  * the TypeScript versions store into a Float32Array. (The sigmoid's exp and
  * the tanh's expm1 are the wasm kernel's own, not Math.exp and Math.tanh;
- * they give the same float32 results on every input, see sigmoidForward and
- * tanhForward.)
+ * they give the same float32 results on every input, which
+ * `node bench/exhaustive.mjs` checks.) In the readable mode
+ * (`useReferenceKernels`) every kernel here runs its TypeScript version.
  */
 import { readFileSync } from 'node:fs';
+import { kernelMode } from './mode.js';
 
 /** Below this many elements the TypeScript loop is as fast as the copies. */
 export const WASM_MIN_LENGTH = 1024;
@@ -119,12 +123,13 @@ type Operand = [array: Float32Array | null, use: 'in' | 'out' | 'inout'];
  * k·padded(chunk) floats), calls `kernel(addresses, length)` with the
  * operands' byte addresses, then copies the chunk of each 'out' and 'inout'
  * operand back. Returns false, having done nothing, where the arrays are too
- * short for the copies to pay (WASM_MIN_LENGTH) or wasm cannot run: the
- * caller then runs its TypeScript loop instead.
+ * short for the copies to pay (WASM_MIN_LENGTH), wasm cannot run, or the
+ * readable mode is on (`useReferenceKernels`): the caller then runs its
+ * TypeScript loop instead.
  */
 function runInChunks(n: number, operands: Operand[], kernel: (addresses: number[], length: number) => void): boolean {
   const chunk = Math.min(n, CHUNK_FLOATS);
-  const heap = n >= WASM_MIN_LENGTH ? heapFor(operands.length * padded(chunk)) : null;
+  const heap = n >= WASM_MIN_LENGTH && kernelMode() === 'fast' ? heapFor(operands.length * padded(chunk)) : null;
   if (heap === null) return false;
   const at = operands.map((_, k) => k * padded(chunk));
   const addresses = at.map((floats) => floats * 4);
@@ -149,14 +154,14 @@ function runInChunks(n: number, operands: Operand[], kernel: (addresses: number[
  * throughout, for the kernel to add each chunk's column results into:
  * `kernel(rowsInChunk, resultAddresses)`. Returns wasm memory and where (in
  * floats) the results are, or null, having done nothing, where the matrix is
- * too small for the copies to pay or wasm cannot run.
+ * too small for the copies to pay, wasm cannot run, or the readable mode is on.
  */
 function runByRows(x: Float32Array, rows: number, cols: number, results: number,
   kernel: (count: number, resultAddresses: number[]) => void): { heap: Float32Array; at: number[] } | null {
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(cols, 1)));
   const chunkRows = Math.min(rows, rowsPerChunk);
   const resultsAt = padded(chunkRows * cols);
-  const heap = rows * cols >= WASM_MIN_LENGTH ? heapFor(resultsAt + results * padded(cols)) : null;
+  const heap = rows * cols >= WASM_MIN_LENGTH && kernelMode() === 'fast' ? heapFor(resultsAt + results * padded(cols)) : null;
   if (heap === null) return null;
   const at = Array.from({ length: results }, (_, k) => resultsAt + k * padded(cols));
   const addresses = at.map((floats) => floats * 4);
@@ -169,159 +174,59 @@ function runByRows(x: Float32Array, rows: number, cols: number, results: number,
   return { heap, at };
 }
 
-/** out[i] = x[i] > 0 ? x[i] : 0, the plain TypeScript definition. */
-export function reluForwardTs(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+/**
+ * The WebAssembly SIMD versions of the activation loops in ops.ts (ReLU,
+ * LeakyReLU, sigmoid and tanh, forward and backward). Each runs its loop in
+ * wasm and returns true, or returns false having done nothing: for arrays
+ * shorter than WASM_MIN_LENGTH, where wasm cannot run, or in the readable
+ * mode (`useReferenceKernels`). The op then runs its own TypeScript loop,
+ * which is the definition: the two give the same bits (test/core/kernels.test.ts
+ * checks them, and `node bench/exhaustive.mjs` checks sigmoid and tanh on all
+ * 2^32 float32 inputs). `out` may be the same array as an input.
+ */
+export interface ActivationKernels {
+  /** out[i] = x[i] > 0 ? x[i] : 0 (NaN and -0 give 0). */
+  relu(x: Float32Array, out: Float32Array): boolean;
+  /** out[i] = x[i] > 0 ? grad[i] : 0. */
+  reluBackward(x: Float32Array, grad: Float32Array, out: Float32Array): boolean;
+  /**
+   * out[i] = x[i] >= 0 ? v[i] : slope · v[i] (float64 product, rounded when
+   * stored): with v = x the LeakyReLU forward, with v = grad its backward.
+   */
+  leakyRelu(x: Float32Array, v: Float32Array, out: Float32Array, slope: number): boolean;
+  /** out[i] = 1 / (1 + e^-x[i]), in float64 with an exp of the kernel's own (same float32 results as Math.exp). */
+  sigmoid(x: Float32Array, out: Float32Array): boolean;
+  /** out[i] = grad[i] · y[i] · (1 - y[i]), y the forward's output, in float64 in that order. */
+  sigmoidBackward(y: Float32Array, grad: Float32Array, out: Float32Array): boolean;
+  /** out[i] = tanh(x[i]), in float64 from an expm1 of the kernel's own (same float32 results as Math.tanh). */
+  tanh(x: Float32Array, out: Float32Array): boolean;
+  /** out[i] = grad[i] · (1 - y[i]²), y the forward's output, in float64 in that order. */
+  tanhBackward(y: Float32Array, grad: Float32Array, out: Float32Array): boolean;
 }
 
 /**
- * ReLU forward: out[i] = max(x[i], 0), with NaN and -0 mapped to 0.
- * `out` may be `x`. Shapes: x and out of equal length.
+ * The activation kernels ops.ts swaps in for its loops (see ActivationKernels).
  *
  * @example
- * const out = new Float32Array(3); reluForward(new Float32Array([-1, 0, 2]), out); // out = [0, 0, 2]
+ * const out = new Float32Array(4096);
+ * if (!activationKernels.relu(x, out)) for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
  */
-export function reluForward(x: Float32Array, out: Float32Array): void {
-  const done = runInChunks(out.length, [[x, 'in'], [out, 'out']],
-    ([xAt, outAt], length) => wasm!.kernel.relu(xAt!, outAt!, length));
-  if (!done) reluForwardTs(x, out);
-}
-
-/** out[i] = x[i] > 0 ? grad[i] : 0, the plain TypeScript definition. */
-export function reluBackwardTs(x: Float32Array, grad: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? grad[i]! : 0;
-}
-
-/**
- * ReLU backward: out[i] = grad[i] where x[i] > 0, else 0 (d relu/dx = 1 if x > 0 else 0).
- * `x` is the forward input (or output: the signs agree). `out` may be `grad`.
- *
- * @example
- * const out = new Float32Array(2); reluBackward(new Float32Array([-1, 2]), new Float32Array([5, 7]), out); // out = [0, 7]
- */
-export function reluBackward(x: Float32Array, grad: Float32Array, out: Float32Array): void {
-  const done = runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
-    ([xAt, gradAt, outAt], length) => wasm!.kernel.relu_backward(xAt!, gradAt!, outAt!, length));
-  if (!done) reluBackwardTs(x, grad, out);
-}
-
-/**
- * out[i] = x[i] >= 0 ? v[i] : slope · v[i], the plain TypeScript definition: with
- * v = x the LeakyReLU forward, with v = grad its backward (derivative 1 for
- * x >= 0, slope below). slope · v is a float64 product, rounded when stored.
- */
-export function leakyReluTs(x: Float32Array, v: Float32Array, out: Float32Array, slope: number): void {
-  for (let i = 0; i < out.length; i++) out[i] = x[i]! >= 0 ? v[i]! : slope * v[i]!;
-}
-
-/**
- * The LeakyReLU loops: out[i] = x[i] >= 0 ? v[i] : slope · v[i]. Forward:
- * leakyReluKernel(x, x, out, slope); backward: leakyReluKernel(x, grad, gx, slope).
- * `out` may be `v`. Shapes: three arrays of equal length.
- *
- * @example
- * const out = new Float32Array(5); const x = new Float32Array([-2, -1, 0, 1, 2]);
- * leakyReluKernel(x, x, out, 0.01); // out = [-0.02, -0.01, 0, 1, 2] (in float32)
- */
-export function leakyReluKernel(x: Float32Array, v: Float32Array, out: Float32Array, slope: number): void {
-  const done = runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
-    ([xAt, vAt, outAt], length) => wasm!.kernel.leaky_relu(xAt!, vAt!, outAt!, length, slope));
-  if (!done) leakyReluTs(x, v, out, slope);
-}
-
-/**
- * out[i] = 1 / (1 + e^-x[i]), the plain TypeScript definition, in float64 and
- * rounded when stored: 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below,
- * so that e never overflows.
- */
-export function sigmoidTs(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) {
-    const v = x[i]!;
-    if (v >= 0) {
-      out[i] = 1 / (1 + Math.exp(-v));
-    } else {
-      const e = Math.exp(v);
-      out[i] = e / (1 + e);
-    }
-  }
-}
-
-/**
- * Sigmoid forward: out[i] = 1 / (1 + e^-x[i]). The wasm version computes as
- * sigmoidTs does, in float64, with an exp of its own instead of Math.exp
- * (wasm/elementwise.wat): the two agree bit for bit on every float32 input,
- * which `node bench/exhaustive.mjs sigmoid` checks one by one (all 2^32 of them).
- * `out` may be `x`. Shapes: x and out of equal length.
- *
- * @example
- * const out = new Float32Array(3); sigmoidForward(new Float32Array([-1, 0, 1]), out); // out ≈ [0.2689, 0.5, 0.7311]
- */
-export function sigmoidForward(x: Float32Array, out: Float32Array): void {
-  const done = runInChunks(out.length, [[x, 'in'], [out, 'out']],
-    ([xAt, outAt], length) => wasm!.kernel.sigmoid(xAt!, outAt!, length));
-  if (!done) sigmoidTs(x, out);
-}
-
-/** out[i] = grad[i] · y[i] · (1 - y[i]), the plain TypeScript definition (float64, rounded when stored). */
-export function sigmoidBackwardTs(y: Float32Array, grad: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = grad[i]! * y[i]! * (1 - y[i]!);
-}
-
-/**
- * Sigmoid backward: out[i] = grad[i] · y[i] · (1 - y[i]), where y is the
- * forward's output (d sigmoid/dx = y (1 - y)). The wasm version computes in
- * float64 in the same order: the two agree bit for bit. `out` may be `grad`.
- * Shapes: three arrays of equal length.
- *
- * @example
- * const out = new Float32Array(1); sigmoidBackward(new Float32Array([0.5]), new Float32Array([2]), out); // out = [0.5]
- */
-export function sigmoidBackward(y: Float32Array, grad: Float32Array, out: Float32Array): void {
-  const done = runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
-    ([yAt, gradAt, outAt], length) => wasm!.kernel.sigmoid_backward(yAt!, gradAt!, outAt!, length));
-  if (!done) sigmoidBackwardTs(y, grad, out);
-}
-
-/** out[i] = tanh(x[i]), the plain TypeScript definition (Math.tanh, rounded when stored). */
-export function tanhTs(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = Math.tanh(x[i]!);
-}
-
-/**
- * Tanh forward: out[i] = tanh(x[i]). The wasm version computes in float64
- * from an expm1 of its own (wasm/elementwise.wat), not Math.tanh; the two
- * agree bit for bit on every float32 input, which `node bench/exhaustive.mjs
- * tanh` checks one by one (all 2^32 of them). `out` may be `x`. Shapes: x and
- * out of equal length.
- *
- * @example
- * const out = new Float32Array(3); tanhForward(new Float32Array([-1, 0, 1]), out); // out ≈ [-0.7616, 0, 0.7616]
- */
-export function tanhForward(x: Float32Array, out: Float32Array): void {
-  const done = runInChunks(out.length, [[x, 'in'], [out, 'out']],
-    ([xAt, outAt], length) => wasm!.kernel.tanh(xAt!, outAt!, length));
-  if (!done) tanhTs(x, out);
-}
-
-/** out[i] = grad[i] · (1 - y[i]²), the plain TypeScript definition (float64, rounded when stored). */
-export function tanhBackwardTs(y: Float32Array, grad: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < out.length; i++) out[i] = grad[i]! * (1 - y[i]! * y[i]!);
-}
-
-/**
- * Tanh backward: out[i] = grad[i] · (1 - y[i]²), where y is the forward's
- * output (d tanh/dx = 1 - tanh² x). The wasm version computes in float64 in
- * the same order: the two agree bit for bit. `out` may be `grad`. Shapes:
- * three arrays of equal length.
- *
- * @example
- * const out = new Float32Array(1); tanhBackward(new Float32Array([0.5]), new Float32Array([2]), out); // out = [1.5]
- */
-export function tanhBackward(y: Float32Array, grad: Float32Array, out: Float32Array): void {
-  const done = runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
-    ([yAt, gradAt, outAt], length) => wasm!.kernel.tanh_backward(yAt!, gradAt!, outAt!, length));
-  if (!done) tanhBackwardTs(y, grad, out);
-}
+export const activationKernels: ActivationKernels = {
+  relu: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],
+    ([xAt, outAt], length) => wasm!.kernel.relu(xAt!, outAt!, length)),
+  reluBackward: (x, grad, out) => runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
+    ([xAt, gradAt, outAt], length) => wasm!.kernel.relu_backward(xAt!, gradAt!, outAt!, length)),
+  leakyRelu: (x, v, out, slope) => runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
+    ([xAt, vAt, outAt], length) => wasm!.kernel.leaky_relu(xAt!, vAt!, outAt!, length, slope)),
+  sigmoid: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],
+    ([xAt, outAt], length) => wasm!.kernel.sigmoid(xAt!, outAt!, length)),
+  sigmoidBackward: (y, grad, out) => runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
+    ([yAt, gradAt, outAt], length) => wasm!.kernel.sigmoid_backward(yAt!, gradAt!, outAt!, length)),
+  tanh: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],
+    ([xAt, outAt], length) => wasm!.kernel.tanh(xAt!, outAt!, length)),
+  tanhBackward: (y, grad, out) => runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
+    ([yAt, gradAt, outAt], length) => wasm!.kernel.tanh_backward(yAt!, gradAt!, outAt!, length)),
+};
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */
 export function axpyTs(alpha: number, x: Float32Array, y: Float32Array): void {

@@ -15,6 +15,7 @@
  */
 import { createThreadedKernel, type ThreadedMatmulKernel } from './matmul-threads.js';
 import { createWasmKernel, type WasmInstructions } from './matmul-wasm.js';
+import { kernelMode } from './mode.js';
 
 /** The signature every matmul kernel has. */
 export type MatmulKernel = (
@@ -143,13 +144,18 @@ if (matmulWasm !== null) namedKernels.set(matmulWasm, 'wasm');
 // The fastest kernel this runtime can run is the default.
 let activeKernel: MatmulKernel = matmulWasm ?? matmulTiled;
 
-/** Runs the active kernel (the wasm one where available, else the tiled one, unless replaced with `setMatmulKernel`). */
+/**
+ * Runs the active kernel (the wasm one where available, else the tiled one,
+ * unless replaced with `setMatmulKernel`), or `matmulReference` in the
+ * readable mode (`useReferenceKernels`).
+ */
 export function matmulKernel(
   a: Float32Array, b: Float32Array, c: Float32Array,
   m: number, k: number, n: number,
   transposeA = false, transposeB = false, accumulate = false,
 ): void {
-  activeKernel(a, b, c, m, k, n, transposeA, transposeB, accumulate);
+  const kernel = kernelMode() === 'reference' ? matmulReference : activeKernel;
+  kernel(a, b, c, m, k, n, transposeA, transposeB, accumulate);
 }
 
 /** Replaces the kernel every matmul uses; returns the previous one. */
@@ -199,7 +205,7 @@ export function matmulThreads(): ThreadedMatmulKernel | null {
 }
 
 /**
- * Which kernel `matmulKernel` runs: 'wasm', 'wasm-simd128' (the plain build
+ * Which kernel `matmulKernel` runs: 'reference' in the readable mode, else 'wasm', 'wasm-simd128' (the plain build
  * installed by hand where 'wasm' uses relaxed SIMD), 'wasm-threads',
  * 'tiled', 'reference', or 'custom' for one of your own installed with
  * `setMatmulKernel`.
@@ -208,5 +214,6 @@ export function matmulThreads(): ThreadedMatmulKernel | null {
  * activeMatmulKernelName(); // 'wasm' on Node 20
  */
 export function activeMatmulKernelName(): string {
+  if (kernelMode() === 'reference') return 'reference';
   return namedKernels.get(activeKernel) ?? 'custom';
 }

@@ -73,6 +73,16 @@ export async function main(argv: readonly string[], output: ProgramOutput = proc
     stderr.write(`gradlab: unknown command '${name}'. Commands: ${Object.keys(SUBCOMMANDS).join(', ')}\n`);
     return 2;
   }
+  const kernels = process.env['GRADLAB_KERNELS'];
+  if (kernels !== undefined && kernels !== '') {
+    // Core has read it already (the readable mode, docs/autodiff.md); a bad value is a bad command line.
+    try {
+      (await import('@gradlab/core/kernels')).kernelModeFromEnvironment(kernels);
+    } catch (error) {
+      stderr.write(`gradlab: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
   const quiet = rest.includes('--quiet');
   const context: CommandContext = {
     log: (message) => {

@@ -10,7 +10,8 @@
  * module found by `namedModules()`, the batches are run under `noGrad`, and
  * the hooks see each layer's input (the pre-activation) and output.
  */
-import { Tensor, formatShape, noGrad, sumAndSquares, type ColumnCounts } from '@gradlab/core';
+import { Tensor, formatShape, noGrad } from '@gradlab/core';
+import { sumAndSquares, type ColumnCounts } from '@gradlab/core/kernels';
 import { Activation } from '../activations/modules.js';
 import { ACTIVATIONS, type ActivationKind } from '../activations/table.js';
 import type { InactiveMeaning, InactivityRule, UnitTally } from './inactivity.js';

@@ -2,7 +2,8 @@
  * Adam (Kingma & Ba, 2015) and its decoupled-weight-decay variant AdamW
  * (Loshchilov & Hutter, 2019), as PyTorch's torch.optim.Adam / AdamW.
  */
-import { Tensor, adamUpdate } from '@gradlab/core';
+import { Tensor } from '@gradlab/core';
+import { adamUpdate } from '@gradlab/core/kernels';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `Adam`. */

@@ -1,7 +1,8 @@
 /**
  * Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD.
  */
-import { Tensor, axpy, sgdUpdate } from '@gradlab/core';
+import { Tensor } from '@gradlab/core';
+import { axpy, sgdUpdate } from '@gradlab/core/kernels';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `SGD`. */

@@ -1,0 +1,27 @@
+/**
+ * @gradlab/core/kernels: the fast loops behind the ops, for those who want to
+ * call or replace them. A learner can skip this folder: every op in ops.ts
+ * shows its own math, and `useReferenceKernels()` (or GRADLAB_KERNELS=reference)
+ * makes every op run that readable loop instead.
+ *
+ * - matmul.ts: every matrix product goes through `matmulKernel`; `matmulReference`
+ *   is the textbook triple loop, `matmulTiled` a fast TypeScript one, `matmulWasm`
+ *   the WebAssembly SIMD default (matmul-wasm.ts, wasm/matmul.wat).
+ * - elementwise.ts: the WebAssembly versions of the activation loops
+ *   (`activationKernels`), and the optimizer updates and dead-neuron reductions
+ *   with their plain TypeScript definitions (`axpy`/`axpyTs`, …).
+ * - mode.ts: the readable-mode switch.
+ */
+export {
+  matmulKernel, matmulReference, matmulTiled, matmulWasm, matmulWasmSimd128, wasmMatmulInstructions,
+  setMatmulKernel, activeMatmulKernelName, matmulThreads,
+} from './matmul.js';
+export type { MatmulKernel } from './matmul.js';
+export type { WasmInstructions } from './matmul-wasm.js';
+export {
+  activationKernels, axpy, axpyTs, columnSums, columnSumsTs, sgdUpdate, sgdUpdateTs, adamUpdate, adamUpdateTs,
+  sumAndSquares, sumAndSquaresTs, columnCounts, columnCountsTs, elementwiseWasmAvailable, WASM_MIN_LENGTH, CHUNK_FLOATS,
+} from './elementwise.js';
+export type { ActivationKernels, SgdCoefficients, AdamCoefficients, ColumnCounts } from './elementwise.js';
+export { useReferenceKernels, withReferenceKernels, kernelMode, kernelModeFromEnvironment, KERNEL_MODES } from './mode.js';
+export type { KernelMode } from './mode.js';
