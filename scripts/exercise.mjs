@@ -16,7 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -123,7 +123,7 @@ try {
   process.stderr.write(`exercise: loading ${path} failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 }
-process.stdout.write(`Grading ${path} (${name}: ${EXERCISES[name].title})\n`);
+process.stdout.write(`Grading ${relative(process.cwd(), path) || path} (${name}: ${EXERCISES[name].title})\n`);
 const report = grade(name, answer);
 for (const line of report.lines) process.stdout.write(`${line}\n`);
 if (report.passed) {

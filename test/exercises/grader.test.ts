@@ -8,31 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  Tensor, accumulateFreshGrad, add, exp, logSoftmax, makeOutput, matmul, mean, mul, neg, relu, sub, sum, div, tensor,
+  Tensor, accumulateFreshGrad, add, div, exp, logSoftmax, makeOutput, matmul, mean, mul, neg, relu, sub, sum, tensor, transpose,
 } from '@gradlab/core';
 import { EXERCISES, grade, type ExerciseName } from '../../exercises/grader.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const names = Object.keys(EXERCISES) as ExerciseName[];
 
-const solutions: Record<ExerciseName, () => Promise<Record<string, unknown>>> = {
-  'relu-backward': () => import('../../exercises/solutions/relu-backward.js'),
-  'broadcast-add': () => import('../../exercises/solutions/broadcast-add.js'),
-  'sum-rows': () => import('../../exercises/solutions/sum-rows.js'),
-  'matmul-backward': () => import('../../exercises/solutions/matmul-backward.js'),
-  'mse-loss': () => import('../../exercises/solutions/mse-loss.js'),
-  softmax: () => import('../../exercises/solutions/softmax.js'),
-  'mini-mlp': () => import('../../exercises/solutions/mini-mlp.js'),
-};
-const blanks: Record<ExerciseName, () => Promise<Record<string, unknown>>> = {
-  'relu-backward': () => import('../../exercises/relu-backward.js'),
-  'broadcast-add': () => import('../../exercises/broadcast-add.js'),
-  'sum-rows': () => import('../../exercises/sum-rows.js'),
-  'matmul-backward': () => import('../../exercises/matmul-backward.js'),
-  'mse-loss': () => import('../../exercises/mse-loss.js'),
-  softmax: () => import('../../exercises/softmax.js'),
-  'mini-mlp': () => import('../../exercises/mini-mlp.js'),
-};
+/** The exercise file `exercises/<name>.ts` (blank) or its reference solution, as a module. */
+const load = (folder: 'exercises' | 'exercises/solutions', name: ExerciseName) =>
+  import(/* @vite-ignore */ `${root}${folder}/${name}.ts`) as Promise<Record<string, unknown>>;
 
 /** An elementwise op with the given forward and backward rules, as a learner would write it. */
 function unary(forward: (v: number) => number, backward: (v: number, g: number) => number) {
@@ -93,25 +78,20 @@ const WRONG: Array<{ exercise: ExerciseName; mistake: string; answer: Record<str
     says: /the gradient of x: element 3 is 10, but should be -1/,
   },
   {
-    exercise: 'matmul-backward', mistake: 'dA computed with B instead of Bᵀ (indices mixed up)',
+    exercise: 'matmul-backward', mistake: 'dA reads B as if it were stored transposed',
     answer: {
       matmul2d: (a: Tensor, b: Tensor) => {
         const [m, k] = a.shape as [number, number];
         const n = b.shape[1]!;
-        const out = matmul(a.detach(), b.detach()).data;
-        return makeOutput('matmul2d', out, [m, n], [a, b], (grad) => {
+        return makeOutput('matmul2d', matmul(a.detach(), b.detach()).data, [m, n], [a, b], (grad) => {
           const ga = new Float32Array(m * k);
-          const gb = new Float32Array(k * n);
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < n; j++) {
-              for (let p = 0; p < k; p++) {
-                ga[i * k + p] += grad[i * n + j]! * b.data[(p * n + j + 1) % (k * n)]!; // the wrong element of B
-                gb[p * n + j] += a.data[i * k + p]! * grad[i * n + j]!;
-              }
-            }
-          }
+          // Wrong: B[p][j] is b.data[p * n + j], not b.data[j * k + p].
+          ga.forEach((_, index) => {
+            const [i, p] = [Math.floor(index / k), index % k];
+            for (let j = 0; j < n; j++) ga[index] += grad[i * n + j]! * b.data[j * k + p]!;
+          });
           accumulateFreshGrad(a, ga);
-          accumulateFreshGrad(b, gb);
+          accumulateFreshGrad(b, matmul(transpose(a.detach()), new Tensor(grad, [m, n])).data);
         });
       },
     },
@@ -157,14 +137,14 @@ describe('the exercises', () => {
   });
 
   it.each(names)('%s: the reference solution passes every check', async (name) => {
-    const report = grade(name, await solutions[name]());
+    const report = grade(name, await load('exercises/solutions', name));
     expect(report.lines.join('\n')).not.toContain('✗');
     expect(report.passed).toBe(true);
     expect(report.lines).toHaveLength(EXERCISES[name].checks.length);
   });
 
   it.each(names)('%s: the untouched exercise file is reported as not done yet, naming its TODO', async (name) => {
-    const report = grade(name, await blanks[name]());
+    const report = grade(name, await load('exercises', name));
     expect(report.passed).toBe(false);
     expect(report.lines.join('\n')).toMatch(new RegExp(`not done yet: TODO( \\d)? in exercises/${name}\\.ts`));
   });
