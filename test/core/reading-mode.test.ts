@@ -5,6 +5,9 @@
  * against its loop) and within float32 rounding for matmul.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -124,5 +127,26 @@ describe('the readable mode', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("gradlab: GRADLAB_KERNELS must be 'fast' or 'reference', got 'turbo'");
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('the gradlab CLI trains with GRADLAB_KERNELS=reference to the losses of the fast kernels, within float tolerance', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradlab-reading-mode-'));
+    try {
+      const train = (kernels: string) => {
+        const out = join(dir, `${kernels}.safetensors`);
+        const result = spawnSync(process.execPath, [cli, 'train', '--hidden', '32', '--epochs', '2', '--train-size', '400',
+          '--test-size', '100', '--batch-size', '50', '--out', out, '--quiet'], { encoding: 'utf8', env: { ...process.env, GRADLAB_KERNELS: kernels } });
+        expect(result.status, result.stderr).toBe(0);
+        return (JSON.parse(readFileSync(`${out}.log.json`, 'utf8')) as { epochs: Array<Record<string, number>> }).epochs;
+      };
+      const fast = train('fast');
+      const readable = train('reference');
+      expect(readable).toHaveLength(2);
+      readable.forEach((epoch, i) => {
+        for (const key of ['meanBatchLoss', 'testLoss']) expect(Math.abs(epoch[key]! - fast[i]![key]!), key).toBeLessThanOrEqual(1e-4 * Math.abs(fast[i]![key]!));
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
