@@ -335,9 +335,11 @@ describe('elementwise kernels', () => {
     const readable = runOp(relu, x, grad, true);
     expectSameBits(fast.out, readable.out, 'forward');
     expectSameBits(fast.gx, readable.gx, 'backward');
-    // The definition, restated.
-    expectSameBits(fast.out, Float32Array.from(x, (v) => (v > 0 ? v : 0)), 'forward, restated');
-    expectSameBits(fast.gx, Float32Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0)), 'backward, restated');
+    // The definition, restated: NaN stays NaN (IEEE, PyTorch) and -0 gives +0; the backward is
+    // PyTorch's threshold_backward, 0 where x <= 0 (a NaN x passes its gradient on).
+    expectSameBits(fast.out, Float32Array.from(x, (v) => (v > 0 || Number.isNaN(v) ? v : 0)), 'forward, restated');
+    expectSameBits(fast.gx, Float32Array.from(x, (v, i) => (v <= 0 ? 0 : grad[i]!)), 'backward, restated');
+    expect(fast.out.some(Number.isNaN)).toBe(x.some(Number.isNaN));
   });
 
   it.each(LENGTHS)('leakyRelu: the fast kernels give the bits of the loops in ops.ts, forward and backward, n = %i', (length) => {
@@ -622,11 +624,11 @@ describe('elementwise kernels', () => {
     const length = 2 * CHUNK_FLOATS + 7;
     const x = awkward(length);
     const grad = awkward(length);
-    const expectedBackward = Float32Array.from(x, (v, i) => (v > 0 ? grad[i]! : 0));
+    const expectedBackward = Float32Array.from(x, (v, i) => (v <= 0 ? 0 : grad[i]!));
     expect(activationKernels.reluBackward(x, grad, grad)).toBe(simdAvailable());
     if (!simdAvailable()) return;
     expectSameBits(grad, expectedBackward, 'backward in place');
-    const expectedForward = Float32Array.from(x, (v) => (v > 0 ? v : 0));
+    const expectedForward = Float32Array.from(x, (v) => (v > 0 || Number.isNaN(v) ? v : 0));
     activationKernels.relu(x, x);
     expectSameBits(x, expectedForward, 'forward in place');
   });

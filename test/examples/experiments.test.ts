@@ -291,7 +291,7 @@ describe('checkpoints (experiments/checkpoint.ts)', () => {
       "'layers.0.bias' has shape [16] but the model's is [32]; 'layers.2.weight' has shape [16,16] but the model's is [32,16]");
     const sgd = startTraining(model, { optimizer: 'sgd', lr: 0.01, momentum: 0.9 }, 784, 0);
     expect(() => restoreTraining(sgd, checkpoint.training!, checkpoint.tensors, 'a.safetensors')).toThrow(
-      'checkpoint: a.safetensors does not fit this network: SGD.loadStateDict: the state was saved by Adam, not SGD');
+      'checkpoint: a.safetensors does not fit this network: field training.optimizer.optimizer is "Adam", but this run\'s flags give SGD');
     expect(() => decodeCheckpoint(bytes, 'a.safetensors', 'dead-neurons')).toThrow('checkpoint: a.safetensors was written by gradlab train, not gradlab dead-neurons');
     const newer = encodeSafetensors({}, { [CHECKPOINT_KEY]: JSON.stringify({ command: 'train', formatVersion: 2, flags: {} }) });
     expect(() => decodeCheckpoint(newer, 'b.safetensors', 'train')).toThrow('checkpoint: b.safetensors has format version 2; this gradlab reads version 1');

@@ -184,7 +184,7 @@ describe('a write that fails leaves the previous file intact, with a clear error
     });
     const result = JSON.parse(output) as { saved?: boolean; message?: string; cause?: string };
     expect(result.saved).toBeUndefined();
-    expect(result.message).toContain(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): EFBIG`);
+    expect(result.message).toContain(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): the file would exceed the size limit of this process or file system (EFBIG); raise the limit (ulimit -f), or use another disk`);
     expect(result.cause).toBe('EFBIG');
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(load(small(), path)).toMatchObject({ version: 'old' });
@@ -194,18 +194,18 @@ describe('a write that fails leaves the previous file intact, with a clear error
   it('a path that is a directory: a clear error naming it, and nothing left behind', () => {
     const target = join(directory, 'a-directory');
     mkdirSync(join(target, 'inside'), { recursive: true });
-    expect(() => save(small(), target)).toThrow(`writeFileAtomic: could not write ${target} (the previous file, if any, is unchanged): EISDIR`);
+    expect(() => save(small(), target)).toThrow(`writeFileAtomic: could not write ${target} (the previous file, if any, is unchanged): it is a folder, not a file (EISDIR); give the path of a file`);
     expect(readdirSync(directory).filter((name) => name.includes('.tmp-'))).toEqual([]);
     expect(readdirSync(target)).toEqual(['inside']);
   });
 
   it('a missing parent directory, or a parent that is a file: a clear error naming the path', () => {
     const missing = join(directory, 'no-such-directory', 'model.safetensors');
-    expect(() => save(small(), missing)).toThrow(`writeFileAtomic: could not write ${missing} (the previous file, if any, is unchanged): ENOENT`);
+    expect(() => save(small(), missing)).toThrow(`writeFileAtomic: could not write ${missing} (the previous file, if any, is unchanged): its folder does not exist (ENOENT); create the folder, or check the path`);
     const aFile = join(directory, 'plain-file');
     writeFileSync(aFile, 'not a directory');
     const under = join(aFile, 'model.safetensors');
-    expect(() => writeFileAtomic(under, new Uint8Array(4))).toThrow(`writeFileAtomic: could not write ${under} (the previous file, if any, is unchanged): ENOTDIR`);
+    expect(() => writeFileAtomic(under, new Uint8Array(4))).toThrow(`writeFileAtomic: could not write ${under} (the previous file, if any, is unchanged): a part of the path is a file, not a folder (ENOTDIR); check the path: everything before the last name must be a folder`);
     expect(readFileSync(aFile, 'utf8')).toBe('not a directory');
   });
 
@@ -220,7 +220,7 @@ describe('a write that fails leaves the previous file intact, with a clear error
   it('loading a directory names it (Node\'s own EISDIR message does not)', () => {
     const target = join(directory, 'load-a-directory');
     mkdirSync(target);
-    expect(() => load(small(), target)).toThrow(`load: cannot read ${target}: EISDIR`);
+    expect(() => load(small(), target)).toThrow(new Error(`load: cannot read ${target}: it is a folder, not a file; give the path of a file`));
   });
 
   it('a successful save replaces the file in one step and leaves no temporary file', () => {

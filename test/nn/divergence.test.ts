@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Generator, Tensor, detectAnomaly, randn, tensor } from '@gradlab/core';
-import { Dense, DivergedError, SGD, checkFiniteLoss, crossEntropy, mlp, mseLoss, type Module } from '@gradlab/nn';
+import {
+  Dense, DivergedError, NonFiniteParameterError, SGD, checkFiniteLoss, checkFiniteParameters, crossEntropy, findNonFinite, mlp, mseLoss, type Module,
+} from '@gradlab/nn';
 
 afterEach(() => {
   detectAnomaly(false);
@@ -126,5 +128,42 @@ describe('a training run that overflows', () => {
     expect((error as Error).message).toMatch(/^(backward of )?[a-zA-Z]+: produced (NaN|-?Infinity) .*\(inputs of shape \[[\d,]+\].*anomaly detection is on$/);
     detectAnomaly(false);
     expect(losses.length).toBeLessThanOrEqual(trainTooFast().losses.length);
+  });
+});
+
+describe('checkFiniteParameters and findNonFinite (issue #18: a NaN weight must not train on silently)', () => {
+  it('names the first parameter holding NaN or ±Infinity, its element and the epoch', () => {
+    const model = mlp({ inputs: 3, hidden: [4], outputs: 2, activation: 'relu', generator: new Generator(1) });
+    expect(findNonFinite(model.stateDict())).toBeNull();
+    expect(() => checkFiniteParameters(model, { epoch: 2, step: 10 })).not.toThrow();
+    for (const [name, value, index] of [['layers.2.bias', Infinity, 1], ['layers.0.weight', NaN, 7], ['layers.0.bias', -Infinity, 0]] as const) {
+      const model2 = mlp({ inputs: 3, hidden: [4], outputs: 2, activation: 'relu', generator: new Generator(1) });
+      model2.stateDict()[name]!.data[index] = value;
+      expect(findNonFinite(model2.stateDict())).toEqual({ name, index, value });
+      const error = (() => { try { checkFiniteParameters(model2, { epoch: 3, step: 120 }); } catch (caught) { return caught; } return null; })();
+      expect(error).toBeInstanceOf(NonFiniteParameterError);
+      expect(error).toBeInstanceOf(DivergedError);
+      expect((error as Error).message).toBe(`training diverged: parameter ${name} holds ${value} at element ${index} after epoch 3, step 120 (rerun with detectAnomaly(true) to find the op that first produced a NaN or Infinity)`);
+      expect(JSON.parse(JSON.stringify(error))).toEqual({ diverged: true, epoch: 3, step: 120, loss: String(value), parameter: name });
+    }
+  });
+
+  it('a NaN weight behind a ReLU makes the loss NaN, so checkFiniteLoss stops the step (relu(NaN) used to be 0)', () => {
+    const model = mlp({ inputs: 2, hidden: [3], outputs: 2, activation: 'relu', generator: new Generator(2) });
+    model.stateDict()['layers.0.weight']!.data.fill(NaN);
+    const loss = crossEntropy(model.forward(tensor([[1, 2]])), [0]);
+    expect(() => checkFiniteLoss(loss, { epoch: 1, step: 1 })).toThrow('training diverged: loss is NaN at epoch 1, step 1');
+  });
+
+  it('catches a parameter that an update made infinite while the loss of that step was finite', () => {
+    // One linear layer: dL/dW = xᵀ(p - y), and this input is confidently classified as 1, so for
+    // label 0 the entries are near ±30 and ±20; 1e38·30 overflows float32.
+    const model = mlp({ inputs: 2, hidden: [], outputs: 2, activation: 'relu', generator: new Generator(3) });
+    const optimizer = new SGD(model.parameters(), { lr: 1e38 });
+    const loss = crossEntropy(model.forward(tensor([[30, -20]])), [0]);
+    expect(Number.isFinite(checkFiniteLoss(loss, { epoch: 1, step: 1 }))).toBe(true);
+    loss.backward();
+    optimizer.step();
+    expect(() => checkFiniteParameters(model, { epoch: 1, step: 1 })).toThrow(/^training diverged: parameter layers\.0\.weight holds -?Infinity at element 0 after epoch 1, step 1/);
   });
 });

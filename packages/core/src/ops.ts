@@ -163,26 +163,28 @@ export function abs(x: Tensor): Tensor {
 }
 
 /**
- * Rectified linear unit: out = max(x, 0).
+ * Rectified linear unit: out = max(x, 0), and NaN stays NaN (as in IEEE
+ * arithmetic and PyTorch: a NaN weight must not vanish behind a ReLU).
  * Derivative: 1 for x > 0 and 0 for x <= 0; at the kink x = 0 it is 0, as in
  * PyTorch and TensorFlow.js. A unit whose input is never positive gets no
  * gradient at all: that is how ReLU units die.
  *
  * @example
- * relu(tensor([-1, 0, 2])).toArray(); // [0, 0, 2]
+ * relu(tensor([-1, 0, 2, NaN])).toArray(); // [0, 0, 2, NaN]
  */
 export function relu(x: Tensor): Tensor {
   const out = new Float32Array(x.size);
   // ReLU is the hottest elementwise op in training, so on long arrays activationKernels runs
   // this same loop in WebAssembly SIMD (same bits); it returns false where it did not run.
   if (!activationKernels.relu(x.data, out)) {
-    for (let i = 0; i < out.length; i++) out[i] = x.data[i]! > 0 ? x.data[i]! : 0;
+    // v > 0 or v is NaN (v !== v): NaN stays NaN; -0 gives +0.
+    for (let i = 0; i < out.length; i++) out[i] = x.data[i]! > 0 || x.data[i]! !== x.data[i]! ? x.data[i]! : 0;
   }
   return makeOutput('relu', out, x.shape, [x], (grad) => {
-    // d relu/dx = 1 if x > 0 else 0
+    // d relu/dx = 0 if x <= 0 else 1 (a NaN x passes grad on, as in PyTorch)
     const gx = new Float32Array(grad.length);
     if (!activationKernels.reluBackward(x.data, grad, gx)) {
-      for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! > 0 ? grad[i]! : 0;
+      for (let i = 0; i < gx.length; i++) gx[i] = x.data[i]! <= 0 ? 0 : grad[i]!;
     }
     accumulateFreshGrad(x, gx);
   });

@@ -74,3 +74,73 @@ export function checkFiniteLoss(loss: Tensor | number, position: TrainingPositio
   if (!Number.isFinite(value)) throw new DivergedError(value, position);
   return value;
 }
+
+/** The first element of a set of named tensors that is NaN or ±Infinity. */
+export interface NonFiniteElement {
+  /** The tensor's name, e.g. `layers.0.weight`. */
+  readonly name: string;
+  /** The flat index of the element. */
+  readonly index: number;
+  /** The element: NaN, Infinity or -Infinity. */
+  readonly value: number;
+}
+
+/**
+ * The first NaN or ±Infinity among `tensors` (name -> tensor), in the order
+ * given, or null when every element is finite. One pass over the data, no
+ * allocation: cheap enough to run after every epoch.
+ *
+ * @example
+ * findNonFinite(model.stateDict()); // { name: 'layers.0.weight', index: 12, value: NaN } or null
+ */
+export function findNonFinite(tensors: Readonly<Record<string, Tensor>>): NonFiniteElement | null {
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const data = tensor.data;
+    for (let index = 0; index < data.length; index++) {
+      const value = data[index]!;
+      // value - value is 0 for every finite value and NaN for NaN and ±Infinity.
+      if (value - value !== 0) return { name, index, value };
+    }
+  }
+  return null;
+}
+
+/**
+ * Thrown by `checkFiniteParameters` when a parameter holds NaN or ±Infinity.
+ * It is a `DivergedError` (so an experiment that records divergences records
+ * this one too), whose `value` is the parameter's element and `parameter` its name.
+ * `JSON.stringify(error)` adds `"parameter": "layers.0.weight"` to DivergedError's record.
+ */
+export class NonFiniteParameterError extends DivergedError {
+  /** The parameter's name in the module's stateDict. */
+  readonly parameter: string;
+  /** The flat index of the first non-finite element. */
+  readonly index: number;
+
+  constructor(found: NonFiniteElement, position: TrainingPosition) {
+    super(found.value, position);
+    this.name = 'NonFiniteParameterError';
+    this.parameter = found.name;
+    this.index = found.index;
+    this.message = `training diverged: parameter ${found.name} holds ${found.value} at element ${found.index} after epoch ${position.epoch}, step ${position.step}`
+      + ' (rerun with detectAnomaly(true) to find the op that first produced a NaN or Infinity)';
+  }
+
+  override toJSON(): { diverged: true; epoch: number; step: number; loss: string; parameter: string } {
+    return { ...super.toJSON(), parameter: this.parameter };
+  }
+}
+
+/**
+ * Throws a `NonFiniteParameterError` naming the first parameter of `module`
+ * that holds NaN or ±Infinity. A loss can stay finite while a weight is not
+ * (a ReLU unit that never fires hides its weights from the output), so a
+ * training loop calls this after every epoch as well as `checkFiniteLoss` on every step.
+ *
+ * @example
+ * checkFiniteParameters(model, { epoch: 3, step: 938 }); // Error: training diverged: parameter layers.0.weight holds NaN at element 12 …
+ */
+export function checkFiniteParameters(module: { stateDict(): Record<string, Tensor> }, position: TrainingPosition): void {
+  const found = findNonFinite(module.stateDict());
+  if (found !== null) throw new NonFiniteParameterError(found, position);
+}

@@ -54,10 +54,13 @@ export type { Labels, BatchLabels, DataLoaderOptions } from './data/loader.js';
 
 export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors.js';
 export type { DecodedSafetensors } from './checkpoint/safetensors.js';
-export { save, load, writeFileAtomic, removeLeftoverTemporaries } from './checkpoint/files.js';
+export {
+  save, load, writeFileAtomic, removeLeftoverTemporaries, readRegularFile, fileProblem, MAX_CHECKPOINT_BYTES,
+} from './checkpoint/files.js';
+export type { ReadFileOptions } from './checkpoint/files.js';
 
-export { DivergedError, checkFiniteLoss } from './divergence.js';
-export type { TrainingPosition } from './divergence.js';
+export { DivergedError, NonFiniteParameterError, checkFiniteLoss, checkFiniteParameters, findNonFinite } from './divergence.js';
+export type { NonFiniteElement, TrainingPosition } from './divergence.js';
 
 export { measureActivations } from './analysis/dead-neurons.js';
 export { INACTIVE_COUNT_FIELD, zeroOutput, neverPositiveInput, saturatedOutput } from './analysis/inactivity.js';

@@ -6,7 +6,8 @@ import { checkLabels } from './functional.js';
 
 /**
  * The fraction of rows whose largest logit is at the label's index (the
- * first index wins a tie).
+ * first index wins a tie). NaN if any logit is NaN: a row with a NaN has no
+ * largest logit, and a NaN network must not score as a guess.
  * Shape: logits [batch, classes], labels: `batch` class indices -> number in [0, 1].
  *
  * @example
@@ -19,7 +20,9 @@ export function accuracy(logits: Tensor, labels: Int32Array | readonly number[])
   let correct = 0;
   for (let i = 0; i < batch; i++) {
     let best = 0;
+    if (Number.isNaN(logits.data[i * classes]!)) return NaN;
     for (let j = 1; j < classes; j++) {
+      if (Number.isNaN(logits.data[i * classes + j]!)) return NaN;
       if (logits.data[i * classes + j]! > logits.data[i * classes + best]!) best = j;
     }
     if (best === targets[i]) correct++;

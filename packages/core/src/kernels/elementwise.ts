@@ -185,9 +185,9 @@ function runByRows(x: Float32Array, rows: number, cols: number, results: number,
  * 2^32 float32 inputs). `out` may be the same array as an input.
  */
 export interface ActivationKernels {
-  /** out[i] = x[i] > 0 ? x[i] : 0 (NaN and -0 give 0). */
+  /** out[i] = x[i] > 0 || x[i] is NaN ? x[i] : 0 (NaN stays NaN, as IEEE max and PyTorch; -0 gives 0). */
   relu(x: Float32Array, out: Float32Array): boolean;
-  /** out[i] = x[i] > 0 ? grad[i] : 0. */
+  /** out[i] = x[i] <= 0 ? 0 : grad[i] (a NaN x passes grad on, as PyTorch's threshold_backward). */
   reluBackward(x: Float32Array, grad: Float32Array, out: Float32Array): boolean;
   /**
    * out[i] = x[i] >= 0 ? v[i] : slope · v[i] (float64 product, rounded when
@@ -209,7 +209,7 @@ export interface ActivationKernels {
  *
  * @example
  * const out = new Float32Array(4096);
- * if (!activationKernels.relu(x, out)) for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 ? x[i]! : 0;
+ * if (!activationKernels.relu(x, out)) for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 || x[i]! !== x[i]! ? x[i]! : 0;
  */
 export const activationKernels: ActivationKernels = {
   relu: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],

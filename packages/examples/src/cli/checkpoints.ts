@@ -9,12 +9,12 @@
  * `<checkpoint folder>/last.safetensors`; `gradlab dead-neurons` one per
  * network (cli/dead-neurons-network.ts).
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectAnomaly } from '@gradlab/core';
-import { removeLeftoverTemporaries } from '@gradlab/nn';
+import { MAX_CHECKPOINT_BYTES, readRegularFile, removeLeftoverTemporaries } from '@gradlab/nn';
 import { writeOutputFile } from '../io/atomic.js';
-import { decodeCheckpoint, firstFlagMismatch, type Checkpoint } from '../experiments/checkpoint.js';
+import { decodeCheckpoint, firstFlagMismatch, type Checkpoint, type ProgressCheck } from '../experiments/checkpoint.js';
 import { flagName, UsageError } from './args.js';
 
 /** Flags of the commands that train: resume from a checkpoint, and look for the op that makes a NaN. */
@@ -58,15 +58,28 @@ function describeFlag(key: string, value: unknown): string {
 /**
  * Reads the checkpoint at `path` for `--resume`. Throws a UsageError (exit
  * code 2) when there is none, or when it was made with other flags, naming the
- * first flag that differs; an Error (exit code 1) when the file is damaged.
+ * first flag that differs; an Error (exit code 1) when the file is damaged,
+ * names a field of the wrong type or range (`checkProgress` checks the
+ * command's progress record), or claims more epochs done than `--epochs`.
  */
-export function readCheckpointForResume<Progress>(command: string, path: string, flags: Readonly<Record<string, unknown>>): Checkpoint<Progress> {
-  if (!existsSync(path)) {
-    throw new UsageError(`${command}: --resume: there is no checkpoint ${path} (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start`);
+export function readCheckpointForResume<Progress>(
+  command: string,
+  path: string,
+  flags: Readonly<Record<string, unknown>>,
+  checkProgress?: ProgressCheck<Progress>,
+): Checkpoint<Progress> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readRegularFile(path, { maxBytes: MAX_CHECKPOINT_BYTES, reader: 'checkpoint' });
+  } catch (error) {
+    if (((error as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+      throw new UsageError(`${command}: --resume: there is no checkpoint ${path} (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start`);
+    }
+    throw new Error(`--resume: ${(error as Error).message}`, { cause: error });
   }
   let checkpoint: Checkpoint<Progress>;
   try {
-    checkpoint = decodeCheckpoint<Progress>(readFileSync(path), path, command);
+    checkpoint = decodeCheckpoint<Progress>(bytes, path, command, checkProgress);
   } catch (error) {
     throw new Error(`--resume: ${(error as Error).message}; delete it, or leave out --resume to start again`, { cause: error });
   }
@@ -75,6 +88,11 @@ export function readCheckpointForResume<Progress>(command: string, path: string,
     const made = mismatch.saved === undefined ? `without --${flagName(mismatch.key)}` : `with ${describeFlag(mismatch.key, mismatch.saved)}`;
     const asked = mismatch.current === undefined ? `no --${flagName(mismatch.key)}` : describeFlag(mismatch.key, mismatch.current);
     throw new UsageError(`${command}: --resume: the checkpoint ${path} was made ${made}, but this run has ${asked}; give the same flags to resume it, or leave out --resume to start again`);
+  }
+  const epochs = flags['epochs'];
+  if (checkpoint.training !== null && typeof epochs === 'number' && checkpoint.training.epochsDone > epochs) {
+    throw new Error(`--resume: checkpoint: ${path}: field training.epochsDone is ${checkpoint.training.epochsDone}, more than --epochs ${epochs}; `
+      + 'the file is damaged: delete it, or leave out --resume to start again');
   }
   return checkpoint;
 }

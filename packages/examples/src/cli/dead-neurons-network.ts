@@ -14,16 +14,17 @@
  * does not train it again. One writer per file: networks running side by side
  * never write the same file.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { save, type ActivationKind } from '@gradlab/nn';
+import { ACTIVATION_KINDS, MAX_CHECKPOINT_BYTES, readRegularFile, save, type ActivationKind } from '@gradlab/nn';
 import { firstImages, type Dataset } from '../data/dataset.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, restoreTraining, type SavedTraining } from '../experiments/checkpoint.js';
 import {
   runOneActivation, startNetwork, type ActivationRun, type DeadNeuronsConfig, type EpochSnapshot, type NetworkInProgress,
 } from '../experiments/dead-neurons.js';
 import { inputWidth, type TrainingState } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
+import { arrayField, booleanField, choiceField, FieldError, integerField, measuredField, numberField, objectField } from '../io/fields.js';
 
 /** What a network's checkpoint holds besides its tensors. */
 export interface NetworkCheckpoint {
@@ -34,6 +35,33 @@ export interface NetworkCheckpoint {
   readonly finished: ActivationRun | null;
   /** Wall-clock seconds spent on this network so far, for timing.json. */
   readonly seconds: number;
+}
+
+/**
+ * Checks a network's checkpoint record field by field (FieldError otherwise):
+ * one measurement per epoch from 0 to training.epochsDone while the network
+ * trains; a finished run once it is done.
+ */
+export function checkNetworkProgress(value: unknown, training: SavedTraining | null): NetworkCheckpoint {
+  const progress = objectField(value, 'progress');
+  const activation = choiceField(progress['activation'], 'progress.activation', ACTIVATION_KINDS);
+  const seconds = numberField(progress['seconds'], 'progress.seconds', 0);
+  const finished = progress['finished'] === null ? null : objectField(progress['finished'], 'progress.finished');
+  if (training === null && finished === null) throw new FieldError('progress.finished', 'is null, but so is training: the checkpoint holds neither a network in training nor a finished run');
+  const count = training === null ? undefined : training.epochsDone + 1;
+  const epochs = arrayField(progress['epochs'], 'progress.epochs', count ?? 1, count ?? 10001).map((item, index) => {
+    const snapshot = objectField(item, `progress.epochs[${index}]`);
+    integerField(snapshot['epoch'], `progress.epochs[${index}].epoch`, index, index);
+    for (const key of ['trainLoss', 'testLoss', 'testAccuracy', 'inactive', 'inactiveFraction'] as const) measuredField(snapshot[key], `progress.epochs[${index}].${key}`);
+    booleanField(snapshot['outputConstant'], `progress.epochs[${index}].outputConstant`);
+    arrayField(snapshot['layers'], `progress.epochs[${index}].layers`, 0, 10000).forEach((layer, l) => objectField(layer, `progress.epochs[${index}].layers[${l}]`));
+    return snapshot as unknown as EpochSnapshot;
+  });
+  if (finished !== null) {
+    choiceField(finished['activation'], 'progress.finished.activation', [activation]);
+    arrayField(finished['epochs'], 'progress.finished.epochs', epochs.length, epochs.length);
+  }
+  return { activation, epochs, finished: finished as unknown as ActivationRun | null, seconds };
 }
 
 /** Everything a worker needs to run one network: plain data, so it can be posted to a thread. */
@@ -73,7 +101,8 @@ export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Data
   let resumeFrom: NetworkInProgress | undefined;
   let secondsBefore = 0;
   if (job.resume) {
-    const saved = decodeCheckpoint<NetworkCheckpoint>(readFileSync(job.checkpointPath), job.checkpointPath, 'dead-neurons');
+    const bytes = readRegularFile(job.checkpointPath, { maxBytes: MAX_CHECKPOINT_BYTES, reader: 'checkpoint' });
+    const saved = decodeCheckpoint(bytes, job.checkpointPath, 'dead-neurons', checkNetworkProgress);
     if (saved.training === null || saved.progress.activation !== activation) {
       throw new Error(`${job.checkpointPath} does not hold a ${activation} network in training`);
     }

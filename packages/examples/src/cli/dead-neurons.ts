@@ -26,7 +26,7 @@ import { commandLine } from '../report/markdown.js';
 import { UsageError } from './args.js';
 import { CHECKPOINT_FILE, CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
-import { networkCheckpointPath, trainNetwork, type NetworkCheckpoint, type NetworkEvent, type NetworkJob } from './dead-neurons-network.js';
+import { checkNetworkProgress, networkCheckpointPath, trainNetwork, type NetworkCheckpoint, type NetworkEvent, type NetworkJob } from './dead-neurons-network.js';
 import type { WorkerInput } from './dead-neurons-worker.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, dataFlags, dataOptions, dataSourceName, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
@@ -200,7 +200,7 @@ function readSavedNetworks(
   for (const activation of activations) {
     const path = networkCheckpointPath(folder, activation);
     if (!existsSync(path)) continue;
-    const checkpoint = readCheckpointForResume<NetworkCheckpoint>('dead-neurons', path, flags);
+    const checkpoint = readCheckpointForResume('dead-neurons', path, flags, checkNetworkProgress);
     if (checkpoint.progress.activation !== activation) {
       throw new Error(`--resume: ${path} holds a ${String(checkpoint.progress.activation)} network, not ${activation}; delete it, or leave out --resume to start again`);
     }

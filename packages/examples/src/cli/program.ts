@@ -9,6 +9,7 @@
  */
 import { UsageError } from './args.js';
 import type { CommandContext, Subcommand } from './command.js';
+import { fileErrorLine } from './files.js';
 
 /** Every subcommand, with a one-line summary for `gradlab --help`. */
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
@@ -105,7 +106,8 @@ export async function main(argv: readonly string[], output: ProgramOutput = proc
       stderr.write(`gradlab ${error.message}\nRun 'gradlab ${name} --help' for the flags.\n`);
       return 2;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    // A file-system error no command explained (it has Node's code and syscall) still gets one clear line.
+    const message = fileErrorLine(error) ?? (error instanceof Error ? error.message : String(error));
     stderr.write(`gradlab ${name}: ${message}\n`);
     if (process.env['GRADLAB_DEBUG'] && error instanceof Error) stderr.write(`${error.stack}\n`);
     return 1;

@@ -10,11 +10,15 @@
  */
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DivergedError, save, type ActivationKind, type InitName } from '@gradlab/nn';
+import { DivergedError, NonFiniteParameterError, save, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
-import { encodeCheckpoint, restoreTraining } from '../experiments/checkpoint.js';
+import { encodeCheckpoint, restoreTraining, type SavedTraining } from '../experiments/checkpoint.js';
 import { evaluate, inputWidth, startTraining, trainEpoch, type OptimizerName } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
+import {
+  arrayField, choiceField, FieldError, integerField, measuredField, numberField, objectField, optionalField, stringField,
+} from '../io/fields.js';
+import { MAX_LIST_LENGTH } from './args.js';
 import { percent } from '../report/format.js';
 import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
@@ -42,6 +46,33 @@ export interface TrainConfig {
   readonly splitSeed: number;
 }
 
+/**
+ * Checks the `gradlab.train` metadata of a checkpoint field by field against
+ * the limits of train's own flags (FieldError naming the field otherwise),
+ * before `gradlab eval` builds anything from it.
+ */
+export function checkTrainConfig(value: unknown): TrainConfig {
+  const config = objectField(value, 'config');
+  const hidden = arrayField(config['hidden'], 'hidden', 0, MAX_LIST_LENGTH).map((width, i) => integerField(width, `hidden[${i}]`, 1, flags.hidden.max));
+  const dataDir = optionalField(config['dataDir'], (dir) => stringField(dir, 'dataDir'));
+  return {
+    hidden,
+    activation: choiceField(config['activation'], 'activation', ACTIVATION_CHOICES),
+    alpha: numberField(config['alpha'], 'alpha', flags.alpha.min, flags.alpha.max),
+    init: choiceField(config['init'], 'init', INIT_CHOICES),
+    optimizer: choiceField(config['optimizer'], 'optimizer', OPTIMIZER_CHOICES),
+    lr: numberField(config['lr'], 'lr', Number.MIN_VALUE),
+    momentum: numberField(config['momentum'], 'momentum', flags.momentum.min, flags.momentum.max),
+    epochs: integerField(config['epochs'], 'epochs', flags.epochs.min, flags.epochs.max),
+    batchSize: integerField(config['batchSize'], 'batchSize', 1, Number.MAX_SAFE_INTEGER),
+    seed: integerField(config['seed'], 'seed', 0, Number.MAX_SAFE_INTEGER),
+    ...(dataDir === undefined ? {} : { dataDir }),
+    trainSize: optionalField(config['trainSize'], (size) => integerField(size, 'trainSize', 1, Number.MAX_SAFE_INTEGER)),
+    testSize: optionalField(config['testSize'], (size) => integerField(size, 'testSize', 1, Number.MAX_SAFE_INTEGER)),
+    splitSeed: integerField(config['splitSeed'], 'splitSeed', 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
 const flags = {
   hidden: { kind: 'int-list', min: 1, max: 65536, default: [256, 256], description: 'Hidden layer widths' },
   activation: { kind: 'choice', choices: ACTIVATION_CHOICES, default: 'relu', description: 'Activation of the hidden layers' },
@@ -63,6 +94,19 @@ interface TrainProgress {
   readonly log: EpochLogEntry[];
 }
 
+/** Checks a train checkpoint's progress record: one log entry per finished epoch (FieldError otherwise). */
+function checkTrainProgress(value: unknown, training: SavedTraining | null): TrainProgress {
+  if (training === null) throw new FieldError('training', 'is null, but a train checkpoint always holds its network');
+  const progress = objectField(value, 'progress');
+  const log = arrayField(progress['log'], 'progress.log', training.epochsDone, training.epochsDone).map((item, index) => {
+    const entry = objectField(item, `progress.log[${index}]`);
+    integerField(entry['epoch'], `progress.log[${index}].epoch`, index + 1, index + 1);
+    for (const key of ['meanBatchLoss', 'testLoss', 'testAccuracy'] as const) measuredField(entry[key], `progress.log[${index}].${key}`);
+    return entry as unknown as EpochLogEntry;
+  });
+  return { log };
+}
+
 interface EpochLogEntry {
   readonly epoch: number;
   readonly meanBatchLoss: number;
@@ -76,7 +120,10 @@ function trainOrStop<T>(epoch: () => T): T {
     return epoch();
   } catch (error) {
     if (!(error instanceof DivergedError)) throw error;
-    throw new Error(`training diverged: loss is ${error.value} at epoch ${error.epoch}, step ${error.step}; ` +
+    const what = error instanceof NonFiniteParameterError
+      ? `parameter ${error.parameter} holds ${error.value} at element ${error.index} after epoch ${error.epoch}`
+      : `loss is ${error.value} at epoch ${error.epoch}, step ${error.step}`;
+    throw new Error(`training diverged: ${what}; ` +
       'rerun with --detect-anomaly to name the op that first produced a NaN or Infinity, or try a smaller --lr');
   }
 }
@@ -111,13 +158,12 @@ export const trainCommand = defineCommand(
     };
     const checkpoint = new CheckpointFile(join(dirname(options.out), `${basename(options.out)}.checkpoint`));
     const shaping = resultFlags(options);
-    const saved = options.resume ? readCheckpointForResume<TrainProgress>('train', checkpoint.path, shaping) : undefined;
+    const saved = options.resume ? readCheckpointForResume('train', checkpoint.path, shaping, checkTrainProgress) : undefined;
     const { train, test } = loadDataFor('train', dataOptions(options));
     let state = startTraining({ hidden: config.hidden, activation: config.activation, negativeSlope: config.alpha, init: config.init }, config, inputWidth(train), config.seed);
     const log: EpochLogEntry[] = [];
     if (saved !== undefined) {
-      if (saved.training === null) throw new Error(`checkpoint: ${checkpoint.path} holds no network`);
-      state = restoreTraining(state, saved.training, saved.tensors, checkpoint.path);
+      state = restoreTraining(state, saved.training!, saved.tensors, checkpoint.path);
       log.push(...saved.progress.log);
       context.log(`train: resuming from ${checkpoint.path} after epoch ${state.epochsDone} of ${config.epochs}`);
     }

@@ -22,7 +22,8 @@
  * file from node:crypto), so checkpoints do not perturb the seeded streams.
  */
 import { Generator, Tensor, type GeneratorState } from '@gradlab/core';
-import { decodeSafetensors, encodeSafetensors, type OptimizerStateDict } from '@gradlab/nn';
+import { decodeSafetensors, encodeSafetensors, findNonFinite, type OptimizerStateDict } from '@gradlab/nn';
+import { arrayField, describeFound, FieldError, integerField, numberField, objectField, stringField } from '../io/fields.js';
 import type { TrainingState } from './training.js';
 
 /** The metadata key holding the JSON part of a checkpoint. */
@@ -82,29 +83,84 @@ export function encodeCheckpoint(command: string, flags: Record<string, unknown>
 }
 
 /**
- * Reads a checkpoint written by `command`. Throws an Error naming `path` if
- * the file is not a safetensors file, not a gradlab checkpoint, was written by
- * another command, or has another format version.
+ * Checks the part of a checkpoint that is not its tensors: every field's type
+ * and range, and each command's own progress record (`checkProgress`, which
+ * throws a FieldError naming the field). Used by `decodeCheckpoint`.
  */
-export function decodeCheckpoint<Progress>(bytes: Uint8Array, path: string, command: string): Checkpoint<Progress> {
+export type ProgressCheck<Progress> = (progress: unknown, training: SavedTraining | null) => Progress;
+
+/**
+ * Reads a checkpoint written by `command`. Throws an Error naming `path` (and
+ * the field, or the tensor) if the file is not a safetensors file, not a
+ * gradlab checkpoint, was written by another command, has another format
+ * version, has a field of the wrong type or range (`checkProgress` checks the
+ * command's progress record), or holds a NaN or ±Infinity in a tensor: a run
+ * that had diverged must not be resumed as if it were healthy.
+ */
+export function decodeCheckpoint<Progress>(bytes: Uint8Array, path: string, command: string, checkProgress?: ProgressCheck<Progress>): Checkpoint<Progress> {
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   const text = metadata[CHECKPOINT_KEY];
   if (text === undefined) throw new Error(`checkpoint: ${path} has no '${CHECKPOINT_KEY}' metadata; it is not a gradlab checkpoint`);
-  let json: Omit<Checkpoint<Progress>, 'tensors'>;
+  let parsed: unknown;
   try {
-    json = fromExactJson(text) as Omit<Checkpoint<Progress>, 'tensors'>;
+    parsed = fromExactJson(text);
   } catch (error) {
     throw new Error(`checkpoint: ${path}: its '${CHECKPOINT_KEY}' metadata is not JSON: ${(error as Error).message}`);
   }
-  if (typeof json !== 'object' || json === null || typeof json.flags !== 'object' || json.flags === null) {
-    throw new Error(`checkpoint: ${path}: its '${CHECKPOINT_KEY}' metadata is not a checkpoint record`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`checkpoint: ${path}: its '${CHECKPOINT_KEY}' metadata is not a checkpoint record (got ${describeFound(parsed)})`);
   }
-  if (json.command !== command) throw new Error(`checkpoint: ${path} was written by gradlab ${String(json.command)}, not gradlab ${command}`);
-  if (json.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(`checkpoint: ${path} has format version ${String(json.formatVersion)}; this gradlab reads version ${CHECKPOINT_FORMAT_VERSION}`);
+  const json = parsed as Record<string, unknown>;
+  const writer = json['command'];
+  if (writer !== command) throw new Error(`checkpoint: ${path} was written by gradlab ${typeof writer === 'string' ? writer.slice(0, 60) : describeFound(writer)}, not gradlab ${command}`);
+  if (json['formatVersion'] !== CHECKPOINT_FORMAT_VERSION) {
+    throw new Error(`checkpoint: ${path} has format version ${describeFound(json['formatVersion'])}; this gradlab reads version ${CHECKPOINT_FORMAT_VERSION}`);
   }
-  return { ...json, tensors };
+  let record: Omit<Checkpoint<Progress>, 'tensors'>;
+  try {
+    const flags = objectField(json['flags'], 'flags');
+    const training = json['training'] === null ? null : checkSavedTraining(json['training']);
+    if (!('progress' in json)) throw new FieldError('progress', 'is missing');
+    const progress = checkProgress ? checkProgress(json['progress'], training) : json['progress'] as Progress;
+    record = { command, formatVersion: CHECKPOINT_FORMAT_VERSION, flags, training, progress };
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    throw new Error(`checkpoint: ${path}: field ${error.message} in its '${CHECKPOINT_KEY}' metadata`);
+  }
+  const nonFinite = findNonFinite(tensors);
+  if (nonFinite !== null) {
+    throw new Error(`checkpoint: ${path}: tensor ${nonFinite.name} holds ${nonFinite.value} at element ${nonFinite.index}; the run had diverged before this checkpoint was saved`);
+  }
+  return { ...record, tensors };
 }
+
+/** The `training` section of a checkpoint, checked field by field (FieldError otherwise). */
+function checkSavedTraining(value: unknown): SavedTraining {
+  const training = objectField(value, 'training');
+  const epochsDone = integerField(training['epochsDone'], 'training.epochsDone', 0, MAX_EPOCHS);
+  const optimizer = objectField(training['optimizer'], 'training.optimizer');
+  const name = stringField(optimizer['optimizer'], 'training.optimizer.optimizer', 64);
+  const options = objectField(optimizer['options'], 'training.optimizer.options');
+  const state = arrayField(optimizer['state'], 'training.optimizer.state', 0, MAX_PARAMETER_TENSORS).map((entry, index) => {
+    if (entry === null) return null;
+    const scalars = objectField(entry, `training.optimizer.state[${index}]`);
+    for (const [key, scalar] of Object.entries(scalars)) numberField(scalar, `training.optimizer.state[${index}].${key}`);
+    return scalars as Record<string, number>;
+  });
+  const generator = objectField(training['dataGenerator'], 'training.dataGenerator');
+  try {
+    Generator.fromState(generator as unknown as GeneratorState);
+  } catch (error) {
+    throw new FieldError('training.dataGenerator', `is not a batch-order generator state (${(error as Error).message})`);
+  }
+  return { epochsDone, optimizer: { optimizer: name, options: options as OptimizerStateDict['options'], state }, dataGenerator: generator as unknown as GeneratorState };
+}
+
+/** The most epochs a command line allows (--epochs); a larger epochsDone cannot be genuine. */
+const MAX_EPOCHS = 10000;
+
+/** More parameter tensors than any gradlab network has (200 layers of 3 tensors at most). */
+const MAX_PARAMETER_TENSORS = 10000;
 
 /**
  * Puts a saved network back into `fresh` (a TrainingState just built from the
@@ -114,7 +170,27 @@ export function decodeCheckpoint<Progress>(bytes: Uint8Array, path: string, comm
  */
 export function restoreTraining(fresh: TrainingState, saved: SavedTraining, tensors: Readonly<Record<string, Tensor>>, path: string): TrainingState {
   const modelTensors: Record<string, Tensor> = {};
-  for (const [name, tensor] of Object.entries(tensors)) if (name.startsWith('model.')) modelTensors[name.slice('model.'.length)] = tensor;
+  const expected = fresh.optimizer.stateDict();
+  const fits = (message: string): Error => new Error(`checkpoint: ${path} does not fit this network: ${message}`);
+  if (saved.optimizer.optimizer !== expected.optimizer) {
+    throw fits(`field training.optimizer.optimizer is ${describeFound(saved.optimizer.optimizer)}, but this run's flags give ${expected.optimizer}`);
+  }
+  // The optimizer restores its options from the file: they must be the ones this run's flags give.
+  const options = firstFlagMismatch(saved.optimizer.options as Record<string, unknown>, expected.options as Record<string, unknown>);
+  if (options !== null) {
+    throw fits(`field training.optimizer.options.${options.key} is ${describeFound(options.saved)}, but this run's flags give ${describeFound(options.current)}`);
+  }
+  for (const [name, tensor] of Object.entries(tensors)) {
+    if (name.startsWith('model.')) {
+      modelTensors[name.slice('model.'.length)] = tensor;
+      continue;
+    }
+    const buffer = /^optimizer\.(\d+)\.[A-Za-z]+$/.exec(name);
+    const index = buffer === null ? -1 : Number(buffer[1]);
+    if (index < 0 || index >= saved.optimizer.state.length || saved.optimizer.state[index] === null) {
+      throw fits(`tensor ${name} is neither a parameter (model.<name>) nor a buffer of a parameter the optimizer state lists`);
+    }
+  }
   const stateDict: OptimizerStateDict = {
     optimizer: saved.optimizer.optimizer,
     options: saved.optimizer.options,
@@ -129,11 +205,10 @@ export function restoreTraining(fresh: TrainingState, saved: SavedTraining, tens
   let dataGenerator: Generator;
   try {
     dataGenerator = Generator.fromState(saved.dataGenerator);
-    if (!Number.isInteger(saved.epochsDone) || saved.epochsDone < 0) throw new Error(`epochsDone must be a non-negative integer, got ${String(saved.epochsDone)}`);
     fresh.model.loadStateDict(modelTensors);
     fresh.optimizer.loadStateDict(stateDict);
   } catch (error) {
-    throw new Error(`checkpoint: ${path} does not fit this network: ${(error as Error).message}`);
+    throw fits((error as Error).message);
   }
   return { model: fresh.model, optimizer: fresh.optimizer, dataGenerator, epochsDone: saved.epochsDone };
 }

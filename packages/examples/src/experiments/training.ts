@@ -18,7 +18,7 @@
  */
 import { Generator, noGrad, type Tensor } from '@gradlab/core';
 import {
-  ACTIVATIONS, Adam, SGD, accuracy, checkFiniteLoss, crossEntropy, mlp,
+  ACTIVATIONS, Adam, SGD, accuracy, checkFiniteLoss, checkFiniteParameters, crossEntropy, mlp,
   type ActivationKind, type DivergedError, type InitName, type Optimizer, type Sequential,
 } from '@gradlab/nn';
 import { batches } from '../data/batches.js';
@@ -60,6 +60,8 @@ export interface Divergence {
   readonly step: number;
   /** The offending loss, as a string ("NaN", "Infinity") so that it survives JSON. */
   readonly loss: string;
+  /** When the loss stayed finite but a parameter did not: its name (and `loss` is that parameter's value). */
+  readonly parameter?: string;
 }
 
 /**
@@ -69,7 +71,8 @@ export interface Divergence {
  * try { trainEpoch(…); } catch (error) { if (error instanceof DivergedError) run.diverged = divergenceOf(error); else throw error; }
  */
 export function divergenceOf(error: DivergedError): Divergence {
-  return { epoch: error.epoch, step: error.step, loss: String(error.value) };
+  const parameter = (error as { parameter?: unknown }).parameter;
+  return { epoch: error.epoch, step: error.step, loss: String(error.value), ...(typeof parameter === 'string' ? { parameter } : {}) };
 }
 
 /**
@@ -148,7 +151,9 @@ export interface EpochOutcome {
  * One pass over the training set in a fresh seeded order, one optimizer step
  * per mini-batch. `onStep` is called after every step (progress bars).
  * Throws nn's `DivergedError` (with the epoch and the 1-based step) at the
- * first step whose loss is NaN or ±Infinity, before that step's update.
+ * first step whose loss is NaN or ±Infinity, before that step's update, and
+ * its `NonFiniteParameterError` (naming the parameter) when the epoch leaves
+ * a parameter NaN or ±Infinity.
  *
  * @example
  * const outcome = trainEpoch(model, optimizer, train, { batchSize: 64, dataGenerator, epoch: 1 });
@@ -173,6 +178,7 @@ export function trainEpoch(
     lossSum += value;
     options.onStep?.(value);
   }
+  checkFiniteParameters(model, { epoch: options.epoch, step: steps });
   return { meanBatchLoss: lossSum / steps, steps };
 }
 

@@ -2,11 +2,11 @@
  * Saving and loading a module's parameters as a .safetensors file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Module } from '../module.js';
 import { VERSION } from '../version.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES } from './safetensors.js';
 
 /**
  * Writes `bytes` to `path` atomically: first to a temporary file beside it,
@@ -41,7 +41,7 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
       // The temporary file could not even be created (say, the parent is not
       // a directory); the error worth reporting is the original one.
     }
-    throw new Error(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): ${(error as Error).message}`, { cause: error });
+    throw new Error(`writeFileAtomic: could not write ${path} (the previous file, if any, is unchanged): ${fileProblem(error, true)}`, { cause: error });
   }
   syncDirectory(dirname(path));
   removeLeftoverTemporaries(path);
@@ -139,13 +139,7 @@ export function save(module: Module, path: string, metadata: Readonly<Record<str
  * const metadata = load(model, 'model.safetensors'); // metadata.architecture, metadata.epoch, …
  */
 export function load(module: Module, path: string): Record<string, string> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    // Node's message for a directory ("EISDIR: illegal operation on a directory, read") omits the path.
-    throw new Error(`load: cannot read ${path}: ${(error as Error).message}`, { cause: error });
-  }
+  const bytes = readRegularFile(path, { maxBytes: MAX_CHECKPOINT_BYTES, reader: 'load' });
   const { tensors, metadata } = decodeSafetensors(bytes, path);
   try {
     module.loadStateDict(tensors);
@@ -153,4 +147,118 @@ export function load(module: Module, path: string): Record<string, string> {
     throw new Error(`load: ${path}: ${(error as Error).message}`);
   }
   return metadata;
+}
+
+/** The largest checkpoint `load` reads: 4 GiB (2^30 float32 values, core's MAX_ELEMENTS, is 4 GiB of data). */
+export const MAX_CHECKPOINT_BYTES = 2 ** 32 + MAX_HEADER_BYTES + 8;
+
+/**
+ * What an errno code means to someone at a terminal, and what to do about
+ * it: one table, so every reader and writer of every command says the same.
+ */
+const FILE_PROBLEMS: Readonly<Record<string, readonly [what: string, todo: string]>> = {
+  ENOENT: ['it does not exist', 'check the path'],
+  EACCES: ['permission denied', 'check the permissions of the file and of its folders, or use another path'],
+  EPERM: ['the operation is not permitted', 'check the permissions of the file and of its folders, or use another path'],
+  EISDIR: ['it is a folder, not a file', 'give the path of a file'],
+  ENOTDIR: ['a part of the path is a file, not a folder', 'check the path: everything before the last name must be a folder'],
+  EEXIST: ['a file or folder of that name is in the way', 'move it, or use another path'],
+  ENOTEMPTY: ['the folder is not empty', 'move it, or use another path'],
+  ENOSPC: ['the disk is full', 'free some space, or use a folder on another disk'],
+  EDQUOT: ['the disk quota is used up', 'free some space, or use a folder on another disk'],
+  EFBIG: ['the file would exceed the size limit of this process or file system', 'raise the limit (ulimit -f), or use another disk'],
+  EROFS: ['the file system is read-only', 'use a folder on a writable disk'],
+  EMFILE: ['this process has too many open files', 'raise the limit (ulimit -n)'],
+  ENFILE: ['the system has too many open files', 'close other programs and try again'],
+  ELOOP: ['the path has a loop of symbolic links', 'check the links along the path'],
+  ENAMETOOLONG: ['the path is too long', 'use a shorter path'],
+  EIO: ['the disk reported an input/output error', 'check the disk (dmesg) and try again'],
+  EBUSY: ['the file or device is busy', 'try again once the other program is done with it'],
+  ETXTBSY: ['the file is busy', 'try again once the other program is done with it'],
+  ENXIO: ['it is a device or socket with nothing on the other side', 'give the path of a regular file'],
+  EAGAIN: ['it would block (a pipe or a device)', 'give the path of a regular file'],
+};
+
+/**
+ * One line for a failed file operation: what went wrong and what to do, as
+ * `<what> (<code>); <what to do>`. Node's own messages name no path for some
+ * calls ("EISDIR: illegal operation on a directory, read") and mean little to
+ * someone who is not a programmer; an error without a code keeps its message.
+ * With `writing`, ENOENT means the folder is missing, not the file.
+ *
+ * @example
+ * fileProblem(error); // 'permission denied (EACCES); check the permissions of the file and of its folders, or use another path'
+ */
+export function fileProblem(error: unknown, writing = false): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (writing && code === 'ENOENT') return 'its folder does not exist (ENOENT); create the folder, or check the path';
+  const known = typeof code === 'string' && Object.hasOwn(FILE_PROBLEMS, code) ? FILE_PROBLEMS[code] : undefined;
+  if (known !== undefined) return `${known[0]} (${code}); ${known[1]}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What `readRegularFile` needs to know besides the path. */
+export interface ReadFileOptions {
+  /** A file larger than this is refused before a byte of it is read. */
+  readonly maxBytes: number;
+  /** Who reads (the start of every error message), e.g. 'load' or 'report'. */
+  readonly reader: string;
+}
+
+/** What kind of file system object `stats` describes, for "is a FIFO, not a regular file". */
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a whole regular file, checked before it is trusted: a folder, a
+ * device (`/dev/zero` never ends), a FIFO (which would wait forever for a
+ * writer) or a socket is refused, and so is a file larger than
+ * `options.maxBytes`, before anything is allocated. The file is opened
+ * non-blocking and checked through the open descriptor (fstat), so it cannot
+ * be swapped between the check and the read. Every error is one line:
+ * `<reader>: cannot read <path>: <what went wrong>; <what to do>`.
+ *
+ * @example
+ * const bytes = readRegularFile('model.safetensors', { maxBytes: 1 << 30, reader: 'load' });
+ */
+export function readRegularFile(path: string, options: ReadFileOptions): Buffer {
+  const refuse = (problem: string, cause?: unknown): Error => new Error(`${options.reader}: cannot read ${path}: ${problem}`, { cause });
+  let fd: number;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. (0 on Windows, which has no FIFOs to open.)
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw refuse(fileProblem(error), error);
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (stats.isDirectory()) throw refuse('it is a folder, not a file; give the path of a file');
+    if (!stats.isFile()) throw refuse(`it is ${kindOf(stats)}, not a regular file; gradlab reads only regular files`);
+    if (stats.size > options.maxBytes) {
+      throw refuse(`it is ${stats.size} bytes, more than the limit of ${options.maxBytes} bytes for this kind of file; is it the right file?`);
+    }
+    const bytes = Buffer.alloc(stats.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const read = readSync(fd, bytes, filled, bytes.length - filled, null);
+      if (read === 0) break;
+      filled += read;
+    }
+    // A file that grew while it was read is read again by the next run, not half-trusted now.
+    if (filled === bytes.length && readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) {
+      throw refuse('it grew while it was being read (is another program writing it?); try again once it is finished');
+    }
+    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === undefined) throw error;
+    throw refuse(fileProblem(error), error);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -19,14 +19,16 @@
 (module
   (import "env" "memory" (memory 1 65536))
 
-  ;; out[i] = x[i] > 0 ? x[i] : 0   (NaN and -0 give 0, as in core's relu)
+  ;; out[i] = x[i] > 0 || x[i] is NaN ? x[i] : 0   (NaN stays NaN, as IEEE max and PyTorch; -0 gives 0)
   (func $relu (export "relu") (param $x i32) (param $out i32) (param $n i32)
     (local $end i32) (local $v v128) (local $s f32)
     (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $vectors
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $v (v128.load (local.get $x)))
-      (v128.store (local.get $out) (v128.and (local.get $v) (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0))))
+      ;; keep v where v > 0 or v != v (NaN); zero elsewhere
+      (v128.store (local.get $out)
+        (v128.and (local.get $v) (v128.or (f32x4.gt (local.get $v) (v128.const f32x4 0 0 0 0)) (f32x4.ne (local.get $v) (local.get $v)))))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
       (br $vectors)))
@@ -34,19 +36,20 @@
     (block $tailDone (loop $tail
       (br_if $tailDone (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $s (f32.load (local.get $x)))
-      (f32.store (local.get $out) (select (local.get $s) (f32.const 0) (f32.gt (local.get $s) (f32.const 0))))
+      (f32.store (local.get $out)
+        (select (local.get $s) (f32.const 0) (i32.or (f32.gt (local.get $s) (f32.const 0)) (f32.ne (local.get $s) (local.get $s)))))
       (local.set $x (i32.add (local.get $x) (i32.const 4)))
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
       (br $tail))))
 
-  ;; out[i] = x[i] > 0 ? grad[i] : 0   (the ReLU backward: d relu/dx = 1 if x > 0 else 0)
+  ;; out[i] = x[i] <= 0 ? 0 : grad[i]   (the ReLU backward: d relu/dx = 0 if x <= 0 else 1; a NaN x passes grad, as in PyTorch)
   (func $relu_backward (export "relu_backward") (param $x i32) (param $grad i32) (param $out i32) (param $n i32)
     (local $end i32) (local $s f32)
     (local.set $end (i32.add (local.get $x) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
     (block $done (loop $vectors
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (v128.store (local.get $out)
-        (v128.and (v128.load (local.get $grad)) (f32x4.gt (v128.load (local.get $x)) (v128.const f32x4 0 0 0 0))))
+        (v128.andnot (v128.load (local.get $grad)) (f32x4.le (v128.load (local.get $x)) (v128.const f32x4 0 0 0 0))))
       (local.set $x (i32.add (local.get $x) (i32.const 16)))
       (local.set $grad (i32.add (local.get $grad) (i32.const 16)))
       (local.set $out (i32.add (local.get $out) (i32.const 16)))
@@ -55,7 +58,7 @@
     (block $tailDone (loop $tail
       (br_if $tailDone (i32.ge_u (local.get $x) (local.get $end)))
       (f32.store (local.get $out)
-        (select (f32.load (local.get $grad)) (f32.const 0) (f32.gt (f32.load (local.get $x)) (f32.const 0))))
+        (select (f32.const 0) (f32.load (local.get $grad)) (f32.le (f32.load (local.get $x)) (f32.const 0))))
       (local.set $x (i32.add (local.get $x) (i32.const 4)))
       (local.set $grad (i32.add (local.get $grad) (i32.const 4)))
       (local.set $out (i32.add (local.get $out) (i32.const 4)))
