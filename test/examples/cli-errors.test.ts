@@ -6,11 +6,12 @@
  * The message names the flag, the value given and what is allowed.
  */
 import { describe, expect, it } from 'vitest';
+import { ACTIVATION_KINDS } from '@gradlab/nn';
 import { MAX_LIST_LENGTH, runGradlab } from '@gradlab/examples';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation';
-const ACTIVATIONS = 'relu, leaky-relu, prelu, sigmoid, tanh';
+const ACTIVATIONS = ACTIVATION_KINDS.join(', ');
 const INITS = 'default, he-normal, he-uniform, xavier-normal, xavier-uniform, zeros';
 
 /** [command line, the first line of stderr (after "gradlab ")]. */
@@ -69,7 +70,7 @@ const mistakes: Array<[string, string]> = [
   ['train --hidden 0', "train: --hidden must be a comma-separated list of integers from 1 to 65536 (ranges like 2-20 allowed), got '0'"],
   ['train --hidden 256,2.5', "train: --hidden must be a comma-separated list of integers from 1 to 65536 (ranges like 2-20 allowed), got '256,2.5'"],
   ['train --hidden 64,,64', "train: --hidden must be a comma-separated list without empty items, got '64,,64'"],
-  ['train --activation gelu', `train: --activation must be one of ${ACTIVATIONS}, got 'gelu'`],
+  ['train --activation swish', `train: --activation must be one of ${ACTIVATIONS}, got 'swish'`],
   ['train --optimizer adamw', "train: --optimizer must be one of sgd, adam, got 'adamw'"],
   ['train --alpha NaN', "train: --alpha must be a number from 0 to 1, got 'NaN'"],
   ['train --momentum -0.1', "train: --momentum must be a number from 0 to 0.999, got '-0.1'"],
@@ -127,7 +128,7 @@ const mistakes: Array<[string, string]> = [
   ['plot-activation --negative-slope NaN', "plot-activation: --negative-slope must be a number from 0 to 1, got 'NaN'"],
   ['plot-activation --from 1e7', "plot-activation: --from must be a number from -1000000 to 1000000, got '1e7'"],
   ['plot-activation --from 5 --to 1', 'plot-activation: --from must be less than --to, got --from 5 --to 1'],
-  ['plot-activation --activations swish', "plot-activation: --activations must be a comma-separated list of relu, leaky-relu, prelu, sigmoid, tanh, got 'swish'"],
+  ['plot-activation --activations swish', `plot-activation: --activations must be a comma-separated list of ${ACTIVATIONS}, got 'swish'`],
 ];
 
 /** Runs the program in this process, capturing what it prints. */

@@ -52,8 +52,8 @@ const cases: Array<[string, () => unknown, string]> = [
   ['PReLU with a NaN initial slope', () => new PReLU({ init: NaN }), 'PReLU: init must be a finite number, got NaN'],
 
   // Names: the message lists the valid ones.
-  ['mlp with an unknown activation', () => mlp({ inputs: 2, hidden: [3], outputs: 1, activation: anyValue('gelu') }),
-    `mlp: unknown activation 'gelu'; expected one of ${ACTIVATIONS}`],
+  ['mlp with an unknown activation', () => mlp({ inputs: 2, hidden: [3], outputs: 1, activation: anyValue('swish') }),
+    `mlp: unknown activation 'swish'; expected one of ${ACTIVATIONS}`],
   ['mlp with an unknown init', () => mlp({ inputs: 2, hidden: [3], outputs: 1, activation: 'relu', init: anyValue('lecun') }),
     `mlp: unknown init 'lecun'; expected one of ${INITS}`],
   ['initialize with an unknown name', () => initialize(zeros([2, 2]), anyValue('orthogonal')),
@@ -164,7 +164,7 @@ describe('every bad input is a clear Error naming what was wrong and what is all
   it('the limits in the messages are the stated ones', () => {
     expect(MAX_ELEMENTS).toBe(2 ** 30);
     expect(INIT_NAMES).toEqual(['he-normal', 'he-uniform', 'xavier-normal', 'xavier-uniform', 'zeros']);
-    expect(ACTIVATION_KINDS).toEqual(['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh']);
+    expect(ACTIVATION_KINDS).toEqual(['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh', 'elu', 'selu', 'gelu', 'silu']);
   });
 
   it('the boundary values just inside each rule are accepted', () => {

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, tensor } from '@gradlab/core';
 import {
-  Activation, Dense, LeakyReLU, Module, PReLU, ReLU, Sequential, Sigmoid, Tanh, crossEntropy, measureActivations, mlp,
-  type ActivationReport,
+  Activation, Dense, ELU, GELU, LeakyReLU, Module, PReLU, ReLU, SELU, Sequential, Sigmoid, SiLU, Tanh, crossEntropy,
+  flatLeftTailEnd, measureActivations, mlp, type ActivationKind, type ActivationReport,
 } from '@gradlab/nn';
+
+/** The activations whose units saturate in their flat left tail (nn's saturatedLeftTail rule). */
+const LEFT_TAIL_KINDS: readonly ActivationKind[] = ['elu', 'selu', 'gelu', 'silu'];
 
 // Every network here is built by hand, so which units are dead, dead-like or
 // saturated is known exactly, and so are the fractions, means and spreads.
@@ -194,6 +197,24 @@ describe('Sigmoid and Tanh: saturated units', () => {
   });
 });
 
+describe('the flat left tail of the smooth activations', () => {
+  const eps = 0.01;
+  it.each([
+    ['ELU: ln(eps / alpha)', new ELU(), Math.log(eps)],
+    ['ELU alpha 0.5', new ELU({ alpha: 0.5 }), Math.log(eps / 0.5)],
+    ['SELU: ln(eps / (lambda alpha))', new SELU(), Math.log(eps / (1.0507009873554805 * 1.6732632423543772))],
+  ] as const)('%s', (_, activation, end) => {
+    expect(flatLeftTailEnd(activation, eps)).toBeCloseTo(end, 9);
+  });
+
+  it.each([['GELU', -3.07, new GELU()], ['SiLU', -6.26, new SiLU()]] as [string, number, Activation][])('%s: |derivative| < eps left of the end (%s), not just right of it', (_, about, activation) => {
+    const end = flatLeftTailEnd(activation, eps);
+    expect(end).toBeCloseTo(about, 2);
+    for (let t = -64; t < end; t += 1 / 256) expect(Math.abs(activation.derivativeAt(t, NaN, 0))).toBeLessThan(eps);
+    expect(Math.abs(activation.derivativeAt(end + 1e-9, NaN, 0))).toBeGreaterThanOrEqual(eps);
+  });
+});
+
 describe('the counts per unit equal the definition pair by pair', () => {
   // measureActivations counts a batch per unit with core's kernels (columnCounts, sumAndSquares).
   // Here every per-pair definition of docs/dead-neurons.md is restated as the plain loop it
@@ -210,6 +231,7 @@ describe('the counts per unit equal the definition pair by pair', () => {
     const everNonZero = new Array<boolean>(units).fill(false);
     const everUnsaturated = new Array<boolean>(units).fill(false);
     let count = 0, zeroGrad = 0, nonPositive = 0, sum = 0, squares = 0;
+    const tailEnd = flatLeftTailEnd(activation, eps);
     for (const [input, output] of pairs) {
       for (let i = 0; i < output.size; i++) {
         const unit = i % units;
@@ -218,7 +240,11 @@ describe('the counts per unit equal the definition pair by pair', () => {
         count++;
         sum += y;
         squares += y * y;
-        if (activation.kind === 'sigmoid' || activation.kind === 'tanh') {
+        if (LEFT_TAIL_KINDS.includes(activation.kind)) {
+          // Saturated in the flat left tail: left of the point below which |f'| < eps (pinned below).
+          if (x < tailEnd) zeroGrad++;
+          else everUnsaturated[unit] = true;
+        } else if (activation.kind === 'sigmoid' || activation.kind === 'tanh') {
           const saturated = activation.kind === 'sigmoid' ? y < eps || y > 1 - eps : Math.abs(y) > 1 - eps;
           if (saturated) zeroGrad++;
           else everUnsaturated[unit] = true;
@@ -235,7 +261,7 @@ describe('the counts per unit equal the definition pair by pair', () => {
     return {
       deadUnits: activation.kind === 'relu' ? never(everNonZero) : [],
       deadLikeUnits: activation.kind === 'leaky-relu' || activation.kind === 'prelu' ? never(everPositive) : [],
-      saturatedUnits: activation.kind === 'sigmoid' || activation.kind === 'tanh' ? never(everUnsaturated) : [],
+      saturatedUnits: activation.kind === 'sigmoid' || activation.kind === 'tanh' || LEFT_TAIL_KINDS.includes(activation.kind) ? never(everUnsaturated) : [],
       mean,
       std: Math.sqrt(Math.max(0, squares / count - mean * mean)),
       zeroGradFraction: zeroGrad / count,
@@ -271,6 +297,11 @@ describe('the counts per unit equal the definition pair by pair', () => {
     ['PReLU, [rows, 3, 5]', prelu, [900, 3, 5]],
     ['Sigmoid', () => new Sigmoid(), [1000, 37]],
     ['Tanh', () => new Tanh(), [40, 7]],
+    ['ELU', () => new ELU(), [1000, 37]],
+    ['ELU alpha 0.5', () => new ELU({ alpha: 0.5 }), [40, 7]],
+    ['SELU', () => new SELU(), [40, 7]],
+    ['GELU', () => new GELU(), [1000, 37]],
+    ['SiLU', () => new SiLU(), [40, 7]],
   ];
 
   it.each(cases)('%s', (name, makeActivation, shape) => {

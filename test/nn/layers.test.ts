@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, manualSeed, tensor, zeros } from '@gradlab/core';
 import {
-  Dense, LeakyReLU, PReLU, ReLU, Sequential, Sigmoid, Tanh, mlp,
+  Dense, ELU, GELU, LeakyReLU, PReLU, ReLU, SELU, Sequential, Sigmoid, SiLU, Tanh, mlp,
   heNormal, heUniform, xavierNormal, xavierUniform, fillZeros, fillConstant, heGain, initialize,
 } from '@gradlab/nn';
 
@@ -80,6 +80,10 @@ describe('activation modules', () => {
     ['PReLU (default 0.25)', new PReLU(), [-0.5, -0.125, 0, 0.5, 2]],
     ['Sigmoid', new Sigmoid(), [-2, -0.5, 0, 0.5, 2].map((v) => 1 / (1 + Math.exp(-v)))],
     ['Tanh', new Tanh(), [-2, -0.5, 0, 0.5, 2].map(Math.tanh)],
+    ['ELU', new ELU(), [-2, -0.5, 0, 0.5, 2].map((v) => (v > 0 ? v : Math.expm1(v)))],
+    ['SELU', new SELU(), [-2, -0.5, 0, 0.5, 2].map((v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v)))],
+    ['GELU', new GELU(), [-0.04550026389635842, -0.15426876936299347, 0, 0.34573123063700656, 1.9544997361036416]],
+    ['SiLU', new SiLU(), [-2, -0.5, 0, 0.5, 2].map((v) => v / (1 + Math.exp(-v)))],
   ])('%s computes its function', (_, module, expected) => {
     const y = Array.from(module.forward(x).data);
     y.forEach((value, i) => expect(value).toBeCloseTo(Math.fround(expected[i]!), 6));
@@ -87,7 +91,7 @@ describe('activation modules', () => {
 
   it('derivativeAt states the derivative the backward pass uses', () => {
     const input = tensor([-2, -0.5, 0, 0.5, 2]);
-    for (const module of [new ReLU(), new LeakyReLU({ negativeSlope: 0.1 }), new PReLU({ init: 0.3 }), new Sigmoid(), new Tanh()]) {
+    for (const module of [new ReLU(), new LeakyReLU({ negativeSlope: 0.1 }), new PReLU({ init: 0.3 }), new Sigmoid(), new Tanh(), new ELU(), new SELU(), new GELU(), new SiLU()]) {
       const leaf = new Tensor(Float32Array.from(input.data), input.shape, { requiresGrad: true });
       const y = module.forward(leaf);
       y.sum().backward();
@@ -197,7 +201,7 @@ describe('mlp', () => {
   });
 
   it('rejects unknown activations, initialisers and bad widths', () => {
-    expect(() => mlp({ inputs: 2, hidden: [3], outputs: 1, activation: 'gelu' as never })).toThrow("mlp: unknown activation 'gelu'");
+    expect(() => mlp({ inputs: 2, hidden: [3], outputs: 1, activation: 'swish' as never })).toThrow("mlp: unknown activation 'swish'");
     expect(() => mlp({ inputs: 2, hidden: [3], outputs: 1, activation: 'relu', init: 'lecun' as never })).toThrow("mlp: unknown init 'lecun'");
     expect(() => mlp({ inputs: 2, hidden: [0], outputs: 1, activation: 'relu' })).toThrow('mlp: layer widths must be positive integers, got 0 in [2, 0, 1]');
   });

@@ -23,7 +23,7 @@ export { BatchNorm1d, LayerNorm } from './layers/normalization.js';
 export type { BatchNorm1dOptions, LayerNormOptions } from './layers/normalization.js';
 export { Residual } from './layers/residual.js';
 
-export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh } from './activations/modules.js';
+export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, ELU, SELU, GELU, SiLU } from './activations/modules.js';
 export type { LeakyReLUOptions, PReLUOptions } from './activations/modules.js';
 export { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, activationLabel } from './activations/table.js';
 export type { ActivationKind, ActivationSpec, ActivationModuleOptions, SlopeSpec } from './activations/table.js';
@@ -63,7 +63,7 @@ export { DivergedError, NonFiniteParameterError, checkFiniteLoss, checkFinitePar
 export type { NonFiniteElement, TrainingPosition } from './divergence.js';
 
 export { measureActivations } from './analysis/dead-neurons.js';
-export { INACTIVE_COUNT_FIELD, zeroOutput, neverPositiveInput, saturatedOutput } from './analysis/inactivity.js';
+export { INACTIVE_COUNT_FIELD, zeroOutput, neverPositiveInput, saturatedOutput, saturatedLeftTail, flatLeftTailEnd } from './analysis/inactivity.js';
 export type { InactiveMeaning, InactivityRule, LayerBatch, UnitTally } from './analysis/inactivity.js';
 export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureOptions } from './analysis/dead-neurons.js';
 export { UnitLifetimes, GradientActivity, incomingDenseLayers } from './analysis/unit-lifetimes.js';

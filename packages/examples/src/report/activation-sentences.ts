@@ -5,7 +5,7 @@
  * nn's activation table (which owns its op, module, init, slope, inactivity
  * rule, label and colour).
  */
-import type { ActivationKind } from '@gradlab/nn';
+import { ACTIVATIONS, flatLeftTailEnd, type ActivationKind } from '@gradlab/nn';
 
 /** The settings a sentence may quote. */
 export interface SentenceContext {
@@ -24,7 +24,7 @@ export interface ActivationSentences {
   /** The Definitions entry of report.md (one Markdown list item, without the dash). */
   readonly definition: (context: SentenceContext) => string;
   /** The heatmap's one-line reminder of what inactive means. */
-  readonly chartNote: string;
+  readonly chartNote: (context: SentenceContext) => string;
   /**
    * Said after its test accuracy when it ends more than 20 points behind the
    * best activation of the run, or null to say nothing more.
@@ -34,6 +34,25 @@ export interface ActivationSentences {
 
 const deadLikeDefinition = (name: string) => (context: SentenceContext): string =>
   `**Dead-like (${name}):** a unit whose input is never positive. It still outputs alpha · x and passes alpha (${context.alpha}) times the gradient, so it can recover.`;
+
+/**
+ * The sentences of an activation whose units saturate in their flat left
+ * tail (nn's saturatedLeftTail rule): the tail's end is computed from the
+ * activation's own derivative at the run's eps, not quoted from a paper.
+ */
+function leftTailSentences(kind: ActivationKind, limit: string): ActivationSentences {
+  const { label } = ACTIVATIONS[kind];
+  const tailEnd = (context: SentenceContext): string =>
+    flatLeftTailEnd(ACTIVATIONS[kind].module({ negativeSlope: 0, units: 1, perUnit: false }), context.saturationEps).toFixed(2);
+  return {
+    meaning: (context) =>
+      `a saturated unit's input stays below ${tailEnd(context)}, where ${label}'s derivative is under ${context.saturationEps} in size, so its output sits near ${limit} and almost no gradient passes`,
+    definition: (context) =>
+      `**Saturated (${label}):** a unit whose input is below ${tailEnd(context)} for every measured image: left of that point |f'(x)| < ${context.saturationEps} and the output is near its lower limit ${limit}.`,
+    chartNote: (context) => `${label}: saturated (input < ${tailEnd(context)})`,
+    farBehind: null,
+  };
+}
 
 /**
  * The sentences of each activation.
@@ -46,36 +65,40 @@ export const REPORT_SENTENCES: { readonly [K in ActivationKind]: ActivationSente
   relu: {
     meaning: () => 'a dead unit outputs exactly 0 for every measured training image, so no gradient reaches its weights and gradient descent cannot revive it',
     definition: () => '**Dead (ReLU):** a unit whose output is 0 for every measured image. Its gradient is 0 for every image, so its incoming weights and bias never change again.',
-    chartNote: 'ReLU: dead (output 0 on every image)',
+    chartNote: () => 'ReLU: dead (output 0 on every image)',
     farBehind: null,
   },
   'leaky-relu': {
     meaning: (context) => `a dead-like unit never gets a positive input, but it still passes ${context.alpha} × the gradient, so it can recover`,
     definition: deadLikeDefinition('LeakyReLU'),
-    chartNote: 'LeakyReLU: dead-like (input never > 0)',
+    chartNote: () => 'LeakyReLU: dead-like (input never > 0)',
     farBehind: null,
   },
   prelu: {
     meaning: (context) => `a dead-like unit never gets a positive input, but it still passes its learned slope (${context.alpha} at initialisation) × the gradient, so it can recover`,
     definition: (context) =>
       `**Dead-like (PReLU):** a unit whose input is never positive. It still outputs a · x, with a learned slope a that starts at ${context.alpha}, and passes a times the gradient, so it can recover.`,
-    chartNote: 'PReLU: dead-like (input never > 0)',
+    chartNote: () => 'PReLU: dead-like (input never > 0)',
     farBehind: null,
   },
   sigmoid: {
     meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of 0 or 1 on every image, where its derivative is almost 0`,
     definition: (context) =>
       `**Saturated (Sigmoid):** a unit whose output is below ${context.saturationEps} or above ${1 - context.saturationEps} for every measured image, where the derivative y(1 - y) is below ${(context.saturationEps * (1 - context.saturationEps)).toFixed(4)}.`,
-    chartNote: 'Sigmoid: saturated',
+    chartNote: () => 'Sigmoid: saturated',
     farBehind: (context) => `sigmoid's derivative is at most 0.25, so the gradient shrinks at every one of the ${context.depth} layers on its way back`,
   },
   tanh: {
     meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of -1 or 1 on every image, where its derivative is almost 0`,
     definition: (context) =>
       `**Saturated (Tanh):** a unit whose output is below ${-(1 - context.saturationEps)} or above ${1 - context.saturationEps} for every measured image, where the derivative 1 - y² is below ${(context.saturationEps * (2 - context.saturationEps)).toFixed(4)}.`,
-    chartNote: 'Tanh: saturated (|output| near 1)',
+    chartNote: () => 'Tanh: saturated (|output| near 1)',
     farBehind: null,
   },
+  elu: leftTailSentences('elu', '-1'),
+  selu: leftTailSentences('selu', '-1.7581'),
+  gelu: leftTailSentences('gelu', '0'),
+  silu: leftTailSentences('silu', '0'),
 };
 
 /**

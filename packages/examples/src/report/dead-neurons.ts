@@ -80,7 +80,7 @@ export function deadFractionByLayerChart(results: DeadNeuronsResults): ChartSpec
   return {
     title: {
       text: 'Inactive units per hidden layer and epoch',
-      subtitle: ['Cell: number of inactive units; layer 1 is nearest the input.', results.runs.map((run) => REPORT_SENTENCES[run.activation].chartNote).join(' · ')],
+      subtitle: ['Cell: number of inactive units; layer 1 is nearest the input.', results.runs.map((run) => REPORT_SENTENCES[run.activation].chartNote(sentenceContext(results))).join(' · ')],
     },
     data: { values },
     facet: { column: { field: 'label', type: 'nominal', title: null, sort: results.runs.map(runLabel), header: { labelFontSize: 13, labelLimit: 400 } } },

@@ -1,13 +1,16 @@
 /**
  * Activation modules. Each wraps one op (core's relu, leakyRelu, sigmoid,
- * tanh, or nn's prelu) and also states its local derivative, element by
+ * tanh, elu, selu, gelu, silu, softplus, or nn's prelu) and also states its local derivative, element by
  * element, exactly as that op's backward closure computes it. The dead-neuron
  * instrument (analysis/dead-neurons.ts) finds the activation layers of any
  * model by looking for instances of `Activation`, and uses `kind` (its entry
  * in the activation table, table.ts) and `derivativeAt` to decide which units
  * are dead, dead-like or saturated.
  */
-import { Tensor, checkShape, full, leakyRelu, relu, sigmoid, tanh } from '@gradlab/core';
+import {
+  Tensor, checkShape, elu, eluDerivative, full, gelu, geluDerivative, leakyRelu, relu, selu, seluDerivative,
+  sigmoid, silu, siluDerivative, tanh,
+} from '@gradlab/core';
 import { prelu } from '../functional.js';
 import { Module } from '../module.js';
 import type { ActivationKind } from './table.js';
@@ -169,5 +172,98 @@ export class Tanh extends Activation {
 
   derivativeAt(_input: number, output: number): number {
     return 1 - output * output;
+  }
+}
+
+/**
+ * Exponential linear unit (Clevert, Unterthiner & Hochreiter, 2016):
+ * y = x for x > 0, alpha (e^x - 1) for x <= 0; derivative 1, or alpha e^x.
+ * Units saturate at -alpha for very negative inputs.
+ * Shape: any -> same.
+ *
+ * @example
+ * new ELU().forward(tensor([-1, 2])).toArray(); // [-0.63212055, 2]
+ */
+export class ELU extends Activation {
+  readonly kind = 'elu';
+  readonly alpha: number;
+
+  constructor(options: { alpha?: number } = {}) {
+    super();
+    const alpha = options.alpha ?? 1;
+    if (!(Number.isFinite(alpha) && alpha > 0)) throw new Error(`ELU: alpha must be a finite number > 0, got ${alpha}`);
+    this.alpha = alpha;
+  }
+
+  forward(x: Tensor): Tensor {
+    return elu(x, this.alpha);
+  }
+
+  derivativeAt(input: number): number {
+    return eluDerivative(input, this.alpha);
+  }
+
+  override describe(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/**
+ * Scaled ELU (Klambauer et al., 2017): y = lambda · ELU(x; alpha) with
+ * lambda ≈ 1.0507 and alpha ≈ 1.6733; saturates at ≈ -1.7581.
+ * Shape: any -> same.
+ *
+ * @example
+ * new SELU().forward(tensor([1])).toArray(); // [1.050701]
+ */
+export class SELU extends Activation {
+  readonly kind = 'selu';
+
+  forward(x: Tensor): Tensor {
+    return selu(x);
+  }
+
+  derivativeAt(input: number): number {
+    return seluDerivative(input);
+  }
+}
+
+/**
+ * Gaussian error linear unit (Hendrycks & Gimpel, 2016), exact form:
+ * y = x Φ(x); derivative Φ(x) + x φ(x).
+ * Shape: any -> same.
+ *
+ * @example
+ * new GELU().forward(tensor([1])).toArray(); // [0.8413447]
+ */
+export class GELU extends Activation {
+  readonly kind = 'gelu';
+
+  forward(x: Tensor): Tensor {
+    return gelu(x);
+  }
+
+  derivativeAt(input: number): number {
+    return geluDerivative(input);
+  }
+}
+
+/**
+ * Sigmoid linear unit, or Swish (Elfwing et al., 2018): y = x σ(x);
+ * derivative σ(x) (1 + x (1 - σ(x))).
+ * Shape: any -> same.
+ *
+ * @example
+ * new SiLU().forward(tensor([1])).toArray(); // [0.7310586]
+ */
+export class SiLU extends Activation {
+  readonly kind = 'silu';
+
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+
+  derivativeAt(input: number): number {
+    return siluDerivative(input);
   }
 }

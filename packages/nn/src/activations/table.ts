@@ -6,14 +6,14 @@
  * instrument, the experiments' flags, charts and reports) reads this table
  * instead of testing names. docs/extending.md shows how to add one.
  */
-import { full, leakyRelu, relu, sigmoid, tanh, type Tensor } from '@gradlab/core';
-import { neverPositiveInput, saturatedOutput, zeroOutput, type InactivityRule } from '../analysis/inactivity.js';
+import { elu, full, gelu, leakyRelu, relu, selu, sigmoid, silu, tanh, type Tensor } from '@gradlab/core';
+import { neverPositiveInput, saturatedLeftTail, saturatedOutput, zeroOutput, type InactivityRule } from '../analysis/inactivity.js';
 import { prelu } from '../functional.js';
 import type { InitName } from '../init.js';
-import { LeakyReLU, PReLU, ReLU, Sigmoid, Tanh, type Activation } from './modules.js';
+import { ELU, GELU, LeakyReLU, PReLU, ReLU, SELU, Sigmoid, SiLU, Tanh, type Activation } from './modules.js';
 
 /** Every activation gradlab knows, in the order the command lines list them. */
-export const ACTIVATION_KINDS = ['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh'] as const;
+export const ACTIVATION_KINDS = ['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh', 'elu', 'selu', 'gelu', 'silu'] as const;
 
 /** The activation functions gradlab knows. */
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
@@ -54,8 +54,13 @@ export interface ActivationSpec {
   readonly module: (options: ActivationModuleOptions) => Activation;
   /** The default initialiser of the Dense layers before it. */
   readonly init: InitName;
-  /** Whether the He gain sqrt(2 / (1 + slope²)) takes the negative slope (else slope 0: gain sqrt 2). */
-  readonly gainFromSlope: boolean;
+  /**
+   * The slope a in the He gain sqrt(2 / (1 + a²)) of the Dense layers before
+   * it, given the activation's negative slope: that slope for the ReLU
+   * family, 1 for SELU (gain 1: the LeCun normal init of Klambauer et al.),
+   * 0 (gain sqrt 2) for the others. Xavier initialisers ignore it.
+   */
+  readonly heGainSlope: (negativeSlope: number) => number;
   /** The slope for negative inputs, or null for activations without one. */
   readonly slope: SlopeSpec | null;
   /** When the dead-neuron instrument calls a unit of this activation inactive, and what it calls it. */
@@ -76,7 +81,7 @@ export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
     op: (x) => relu(x),
     module: () => new ReLU(),
     init: 'he-normal',
-    gainFromSlope: true,
+    heGainSlope: (negativeSlope) => negativeSlope,
     slope: null,
     inactivity: zeroOutput,
   },
@@ -86,7 +91,7 @@ export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
     op: (x, negativeSlope) => leakyRelu(x, negativeSlope),
     module: ({ negativeSlope }) => new LeakyReLU({ negativeSlope }),
     init: 'he-normal',
-    gainFromSlope: true,
+    heGainSlope: (negativeSlope) => negativeSlope,
     slope: { kind: 'fixed', default: 0.01, flag: 'alpha' },
     inactivity: neverPositiveInput,
   },
@@ -96,7 +101,7 @@ export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
     op: (x, negativeSlope) => prelu(x, full([1], negativeSlope)),
     module: ({ negativeSlope, units, perUnit }) => new PReLU({ numParameters: perUnit ? units : 1, init: negativeSlope }),
     init: 'he-normal',
-    gainFromSlope: true,
+    heGainSlope: (negativeSlope) => negativeSlope,
     slope: { kind: 'learned', default: 0.25, flag: 'alpha' },
     inactivity: neverPositiveInput,
   },
@@ -106,7 +111,7 @@ export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
     op: (x) => sigmoid(x),
     module: () => new Sigmoid(),
     init: 'xavier-uniform',
-    gainFromSlope: false,
+    heGainSlope: () => 0,
     slope: null,
     inactivity: saturatedOutput(
       (eps) => [eps, 1 - eps],
@@ -120,13 +125,53 @@ export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
     op: (x) => tanh(x),
     module: () => new Tanh(),
     init: 'xavier-uniform',
-    gainFromSlope: false,
+    heGainSlope: () => 0,
     slope: null,
     inactivity: saturatedOutput(
       (eps) => [-(1 - eps), 1 - eps],
       '|output| above 1 - eps on every measured input (derivative 1 - y² below eps(2 - eps))',
       'Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward neural networks"',
     ),
+  },
+  elu: {
+    label: 'ELU',
+    color: '#8c564b',
+    op: (x) => elu(x),
+    module: () => new ELU(),
+    init: 'he-normal',
+    heGainSlope: () => 0,
+    slope: null,
+    inactivity: saturatedLeftTail('Clevert, Unterthiner & Hochreiter (2016), "Fast and accurate deep network learning by exponential linear units": ELUs saturate to -alpha for very negative inputs'),
+  },
+  selu: {
+    label: 'SELU',
+    color: '#e377c2',
+    op: (x) => selu(x),
+    module: () => new SELU(),
+    init: 'he-normal',
+    heGainSlope: () => 1,
+    slope: null,
+    inactivity: saturatedLeftTail('Klambauer, Unterthiner, Mayr & Hochreiter (2017), "Self-normalizing neural networks": SELU saturates to -lambda alpha'),
+  },
+  gelu: {
+    label: 'GELU',
+    color: '#7f7f7f',
+    op: (x) => gelu(x),
+    module: () => new GELU(),
+    init: 'he-normal',
+    heGainSlope: () => 0,
+    slope: null,
+    inactivity: saturatedLeftTail('Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)"; the criterion is gradlab\'s: the ELU paper\'s saturation, at GELU\'s lower limit 0'),
+  },
+  silu: {
+    label: 'SiLU',
+    color: '#bcbd22',
+    op: (x) => silu(x),
+    module: () => new SiLU(),
+    init: 'he-normal',
+    heGainSlope: () => 0,
+    slope: null,
+    inactivity: saturatedLeftTail('Elfwing, Uchibe & Doya (2018), "Sigmoid-weighted linear units for neural network function approximation"; the criterion is gradlab\'s: the ELU paper\'s saturation, at SiLU\'s lower limit 0'),
   },
 };
 

@@ -151,3 +151,57 @@ export function saturatedOutput(bounds: (saturationEps: number) => readonly [low
     },
   };
 }
+
+/**
+ * The input left of which the module's |derivative| stays below eps: scanned
+ * rightwards from -64 in steps of 1/16 to the first point where it is not,
+ * then refined by bisection within that step. Infinity if there is none.
+ */
+export function flatLeftTailEnd(module: Activation, saturationEps: number): number {
+  const flat = (x: number): boolean => Math.abs(module.derivativeAt(x, NaN, 0)) < saturationEps;
+  const step = 1 / 16;
+  let left = -64;
+  if (!flat(left)) return -Infinity;
+  while (flat(left + step)) {
+    left += step;
+    if (left > 64) return Infinity;
+  }
+  let right = left + step;
+  for (let i = 0; i < 40; i++) {
+    const middle = (left + right) / 2;
+    if (flat(middle)) left = middle;
+    else right = middle;
+  }
+  return left;
+}
+
+/**
+ * Saturated in the flat left tail (ELU, SELU, GELU, SiLU, Softplus): every
+ * input lies left of the point below which |f'(x)| < eps, where the unit's
+ * output is within a hair of its lower limit (-alpha for ELU, -lambda alpha
+ * for SELU, 0 for the others) and almost no gradient passes. The point is
+ * found from the module's derivativeAt (flatLeftTailEnd): ln(eps) = -4.61 for ELU,
+ * -5.17 for SELU, -3.07 for GELU, -6.26 for SiLU and ln(eps / (1 - eps)) = -4.60 for Softplus at the
+ * default eps 0.01 (test/nn/dead-neurons.test.ts pins them).
+ */
+export function saturatedLeftTail(source: string): InactivityRule {
+  const tailEnds = new WeakMap<Activation, { eps: number; end: number }>();
+  return {
+    meaning: 'saturated',
+    criterion: 'input left of the point below which |derivative| < eps on every measured input (output at its lower limit)',
+    source,
+    count(batch, tally) {
+      let known = tailEnds.get(batch.module);
+      if (known === undefined || known.eps !== batch.saturationEps) {
+        known = { eps: batch.saturationEps, end: flatLeftTailEnd(batch.module, batch.saturationEps) };
+        tailEnds.set(batch.module, known);
+      }
+      columnCounts(batch.input, batch.rows, batch.units, known.end, tally.counts);
+      for (let unit = 0; unit < batch.units; unit++) {
+        const saturated = tally.counts.below[unit]!;
+        tally.zeroGradPairs += saturated;
+        if (saturated < batch.rows) tally.everActive[unit] = 1;
+      }
+    },
+  };
+}

@@ -88,7 +88,7 @@ export function mlp(options: MlpOptions): Sequential {
   for (let i = 0; i + 1 < widths.length; i++) {
     layers.push(new Dense(widths[i]!, widths[i + 1]!, {
       init,
-      negativeSlope: spec.gainFromSlope ? negativeSlope : 0,
+      negativeSlope: spec.heGainSlope(negativeSlope),
       bias: options.bias ?? true,
       biasInit: options.biasInit ?? 0,
       generator,
