@@ -39,6 +39,7 @@ TORCH_OPS = {
     "selu": lambda x, args: F.selu(x),
     "gelu": lambda x, args: F.gelu(x),  # approximate='none': the exact erf form
     "silu": lambda x, args: F.silu(x),
+    "softplus": lambda x, args: F.softplus(x),  # beta 1, threshold 20
 }
 
 
@@ -95,6 +96,8 @@ case("gelu [3,4]", "gelu", normal((3, 4), 3.0))
 case("gelu [2,5] tail", "gelu", uniform((2, 5), -7.0, 2.0))
 case("silu [3,4]", "silu", normal((3, 4), 3.0))
 case("silu [2,5] tail", "silu", uniform((2, 5), -12.0, 2.0))
+case("softplus [3,4]", "softplus", normal((3, 4), 3.0))
+case("softplus [2,5] tail and identity", "softplus", np.array([[-12, -6, -1, 0.5, 3], [10, 19.5, 20.5, 25, -30]], dtype=np.float32))
 
 missing = set(TORCH_OPS) - {entry["op"] for entry in op_entries}
 assert not missing, f"ops without a case: {sorted(missing)}"

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { elu, erf, erfc, gelu, selu, silu, tensor, type Tensor } from '@gradlab/core';
+import { elu, erf, erfc, gelu, selu, silu, softplus, tensor, type Tensor } from '@gradlab/core';
 
 // Checks core's smooth activations against PyTorch 1.13, and its erf against
 // 50-digit values. The reference values come from
@@ -34,6 +34,7 @@ const OPS: Record<string, (x: Tensor, args: OpCase['args']) => Tensor> = {
   selu: (x) => selu(x),
   gelu: (x) => gelu(x),
   silu: (x) => silu(x),
+  softplus: (x) => softplus(x),
 };
 
 function mismatches(label: string, actual: Tensor | null, expected: TensorJson): string[] {
@@ -90,8 +91,9 @@ describe('smooth activations: exact values', () => {
     expect(gelu(tensor([1])).data[0]).toBe(Math.fround(0.8413447460685429));
   });
 
-  it('SiLU(x) = x σ(x)', () => {
+  it('SiLU(x) = x σ(x) and Softplus(x) = log(1 + e^x), the identity above 20', () => {
     expect(silu(tensor([1])).data[0]).toBe(Math.fround(1 / (1 + Math.exp(-1))));
+    expect(Array.from(softplus(tensor([0, 20.5, -100])).data)).toEqual([Math.fround(Math.LN2), 20.5, Math.fround(Math.exp(-100))]);
   });
 
   it('refuses an ELU alpha that is not a positive number, naming the op', () => {

@@ -63,6 +63,7 @@ const cases: GradCase[] = [
   { name: 'selu', inputs: () => [input(shapeA, -4, 4)], fn: (a) => core.selu(a!) },
   { name: 'gelu', inputs: () => [input(shapeA, -4, 4)], fn: (a) => core.gelu(a!) },
   { name: 'silu', inputs: () => [input(shapeA, -4, 4)], fn: (a) => core.silu(a!) },
+  { name: 'softplus', inputs: () => [input(shapeA, -4, 4)], fn: (a) => core.softplus(a!) },
   { name: 'sum (all)', inputs: () => [input(shapeA)], fn: (a) => core.sum(a!) },
   { name: 'sum (axis 1)', inputs: () => [input(shapeA)], fn: (a) => core.sum(a!, 1) },
   { name: 'sum (axes [0, 2], keepDims)', inputs: () => [input(shapeA)], fn: (a) => a!.sum([0, 2], true) },

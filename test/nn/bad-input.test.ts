@@ -164,7 +164,7 @@ describe('every bad input is a clear Error naming what was wrong and what is all
   it('the limits in the messages are the stated ones', () => {
     expect(MAX_ELEMENTS).toBe(2 ** 30);
     expect(INIT_NAMES).toEqual(['he-normal', 'he-uniform', 'xavier-normal', 'xavier-uniform', 'zeros']);
-    expect(ACTIVATION_KINDS).toEqual(['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh', 'elu', 'selu', 'gelu', 'silu']);
+    expect(ACTIVATION_KINDS).toEqual(['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh', 'elu', 'selu', 'gelu', 'silu', 'softplus']);
   });
 
   it('the boundary values just inside each rule are accepted', () => {

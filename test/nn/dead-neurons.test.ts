@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, tensor } from '@gradlab/core';
 import {
-  Activation, Dense, ELU, GELU, LeakyReLU, Module, PReLU, ReLU, SELU, Sequential, Sigmoid, SiLU, Tanh, crossEntropy,
+  Activation, Dense, ELU, GELU, LeakyReLU, Module, PReLU, ReLU, SELU, Sequential, Sigmoid, SiLU, Softplus, Tanh, crossEntropy,
   flatLeftTailEnd, measureActivations, mlp, type ActivationKind, type ActivationReport,
 } from '@gradlab/nn';
 
 /** The activations whose units saturate in their flat left tail (nn's saturatedLeftTail rule). */
-const LEFT_TAIL_KINDS: readonly ActivationKind[] = ['elu', 'selu', 'gelu', 'silu'];
+const LEFT_TAIL_KINDS: readonly ActivationKind[] = ['elu', 'selu', 'gelu', 'silu', 'softplus'];
 
 // Every network here is built by hand, so which units are dead, dead-like or
 // saturated is known exactly, and so are the fractions, means and spreads.
@@ -203,6 +203,7 @@ describe('the flat left tail of the smooth activations', () => {
     ['ELU: ln(eps / alpha)', new ELU(), Math.log(eps)],
     ['ELU alpha 0.5', new ELU({ alpha: 0.5 }), Math.log(eps / 0.5)],
     ['SELU: ln(eps / (lambda alpha))', new SELU(), Math.log(eps / (1.0507009873554805 * 1.6732632423543772))],
+    ['Softplus: ln(eps / (1 - eps))', new Softplus(), Math.log(eps / (1 - eps))],
   ] as const)('%s', (_, activation, end) => {
     expect(flatLeftTailEnd(activation, eps)).toBeCloseTo(end, 9);
   });
@@ -302,6 +303,7 @@ describe('the counts per unit equal the definition pair by pair', () => {
     ['SELU', () => new SELU(), [40, 7]],
     ['GELU', () => new GELU(), [1000, 37]],
     ['SiLU', () => new SiLU(), [40, 7]],
+    ['Softplus', () => new Softplus(), [40, 7]],
   ];
 
   it.each(cases)('%s', (name, makeActivation, shape) => {

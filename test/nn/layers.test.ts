@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, manualSeed, tensor, zeros } from '@gradlab/core';
 import {
-  Dense, ELU, GELU, LeakyReLU, PReLU, ReLU, SELU, Sequential, Sigmoid, SiLU, Tanh, mlp,
+  Dense, ELU, GELU, LeakyReLU, PReLU, ReLU, SELU, Sequential, Sigmoid, SiLU, Softplus, Tanh, mlp,
   heNormal, heUniform, xavierNormal, xavierUniform, fillZeros, fillConstant, heGain, initialize,
 } from '@gradlab/nn';
 
@@ -84,6 +84,7 @@ describe('activation modules', () => {
     ['SELU', new SELU(), [-2, -0.5, 0, 0.5, 2].map((v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v)))],
     ['GELU', new GELU(), [-0.04550026389635842, -0.15426876936299347, 0, 0.34573123063700656, 1.9544997361036416]],
     ['SiLU', new SiLU(), [-2, -0.5, 0, 0.5, 2].map((v) => v / (1 + Math.exp(-v)))],
+    ['Softplus', new Softplus(), [-2, -0.5, 0, 0.5, 2].map((v) => Math.log1p(Math.exp(v)))],
   ])('%s computes its function', (_, module, expected) => {
     const y = Array.from(module.forward(x).data);
     y.forEach((value, i) => expect(value).toBeCloseTo(Math.fround(expected[i]!), 6));
@@ -91,7 +92,7 @@ describe('activation modules', () => {
 
   it('derivativeAt states the derivative the backward pass uses', () => {
     const input = tensor([-2, -0.5, 0, 0.5, 2]);
-    for (const module of [new ReLU(), new LeakyReLU({ negativeSlope: 0.1 }), new PReLU({ init: 0.3 }), new Sigmoid(), new Tanh(), new ELU(), new SELU(), new GELU(), new SiLU()]) {
+    for (const module of [new ReLU(), new LeakyReLU({ negativeSlope: 0.1 }), new PReLU({ init: 0.3 }), new Sigmoid(), new Tanh(), new ELU(), new SELU(), new GELU(), new SiLU(), new Softplus()]) {
       const leaf = new Tensor(Float32Array.from(input.data), input.shape, { requiresGrad: true });
       const y = module.forward(leaf);
       y.sum().backward();

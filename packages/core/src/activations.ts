@@ -1,5 +1,5 @@
 /**
- * The smooth activations: ELU, SELU, GELU and SiLU. Each is one op
+ * The smooth activations: ELU, SELU, GELU, SiLU and Softplus. Each is one op
  * with its backward beside it, a plain loop over the Float32Array in float64
  * arithmetic, rounded once to float32 (they are not in any hot path of the
  * default experiments, so they have no wasm kernel). Each derivative is also
@@ -7,7 +7,8 @@
  * modules can state exactly the derivative the backward pass uses.
  *
  * Conventions follow PyTorch (torch.nn.functional): ELU's derivative at 0 is
- * alpha (the x <= 0 branch), and GELU is the exact erf form, not the tanh approximation.
+ * alpha (the x <= 0 branch), Softplus switches to the identity above
+ * x = 20, and GELU is the exact erf form, not the tanh approximation.
  */
 import { accumulateFreshGrad, makeOutput } from './autograd.js';
 import type { Tensor } from './tensor.js';
@@ -236,5 +237,34 @@ export function silu(x: Tensor): Tensor {
   return makeOutput('silu', out, x.shape, [x], (grad) => {
     // d silu/dx = σ(x) (1 + x (1 - σ(x)))
     accumulateFreshGrad(x, chainElements(x.data, grad, siluDerivative));
+  });
+}
+
+/** Above this input Softplus is the identity (PyTorch's default threshold). */
+export const SOFTPLUS_THRESHOLD = 20;
+
+/**
+ * d Softplus/dx = σ(x), and 1 above the threshold 20.
+ *
+ * @example
+ * softplusDerivative(0); // 0.5
+ */
+export function softplusDerivative(x: number): number {
+  return x > SOFTPLUS_THRESHOLD ? 1 : logistic(x);
+}
+
+/**
+ * Softplus (Dugas et al., 2001): log(1 + e^x), a smooth ReLU; x itself above
+ * x = 20 (as PyTorch), where the two differ by less than float32 resolution.
+ * Shape: any -> same.
+ *
+ * @example
+ * softplus(tensor([0])).toArray(); // [0.6931472]
+ */
+export function softplus(x: Tensor): Tensor {
+  const out = mapElements(x.data, (v) => (v > SOFTPLUS_THRESHOLD ? v : Math.log1p(Math.exp(v))));
+  return makeOutput('softplus', out, x.shape, [x], (grad) => {
+    // d softplus/dx = σ(x)
+    accumulateFreshGrad(x, chainElements(x.data, grad, softplusDerivative));
   });
 }

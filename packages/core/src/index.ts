@@ -18,9 +18,9 @@ export type { TensorLike } from './ops.js';
 export { slice, indexSelect, gather, concat, stack } from './ops-indexing.js';
 export { argmax, argmin, clamp, where, maximum, minimum } from './ops-compare.js';
 export {
-  elu, selu, gelu, silu, erf, erfc,
-  eluDerivative, seluDerivative, geluDerivative, siluDerivative,
-  SELU_SCALE, SELU_ALPHA,
+  elu, selu, gelu, silu, softplus, erf, erfc,
+  eluDerivative, seluDerivative, geluDerivative, siluDerivative, softplusDerivative,
+  SELU_SCALE, SELU_ALPHA, SOFTPLUS_THRESHOLD,
 } from './activations.js';
 export { backward, noGrad, isGradEnabled, detectAnomaly, isAnomalyDetectionEnabled, makeOutput, accumulateGrad, accumulateFreshGrad, topologicalOrder } from './autograd.js';
 export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';

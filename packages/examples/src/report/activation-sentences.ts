@@ -99,6 +99,7 @@ export const REPORT_SENTENCES: { readonly [K in ActivationKind]: ActivationSente
   selu: leftTailSentences('selu', '-1.7581'),
   gelu: leftTailSentences('gelu', '0'),
   silu: leftTailSentences('silu', '0'),
+  softplus: leftTailSentences('softplus', '0'),
 };
 
 /**

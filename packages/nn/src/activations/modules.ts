@@ -9,7 +9,7 @@
  */
 import {
   Tensor, checkShape, elu, eluDerivative, full, gelu, geluDerivative, leakyRelu, relu, selu, seluDerivative,
-  sigmoid, silu, siluDerivative, tanh,
+  sigmoid, silu, siluDerivative, softplus, softplusDerivative, tanh,
 } from '@gradlab/core';
 import { prelu } from '../functional.js';
 import { Module } from '../module.js';
@@ -265,5 +265,25 @@ export class SiLU extends Activation {
 
   derivativeAt(input: number): number {
     return siluDerivative(input);
+  }
+}
+
+/**
+ * Softplus (Dugas et al., 2001): y = log(1 + e^x), a smooth ReLU (the
+ * identity above x = 20); derivative σ(x).
+ * Shape: any -> same.
+ *
+ * @example
+ * new Softplus().forward(tensor([0])).toArray(); // [0.6931472]
+ */
+export class Softplus extends Activation {
+  readonly kind = 'softplus';
+
+  forward(x: Tensor): Tensor {
+    return softplus(x);
+  }
+
+  derivativeAt(input: number): number {
+    return softplusDerivative(input);
   }
 }

@@ -6,14 +6,14 @@
  * instrument, the experiments' flags, charts and reports) reads this table
  * instead of testing names. docs/extending.md shows how to add one.
  */
-import { elu, full, gelu, leakyRelu, relu, selu, sigmoid, silu, tanh, type Tensor } from '@gradlab/core';
+import { elu, full, gelu, leakyRelu, relu, selu, sigmoid, silu, softplus, tanh, type Tensor } from '@gradlab/core';
 import { neverPositiveInput, saturatedLeftTail, saturatedOutput, zeroOutput, type InactivityRule } from '../analysis/inactivity.js';
 import { prelu } from '../functional.js';
 import type { InitName } from '../init.js';
-import { ELU, GELU, LeakyReLU, PReLU, ReLU, SELU, Sigmoid, SiLU, Tanh, type Activation } from './modules.js';
+import { ELU, GELU, LeakyReLU, PReLU, ReLU, SELU, Sigmoid, SiLU, Softplus, Tanh, type Activation } from './modules.js';
 
 /** Every activation gradlab knows, in the order the command lines list them. */
-export const ACTIVATION_KINDS = ['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh', 'elu', 'selu', 'gelu', 'silu'] as const;
+export const ACTIVATION_KINDS = ['relu', 'leaky-relu', 'prelu', 'sigmoid', 'tanh', 'elu', 'selu', 'gelu', 'silu', 'softplus'] as const;
 
 /** The activation functions gradlab knows. */
 export type ActivationKind = (typeof ACTIVATION_KINDS)[number];
@@ -172,6 +172,16 @@ export const ACTIVATIONS: { readonly [K in ActivationKind]: ActivationSpec } = {
     heGainSlope: () => 0,
     slope: null,
     inactivity: saturatedLeftTail('Elfwing, Uchibe & Doya (2018), "Sigmoid-weighted linear units for neural network function approximation"; the criterion is gradlab\'s: the ELU paper\'s saturation, at SiLU\'s lower limit 0'),
+  },
+  softplus: {
+    label: 'Softplus',
+    color: '#17becf',
+    op: (x) => softplus(x),
+    module: () => new Softplus(),
+    init: 'he-normal',
+    heGainSlope: () => 0,
+    slope: null,
+    inactivity: saturatedLeftTail('Dugas, Bengio, Bélisle, Nadeau & Garcia (2001), "Incorporating second-order functional knowledge for better option pricing"; the criterion is gradlab\'s: the ELU paper\'s saturation, at Softplus\'s lower limit 0'),
   },
 };
 
