@@ -1,5 +1,5 @@
 """Writes test/fixtures/torch/activations.json: PyTorch's answers for core's
-smooth activations (activations.ts), and reference values of erf.
+smooth activations (packages/core/src/ops-activations.ts), and reference values of erf.
 
 Run by hand (never in CI), from the repository root:
 

@@ -21,7 +21,7 @@ export {
   elu, selu, gelu, silu, softplus, erf, erfc,
   eluDerivative, seluDerivative, geluDerivative, siluDerivative, softplusDerivative,
   SELU_SCALE, SELU_ALPHA, SOFTPLUS_THRESHOLD,
-} from './activations.js';
+} from './ops-activations.js';
 export { backward, noGrad, isGradEnabled, detectAnomaly, isAnomalyDetectionEnabled, makeOutput, accumulateGrad, accumulateFreshGrad, topologicalOrder } from './autograd.js';
 export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
