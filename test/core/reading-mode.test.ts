@@ -2,10 +2,12 @@
  * The readable mode (useReferenceKernels, GRADLAB_KERNELS=reference): every op
  * runs its plain TypeScript loop, and gives what the fast kernels give, bit
  * for bit for the elementwise ops (test/core/kernels.test.ts checks each
- * against its loop) and within float32 rounding for matmul.
+ * against its loop) and within float32 rounding for matmul. And the ops keep
+ * their math in sight: a fast kernel only ever stands in front of the loop it
+ * replaces.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,8 @@ import {
 } from '@gradlab/core';
 import { activeMatmulKernelName, kernelModeFromEnvironment } from '@gradlab/core/kernels';
 import { SGD, Adam, crossEntropy, mlp } from '@gradlab/nn';
+
+const coreSrc = fileURLToPath(new URL('../../packages/core/src/', import.meta.url));
 
 afterEach(() => {
   useReferenceKernels(false);
@@ -32,6 +36,32 @@ function expectClose(got: Float32Array, want: Float32Array, what: string): void 
   for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
   expect(worst, `${what}: largest difference, against a scale of ${scale}`).toBeLessThanOrEqual(1e-5 * scale);
 }
+
+describe('the math stays visible in the ops', () => {
+  const opsFiles = readdirSync(coreSrc).filter((name) => name.startsWith('ops') && name.endsWith('.ts'));
+
+  it('every fast kernel an op calls stands in front of the loop it replaces, as `if (!kernel(...)) { for … }`', () => {
+    const misplaced: string[] = [];
+    for (const name of opsFiles) {
+      const lines = readFileSync(`${coreSrc}${name}`, 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (!/activationKernels\.\w+\(/.test(line) || /^\s*(\*|\/\/)/.test(line)) return; // code, not comments
+        const guarded = /^\s*if \(!activationKernels\.\w+\(.*\)\) \{$/.test(line);
+        if (!guarded || !/^\s*for \(/.test(lines[i + 1] ?? '')) misplaced.push(`${name}:${i + 1}: ${line.trim()}`);
+      });
+    }
+    expect(misplaced, 'call each kernel as `if (!activationKernels.x(...)) {` followed by the plain loop').toEqual([]);
+  });
+
+  it('only matmul\'s `multiply` helper calls the matmul kernel, and the ops import no other kernel', () => {
+    for (const name of opsFiles) {
+      const source = readFileSync(`${coreSrc}${name}`, 'utf8');
+      const kernelImports = [...source.matchAll(/import \{([^}]*)\} from '\.\/kernels\/[\w-]+\.js'/g)].flatMap(([, names]) => names!.split(',').map((n) => n.trim()));
+      expect(kernelImports.filter((n) => !['activationKernels', 'matmulKernel'].includes(n)), name).toEqual([]);
+      expect((source.match(/matmulKernel\(/g) ?? []).length, name).toBe(name === 'ops.ts' ? 1 : 0);
+    }
+  });
+});
 
 describe('the readable mode', () => {
   it('is one switch: useReferenceKernels() turns it on and returns the previous mode', () => {
