@@ -12,7 +12,7 @@
  *
  * Speed never hides the math. Where a fast kernel exists it is swapped in by
  * one named call in front of the loop it replaces:
- *   if (!activationKernels.relu(x.data, out)) for (…) out[i] = x[i] > 0 ? x[i] : 0;
+ *   if (!activationKernels.tanh(x.data, out)) for (…) out[i] = Math.tanh(x.data[i]);
  * The kernel runs the same loop in WebAssembly SIMD (same bits) and returns
  * false where it did not run: short arrays, no wasm, or the readable mode
  * (`useReferenceKernels()`, or GRADLAB_KERNELS=reference), in which every op
