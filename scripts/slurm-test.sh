@@ -73,7 +73,7 @@ runuser -u munge -- /usr/sbin/munged --key-file="$munge_dir/munge.key" --socket=
 
 # Ports from this shell's PID, so a second cluster on the machine does not collide.
 port=$(( 20000 + ($$ % 5000) * 2 ))
-host=$(hostname -s)
+host=$(uname -n | cut -d. -f1) # the short name, as slurmd reports it (the hostname command may be missing)
 mkdir -p "$work/state" "$work/spool"
 cat > "$SLURM_CONF" <<CONF
 ClusterName=gradlabtest

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  acquireFileLock, arrayIndices, autoShard, checkSlurmRequest, indexedJobManifest, mergeRuns, ownerState, parseTaskStates, readLockOwner,
+  acquireFileLock, arrayIndices, autoShard, checkSlurmRequest, indexedJobManifest, k8sJobName, mergeRuns, ownerState, parseTaskStates, readLockOwner,
   sbatchScript, shardFileName, shardFromFlag, shardOfFileName, shardOfRun, shellQuote, slurmJobName, statusText, sweepManifest, sweepStatus, toYaml,
   type CommandRunner, type SweepRecord,
 } from '@gradlab/examples';
@@ -80,7 +80,7 @@ describe('the sbatch script', () => {
   });
 
   it('names the job after the folder, the same for every submission of it', () => {
-    expect(slurmJobName('/scratch/me/sweep-a')).toMatch(/^gradlab-sweep-a-[0-9a-f]{10}$/);
+    expect(slurmJobName('/scratch/me/sweep-a')).toBe('gradlab-sweep-a-28e1421a01');
     expect(slurmJobName('/scratch/me/sweep-a/')).toBe(slurmJobName('/scratch/me/sweep-a'));
     expect(slurmJobName('/scratch/you/sweep-a')).not.toBe(slurmJobName('/scratch/me/sweep-a'));
   });
@@ -129,6 +129,8 @@ describe('the Kubernetes Indexed Job', () => {
       '            - name: "GRADLAB_SHARD_COUNT"', '              mountPath: "/sweeps"']) {
       expect(yaml.split('\n')).toContain(line);
     }
+    expect(k8sJobName('/scratch/me/Sweep_A')).toBe('sweep-sweep-a-5aa67ed455');
+    expect(k8sJobName(`/x/${'a'.repeat(80)}`)).toBe(`sweep-${'a'.repeat(40)}-75ebb27ec6`);
     expect(() => indexedJobManifest({ name: 'Sweep_A', image: 'x', claim: 'c', shards: 1, parallelism: 1, cpusPerTask: 1, args: [] })).toThrow("the job name must be lowercase letters, digits and '-'");
   });
 });

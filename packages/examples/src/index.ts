@@ -40,7 +40,7 @@ export { autoShard, shardFromFlag, shardFileName, shardOfFileName, SHARD_COUNT_V
 export type { Shard, SchedulerEnv } from './cluster/shards.js';
 export { sbatchScript, checkSlurmRequest, shellQuote, slurmJobName, arrayIndices, parseTaskStates, queueView, submitScript, SBATCH_SCRIPT } from './cluster/slurm.js';
 export type { SlurmRequest, TaskCommand, TaskState, CommandRunner } from './cluster/slurm.js';
-export { indexedJobManifest, toYaml, K8S_MANIFEST } from './cluster/k8s.js';
+export { indexedJobManifest, k8sJobName, toYaml, K8S_MANIFEST } from './cluster/k8s.js';
 export { sweepManifest, readManifest, writeManifest, checkAgainstManifest, MANIFEST_FILE } from './cluster/manifest.js';
 export type { SweepManifest } from './cluster/manifest.js';
 export { mergeRuns, sweepFolderFiles, shardOfRun, runsOfShard, readReportInputs, missingRunsText } from './cluster/merge.js';

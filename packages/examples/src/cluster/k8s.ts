@@ -7,6 +7,7 @@
  * (Kubernetes 1.29 and later), and a restarted pod resumes its shard file.
  */
 import { SHARD_COUNT_VARIABLE } from './shards.js';
+import { slurmJobName } from './slurm.js';
 
 /** The manifest's file name inside the sweep's folder. */
 export const K8S_MANIFEST = 'sweep-job.yaml';
@@ -29,6 +30,21 @@ export interface IndexedJobRequest {
   readonly mem?: string;
   /** gradlab's arguments, starting with "sweep"; the folder (--dir) must be under /sweeps. */
   readonly args: readonly string[];
+}
+
+/**
+ * The Job's name for the sweep in `dir`: "sweep-" plus the folder's name and
+ * a hash of its path (as the Slurm job name), in the characters Kubernetes
+ * allows, at most 63.
+ *
+ * @example
+ * k8sJobName('/scratch/me/Sweep_A'); // "sweep-sweep-a-5aa67ed455"
+ */
+export function k8sJobName(dir: string): string {
+  const slug = slurmJobName(dir).slice('gradlab-'.length).toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  const hash = slug.slice(-10);
+  const base = slug.slice(0, -11).replace(/^-+|-+$/g, '').slice(0, 63 - 'sweep-'.length - 11).replace(/-+$/, '');
+  return `sweep-${base === '' ? '' : `${base}-`}${hash}`;
 }
 
 /** A JSON-able value written as YAML. */

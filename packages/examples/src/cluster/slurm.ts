@@ -57,7 +57,7 @@ export function shellQuote(word: string): string {
  * (reruns included) and nothing else.
  *
  * @example
- * slurmJobName('/scratch/me/sweep-a'); // "gradlab-sweep-a-5d41402abc"
+ * slurmJobName('/scratch/me/sweep-a'); // "gradlab-sweep-a-28e1421a01"
  */
 export function slurmJobName(dir: string): string {
   const absolute = resolve(dir);

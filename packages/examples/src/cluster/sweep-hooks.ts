@@ -11,10 +11,10 @@ import { flagName, UsageError, type FlagTable } from '../cli/args.js';
 import type { CommandContext, CommandResult } from '../cli/command.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { acquireFileLock, type FileLock } from '../io/file-lock.js';
-import { indexedJobManifest, K8S_MANIFEST, K8S_MOUNT } from './k8s.js';
+import { indexedJobManifest, k8sJobName, K8S_MANIFEST, K8S_MOUNT } from './k8s.js';
 import { checkAgainstManifest, readManifest, sweepManifest, writeManifest } from './manifest.js';
 import { shardFileName, shardFromFlag, WHOLE_RESULTS_FILE, type SchedulerEnv, type Shard } from './shards.js';
-import { checkSlurmRequest, SBATCH_SCRIPT, sbatchScript, SLURM_LOG_FOLDER, slurmJobName, submitScript } from './slurm.js';
+import { checkSlurmRequest, SBATCH_SCRIPT, sbatchScript, SLURM_LOG_FOLDER, submitScript } from './slurm.js';
 import { statusText, sweepStatus } from './status.js';
 
 /** The default folder of a sweep. */
@@ -163,9 +163,8 @@ export function submitSweep(table: FlagTable, options: ClusterOptions & Readonly
 
   if (options.emit === 'k8s') {
     const podDir = `${K8S_MOUNT}/${basename(resolve(dir))}`;
-    const name = slurmJobName(dir).slice('gradlab-'.length).toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
     const yaml = indexedJobManifest({
-      name: `sweep-${name}`.slice(0, 63).replace(/-+$/, ''), image: options.image, claim: options.claim, shards: tasks, parallelism: tasks,
+      name: k8sJobName(dir), image: options.image, claim: options.claim, shards: tasks, parallelism: tasks,
       cpusPerTask: options.cpusPerTask, mem: options.mem, args: [...command, '--workers', String(options.cpusPerTask), '--dir', podDir, '--shard', 'auto'],
     });
     written.push(writeManifest(dir, { ...manifest, kubernetes: { manifest: K8S_MANIFEST } }));
