@@ -6,13 +6,16 @@
  * 1. A 16-run grid as a job array of 4 tasks: once every task has
  *    finished, `gradlab report DIR` merges the four shard files into the
  *    same bytes as a local single-process sweep of the grid.
+ *    Then shard 3's file is deleted: `sweep --status` calls the shard failed
+ *    (Slurm says completed, the runs are not there) and prints
+ *    `sbatch --array=3 …`, which reruns that shard alone.
  * 2. The same grid again; one array task's gradlab process is SIGKILLed
  *    after its first run, `sweep --status` calls it failed and prints the
  *    rerun command, `scontrol requeue` runs the task again, and it resumes:
  *    nothing lost, nothing duplicated, the same bytes again.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandGrid, readLockOwner, selectShard } from '@gradlab/examples';
@@ -63,8 +66,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: n
   }
 }
 
-/** Waits until every task of the array has COMPLETED; any other end fails the test with the task's log. */
-async function waitForArray(jobId: string, dir: string): Promise<void> {
+/** Waits until every task of the array (`tasks` of them) has COMPLETED; any other end fails the test with the task's log. */
+async function waitForArray(jobId: string, dir: string, tasks = TASKS): Promise<void> {
   await waitFor(`job array ${jobId} to finish`, () => {
     const states = taskStates(jobId);
     for (const [index, state] of Object.entries(states)) {
@@ -72,7 +75,7 @@ async function waitForArray(jobId: string, dir: string): Promise<void> {
         throw new Error(`array task ${jobId}_${index} ended ${state}:\n${readFileSync(join(dir, 'slurm-logs', `${jobId}_${index}.out`), 'utf8')}`);
       }
     }
-    const done = Object.keys(states).length === TASKS && Object.values(states).every((state) => state === 'COMPLETED');
+    const done = Object.keys(states).length === tasks && Object.values(states).every((state) => state === 'COMPLETED');
     return done ? true : undefined;
   }, 300_000);
 }
@@ -104,7 +107,7 @@ beforeAll(() => {
 });
 
 describe('gradlab sweep --slurm on a one-node Slurm', () => {
-  it('runs the grid as a job array of 4 tasks whose merged results equal a local single-process sweep byte for byte', async () => {
+  it('runs the grid as a job array of 4 tasks whose merged results equal a local single-process sweep byte for byte, and reruns a lost shard with the command --status prints', async () => {
     const dir = join(root, 'whole');
     const jobId = submit(dir);
     await waitForArray(jobId, dir);
@@ -116,6 +119,20 @@ describe('gradlab sweep --slurm on a one-node Slurm', () => {
     const status = gradlab(['sweep', '--status', dir]);
     expect(status.stdout.split('\n')[0]).toMatch(/^sweep \S+: 16 of 16 runs done; 4 shards: 4 done \(Slurm job gradlab-whole-\w+, states from squeue\)$/);
     expect(status.stdout).toContain(`| 3/4 | 4 | 4 | done | Slurm ${jobId}_3 COMPLETED |`);
+    mergedEqualsLocal(dir);
+
+    rmSync(join(dir, 'results.shard-3-of-4.jsonl'));
+    const lost = gradlab(['sweep', '--status', dir]);
+    expect(lost.stdout).toContain(`| 3/4 | 4 | 0 | failed | Slurm ${jobId}_3 COMPLETED |`);
+    const rerunLine = lost.stdout.split('\n').find((line) => line.startsWith('  sbatch '));
+    expect(rerunLine).toBe(`  sbatch --array=3 ${join(dir, 'sweep.sbatch')}`);
+    const rerun = run('sbatch', ['--parsable', ...rerunLine!.trim().split(' ').slice(1)]);
+    expect(rerun.status).toBe(0);
+    const rerunJob = rerun.stdout.trim();
+    await waitForArray(rerunJob, dir, 1);
+    expect(readFileSync(join(dir, 'slurm-logs', `${rerunJob}_3.out`), 'utf8')).toContain('sweep: 4 runs finished in');
+    const again = gradlab(['sweep', '--status', dir]);
+    expect(again.stdout).toContain(`| 3/4 | 4 | 4 | done | Slurm ${rerunJob}_3 COMPLETED |`);
     mergedEqualsLocal(dir);
   });
 
