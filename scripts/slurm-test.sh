@@ -71,13 +71,14 @@ chmod 400 "$munge_dir/munge.key"
 runuser -u munge -- /usr/sbin/munged --key-file="$munge_dir/munge.key" --socket="$munge_dir/munge.socket" \
   --pid-file="$munge_dir/munged.pid" --log-file="$munge_dir/munged.log" --seed-file="$munge_dir/munged.seed"
 
-# Ports from this shell's PID, so a second cluster on the machine does not collide.
+# Ports from this shell's PID, so a second cluster on the machine does not collide; the daemons talk
+# over 127.0.0.1, so the host's name need not resolve.
 port=$(( 20000 + ($$ % 5000) * 2 ))
 host=$(uname -n | cut -d. -f1) # the short name, as slurmd reports it (the hostname command may be missing)
 mkdir -p "$work/state" "$work/spool"
 cat > "$SLURM_CONF" <<CONF
 ClusterName=gradlabtest
-SlurmctldHost=$host
+SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$(( port + 1 ))
 AuthType=auth/munge
@@ -100,7 +101,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 ReturnToService=2
-NodeName=$host CPUs=2 RealMemory=2000 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=2 RealMemory=2000 State=UNKNOWN
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
 /usr/sbin/slurmctld
