@@ -25,7 +25,7 @@ export function matmul2d(a: Tensor, b: Tensor): Tensor {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      for (let p = 0; p < k; p++) out[i * n + j] += a.data[i * k + p]! * b.data[p * n + j]!;
+      for (let p = 0; p < k; p++) out[i * n + j]! += a.data[i * k + p]! * b.data[p * n + j]!;
     }
   }
   return makeOutput('matmul2d', out, [m, n], [a, b], (grad) => {

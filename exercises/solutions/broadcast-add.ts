@@ -13,7 +13,7 @@ export function addBias(x: Tensor, bias: Tensor): Tensor {
     // bias[j] was used by every row: its gradient is the sum over the rows
     const gbias = new Float32Array(n);
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) gbias[j] += grad[i * n + j]!;
+      for (let j = 0; j < n; j++) gbias[j]! += grad[i * n + j]!;
     }
     accumulateFreshGrad(bias, gbias);
   });

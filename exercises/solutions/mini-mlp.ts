@@ -14,7 +14,7 @@ export function mlpLoss(x: Tensor, labels: readonly number[], params: MlpParams)
 export function sgdStep(params: Record<string, Tensor>, lr: number): void {
   for (const p of Object.values(params)) {
     if (p.grad === null) continue;
-    for (let i = 0; i < p.size; i++) p.data[i] -= lr * p.grad.data[i]!;
+    for (let i = 0; i < p.size; i++) p.data[i]! -= lr * p.grad.data[i]!;
     p.grad = null;
   }
 }

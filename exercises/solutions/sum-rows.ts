@@ -5,7 +5,7 @@ export function sumRows(x: Tensor): Tensor {
   const [m, n] = x.shape as [number, number];
   const out = new Float32Array(m);
   for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) out[i] += x.data[i * n + j]!;
+    for (let j = 0; j < n; j++) out[i]! += x.data[i * n + j]!;
   }
   return makeOutput('sumRows', out, [m], [x], (grad) => {
     // d out[i] / d x[i][j] = 1: every element of row i gets grad[i]

@@ -595,9 +595,9 @@ describe('elementwise kernels', () => {
       for (let p = 0; p < rows; p++) {
         for (let j = 0; j < cols; j++) {
           const v = x[p * cols + j]!;
-          below[j] += v < threshold ? 1 : 0;
-          equal[j] += v === threshold ? 1 : 0;
-          above[j] += v > threshold ? 1 : 0;
+          below[j]! += v < threshold ? 1 : 0;
+          equal[j]! += v === threshold ? 1 : 0;
+          above[j]! += v > threshold ? 1 : 0;
         }
       }
       expect([Array.from(counts.below), Array.from(counts.equal), Array.from(counts.above)]).toEqual([below, equal, above]);

@@ -77,7 +77,7 @@ describe('same seed, same bits', () => {
       for (let step = 0; step < 5; step++) {
         w.grad = null;
         x.matmul(w).tanh().logSoftmax().mean().neg().backward();
-        for (let i = 0; i < w.size; i++) w.data[i] -= 0.1 * w.grad!.data[i]!;
+        for (let i = 0; i < w.size; i++) w.data[i]! -= 0.1 * w.grad!.data[i]!;
       }
       return Buffer.from(w.data.buffer);
     };

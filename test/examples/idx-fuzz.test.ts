@@ -127,7 +127,7 @@ function mutate(original: Uint8Array, change: Mutation): Uint8Array {
   const bytes = Uint8Array.from(original);
   switch (change.kind) {
     case 'flip':
-      for (const [at, mask] of change.flips) bytes[at % bytes.length] ^= mask;
+      for (const [at, mask] of change.flips) bytes[at % bytes.length]! ^= mask;
       return bytes;
     case 'truncate':
       return bytes.subarray(0, change.at % bytes.length);

@@ -88,7 +88,7 @@ const WRONG: Array<{ exercise: ExerciseName; mistake: string; answer: Record<str
           // Wrong: B[p][j] is b.data[p * n + j], not b.data[j * k + p].
           ga.forEach((_, index) => {
             const [i, p] = [Math.floor(index / k), index % k];
-            for (let j = 0; j < n; j++) ga[index] += grad[i * n + j]! * b.data[j * k + p]!;
+            for (let j = 0; j < n; j++) ga[index]! += grad[i * n + j]! * b.data[j * k + p]!;
           });
           accumulateFreshGrad(a, ga);
           accumulateFreshGrad(b, matmul(transpose(a.detach()), new Tensor(grad, [m, n])).data);

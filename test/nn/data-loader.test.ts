@@ -37,7 +37,9 @@ describe('DataLoader', () => {
     const draws = Array.from({ length: 5 }, () => generator.uniform());
     expect(draws.map((u) => u.toFixed(4))).toEqual(['0.5945', '0.8066', '0.1298', '0.6747', '0.4793']);
     const loader = new DataLoader(data, { batchSize: 4, shuffle: true, generator: new Generator(0) });
-    const [[firstInputs, firstLabels], [secondInputs, secondLabels]] = [...loader];
+    const [first, second] = [...loader];
+    const [firstInputs, firstLabels] = first!;
+    const [secondInputs, secondLabels] = second!;
     expect(Array.from(firstLabels!)).toEqual([1, 5, 2, 0]);
     expect(Array.from(secondLabels!)).toEqual([4, 3]);
     expect(firstInputs!.toArray()).toEqual([[1, 10], [5, 50], [2, 20], [0, 0]]);

@@ -132,7 +132,7 @@ function applyByteMutation(mutation: ByteMutation): Uint8Array {
   const bytes = Uint8Array.from(VALID);
   switch (mutation.kind) {
     case 'flip':
-      for (const [position, mask] of mutation.flips) bytes[position % bytes.length] ^= mask;
+      for (const [position, mask] of mutation.flips) bytes[position % bytes.length]! ^= mask;
       return bytes;
     case 'truncate':
       return bytes.subarray(0, mutation.length);
@@ -256,7 +256,7 @@ describe('decodeSafetensors on fuzzed input: a correct result or a clear Error',
     fc.assert(fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 16 }), (flips) => {
       const bytes = Uint8Array.from(VALID);
       const dataLength = bytes.length - VALID_DATA_START;
-      for (const [position, mask] of flips) bytes[VALID_DATA_START + (position % dataLength)] ^= mask;
+      for (const [position, mask] of flips) bytes[VALID_DATA_START + (position % dataLength)]! ^= mask;
       expect(check(bytes)).toBe(true);
     }), { seed: 2, numRuns: 1000 });
   });
@@ -395,7 +395,7 @@ describe('load on fuzzed files: the model is loaded exactly, or left unchanged w
       headerEdit.map(applyHeaderEdit),
       fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }).map((flips) => {
         const bytes = Uint8Array.from(VALID);
-        for (const [position, mask] of flips) bytes[VALID_DATA_START + (position % (bytes.length - VALID_DATA_START))] ^= mask;
+        for (const [position, mask] of flips) bytes[VALID_DATA_START + (position % (bytes.length - VALID_DATA_START))]! ^= mask;
         return bytes;
       }),
     );

@@ -7,12 +7,14 @@
  * `backward()` sorts the graph so that a node runs only after every node that
  * uses it, then calls the closures from the result back to the leaves.
  */
-import { sumToShape } from './broadcast.js';
-import { formatShape, sameShape, type Shape } from './shape.js';
+import { broadcastShapes, sumToShape } from './broadcast.js';
+import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
 let gradEnabled = true;
 let anomalyDetection = false;
+/** The op whose backward closure `backward()` is running, to name it when its gradient is wrong. */
+let runningBackwardOf: string | null = null;
 
 /** False inside `noGrad`: ops then build no graph. */
 export function isGradEnabled(): boolean {
@@ -120,6 +122,7 @@ export function accumulateFreshGrad(tensor: Tensor, grad: Float32Array, gradShap
 
 function addIntoGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape, gradIsFresh: boolean): void {
   if (!tensor.requiresGrad) return;
+  checkGradient(tensor, grad, gradShape);
   const reduced = sumToShape(grad, gradShape, tensor.shape);
   if (tensor.grad === null) {
     // sumToShape returns a new array whenever it sums, so that one needs no copy either.
@@ -127,7 +130,31 @@ function addIntoGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape, gradI
     tensor.grad = new Tensor(adopt ? reduced : reduced.slice(), tensor.shape);
   } else {
     const into = tensor.grad.data;
-    for (let i = 0; i < into.length; i++) into[i] += reduced[i]!;
+    for (let i = 0; i < into.length; i++) into[i]! += reduced[i]!;
+  }
+}
+
+/**
+ * Refuses a gradient that cannot be this tensor's: its length is not that of
+ * its stated shape, or that shape does not reduce to the tensor's (the tensor
+ * must broadcast to it). Without this check a wrong-length gradient from a
+ * backward closure would be read past its end (undefined, so NaN) or cut short.
+ */
+function checkGradient(tensor: Tensor, grad: Float32Array, gradShape: Shape): void {
+  const source = runningBackwardOf === null ? 'accumulateGrad' : `backward of ${runningBackwardOf}`;
+  const expected = sizeOf(gradShape);
+  if (grad.length !== expected) {
+    throw new Error(`${source}: gave a gradient of ${grad.length} values as shape ${formatShape(gradShape)} (${expected} values) for an input of shape ${formatShape(tensor.shape)}`);
+  }
+  if (sameShape(gradShape, tensor.shape)) return;
+  let broadcast: number[] | null;
+  try {
+    broadcast = broadcastShapes(source, tensor.shape, gradShape);
+  } catch {
+    broadcast = null;
+  }
+  if (broadcast === null || !sameShape(broadcast, gradShape)) {
+    throw new Error(`${source}: gave a gradient of shape ${formatShape(gradShape)} for an input of shape ${formatShape(tensor.shape)}, which does not broadcast to it`);
   }
 }
 
@@ -190,12 +217,17 @@ export function backward(root: Tensor, gradient?: Tensor | Float32Array): void {
   // Intermediate gradients belong to this pass only; leaves keep accumulating.
   for (const node of order) if (!node.isLeaf) node.grad = null;
   accumulateGrad(root, seed);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i]!;
-    if (node.backwardFn !== null && node.grad !== null) {
-      node.backwardFn(node.grad.data);
-      if (anomalyDetection) checkParentGradients(node);
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i]!;
+      if (node.backwardFn !== null && node.grad !== null) {
+        runningBackwardOf = node.op;
+        node.backwardFn(node.grad.data);
+        if (anomalyDetection) checkParentGradients(node);
+      }
     }
+  } finally {
+    runningBackwardOf = null;
   }
 }
 

@@ -58,6 +58,6 @@ export function sumToShape(grad: Float32Array, from: Shape, to: Shape): Float32A
   if (sameShape(from, to)) return grad;
   const index = broadcastIndex(to, from);
   const sums = new Float64Array(sizeOf(to));
-  for (let i = 0; i < grad.length; i++) sums[index[i]!] += grad[i]!;
+  for (let i = 0; i < grad.length; i++) sums[index[i]!]! += grad[i]!;
   return Float32Array.from(sums);
 }

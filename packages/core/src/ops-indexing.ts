@@ -129,7 +129,7 @@ function gatherFlat(op: string, x: Tensor, source: Int32Array, outShape: Shape):
   return makeOutput(op, out, outShape, [x], (grad) => {
     // out[j] = x[source[j]]  =>  dx[source[j]] += grad[j] (an element taken twice gets both)
     const gx = new Float32Array(x.size);
-    for (let j = 0; j < grad.length; j++) gx[source[j]!] += grad[j]!;
+    for (let j = 0; j < grad.length; j++) gx[source[j]!]! += grad[j]!;
     accumulateFreshGrad(x, gx);
   });
 }

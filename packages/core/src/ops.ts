@@ -346,7 +346,7 @@ export function sum(x: Tensor, axes?: number | readonly number[], keepDims = fal
   // target[i]: the output element that input element i adds into.
   const target = broadcastIndex(kept, x.shape);
   const sums = new Float64Array(sizeOf(kept));
-  for (let i = 0; i < x.size; i++) sums[target[i]!] += x.data[i]!;
+  for (let i = 0; i < x.size; i++) sums[target[i]!]! += x.data[i]!;
   return makeOutput('sum', Float32Array.from(sums), outShape, [x], (grad) => {
     // d(sum)/dx_i = 1: every input gets the gradient of the output it went into
     const gx = new Float32Array(x.size);
@@ -393,7 +393,7 @@ export function max(x: Tensor, axes?: number | readonly number[], keepDims = fal
   return makeOutput('max', best, outShape, [x], (grad) => {
     // d max/dx_i = 1 for the (first) maximal element, 0 elsewhere
     const gx = new Float32Array(x.size);
-    for (let o = 0; o < argmax.length; o++) gx[argmax[o]!] += grad[o]!;
+    for (let o = 0; o < argmax.length; o++) gx[argmax[o]!]! += grad[o]!;
     accumulateFreshGrad(x, gx);
   });
 }

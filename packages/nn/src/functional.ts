@@ -130,7 +130,7 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     for (let i = 0; i < batch; i++) {
       const row = i * classes;
       for (let j = 0; j < classes; j++) gx[row + j] = probabilities[row + j]! * scale;
-      gx[row + targets[i]!] -= scale;
+      gx[row + targets[i]!]! -= scale;
     }
     accumulateFreshGrad(logits, gx);
   });
@@ -171,7 +171,7 @@ export function prelu(x: Tensor, slope: Tensor): Tensor {
       const sums = new Float64Array(slope.size);
       for (let i = 0; i < x.size; i++) {
         const v = x.data[i]!;
-        if (v < 0) sums[perFeature ? i % features : 0] += v * grad[i]!;
+        if (v < 0) sums[perFeature ? i % features : 0]! += v * grad[i]!;
       }
       accumulateFreshGrad(slope, Float32Array.from(sums));
     }

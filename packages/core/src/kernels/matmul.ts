@@ -83,10 +83,10 @@ export const matmulTiled: MatmulKernel = (a, b, c, m, k, n, transposeA, transpos
         c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
       }
       const r0 = i * n + j, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-      c[r0] += c00; c[r0 + 1] += c01; c[r0 + 2] += c02; c[r0 + 3] += c03;
-      c[r1] += c10; c[r1 + 1] += c11; c[r1 + 2] += c12; c[r1 + 3] += c13;
-      c[r2] += c20; c[r2 + 1] += c21; c[r2 + 2] += c22; c[r2 + 3] += c23;
-      c[r3] += c30; c[r3 + 1] += c31; c[r3 + 2] += c32; c[r3 + 3] += c33;
+      c[r0]! += c00; c[r0 + 1]! += c01; c[r0 + 2]! += c02; c[r0 + 3]! += c03;
+      c[r1]! += c10; c[r1 + 1]! += c11; c[r1 + 2]! += c12; c[r1 + 3]! += c13;
+      c[r2]! += c20; c[r2 + 1]! += c21; c[r2 + 2]! += c22; c[r2 + 3]! += c23;
+      c[r3]! += c30; c[r3 + 1]! += c31; c[r3 + 2]! += c32; c[r3 + 3]! += c33;
     }
   }
   // The ragged edges: the last n % 4 columns of the tiled rows, then the last m % 4 rows.
@@ -104,7 +104,7 @@ function edge(
     for (let j = j0; j < j1; j++) {
       let sum = 0;
       for (let p = 0; p < k; p++) sum += a[i * aRow + p * aCol]! * b[p * bRow + j * bCol]!;
-      c[i * n + j] += sum;
+      c[i * n + j]! += sum;
     }
   }
 }

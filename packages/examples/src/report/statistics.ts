@@ -247,8 +247,8 @@ export function wilcoxonSignedRank(differences: readonly number[]): { positiveRa
     const next = new Float64Array(total + 1);
     for (let s = 0; s <= total; s++) {
       if (ways[s] === 0) continue;
-      next[s] += ways[s]!;
-      next[s + rank] += ways[s]!;
+      next[s]! += ways[s]!;
+      next[s + rank]! += ways[s]!;
     }
     ways = next;
   }
