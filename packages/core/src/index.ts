@@ -22,6 +22,9 @@ export {
   eluDerivative, seluDerivative, geluDerivative, siluDerivative, softplusDerivative,
   SELU_SCALE, SELU_ALPHA, SOFTPLUS_THRESHOLD,
 } from './ops-activations.js';
+export { formatTensor, formatValues } from './format.js';
+export { toDot } from './dot.js';
+export type { ToDotOptions } from './dot.js';
 export { backward, noGrad, isGradEnabled, detectAnomaly, isAnomalyDetectionEnabled, makeOutput, accumulateGrad, accumulateFreshGrad, topologicalOrder } from './autograd.js';
 export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';

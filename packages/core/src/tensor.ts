@@ -6,6 +6,7 @@
  * computes its output and attaches its backward closure side by side.
  */
 import { backward } from './autograd.js';
+import { formatTensor } from './format.js';
 import * as ops from './ops.js';
 import * as compare from './ops-compare.js';
 import * as indexing from './ops-indexing.js';
@@ -117,8 +118,23 @@ export class Tensor {
     backward(this, gradient);
   }
 
+  /**
+   * The values laid out as PyTorch prints them (4 decimals, or `1.` for whole
+   * numbers, or scientific; rows broken at 80 columns; the middle of tensors over
+   * 1000 elements elided), then the shape, the dtype, and `requiresGrad=true`
+   * for a leaf that requires grad or `op=<name>` for an op's result (format.ts).
+   *
+   * @example
+   * tensor([[1, 2], [3, 4]]).toString(); // 'tensor([[1., 2.],\n        [3., 4.]], shape=[2, 2], dtype=float32)'
+   */
   toString(): string {
-    return `Tensor(${JSON.stringify(this.toArray())}, shape=${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+    const suffix = !this.requiresGrad ? '' : this.isLeaf ? 'requiresGrad=true' : `op=${this.op}`;
+    return formatTensor(this.data, this.shape, suffix);
+  }
+
+  /** What `console.log(tensor)` and `util.inspect` show: `toString()`, not the internals. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // Method forms of the ops: `x.add(y)` is exactly `add(x, y)` from ops.ts, where each op's
