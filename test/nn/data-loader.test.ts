@@ -9,7 +9,7 @@ import { DataLoader, TensorDataset } from '@gradlab/nn';
 // Six examples whose input row is [i, 10 i] and whose label is i, so a batch shows which examples it holds.
 const inputs = tensor(Array.from({ length: 6 }, (_, i) => [i, 10 * i]));
 const data = new TensorDataset(inputs, [0, 1, 2, 3, 4, 5]);
-const labelsOf = (loader: DataLoader<readonly number[]>) => [...loader].map(([, labels]) => Array.from(labels));
+const labelsOf = (loader: DataLoader<number[]>) => [...loader].map(([, labels]) => Array.from(labels));
 
 describe('DataLoader', () => {
   it('without shuffle: stored order, the last batch smaller, or dropped with dropLast', () => {

@@ -69,4 +69,6 @@ export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureO
 export { UnitLifetimes, GradientActivity, incomingDenseLayers } from './analysis/unit-lifetimes.js';
 export type { UnitTimeline, LifetimeLayerSummary, IntervalActivity } from './analysis/unit-lifetimes.js';
 
+export { summary } from './summary.js';
+
 export { VERSION } from './version.js';

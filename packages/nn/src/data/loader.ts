@@ -5,7 +5,7 @@
 import { Generator, Tensor, defaultGenerator, formatShape, sizeOf } from '@gradlab/core';
 
 /** What a dataset's labels can be: class indices (integers) or a tensor of targets with one row per example. */
-export type Labels = Tensor | Int32Array | readonly number[];
+export type Labels = Tensor | ArrayLike<number>;
 
 /** The labels of one batch: class indices stay an Int32Array, a target tensor stays a tensor. */
 export type BatchLabels<L extends Labels> = L extends Tensor ? Tensor : Int32Array;
