@@ -49,9 +49,11 @@ export { sweepStatus, statusText } from './cluster/status.js';
 export type { SweepStatus, ShardStatus, ShardState } from './cluster/status.js';
 export { sweepArguments } from './cluster/sweep-hooks.js';
 export { activationCurve, linspace, CURVE_ACTIVATIONS } from './experiments/activation-curves.js';
+export { tinyMlpLoss } from './experiments/loss-graph.js';
 export type { CurvePoint, CurveActivation } from './experiments/activation-curves.js';
 
 export { renderSvg, svgToPng, svgToPixels, resvgOptions, writeChart, chartFontFile, CHART_FONT } from './report/charts.js';
+export { renderDotSvg, GRAPH_FONT } from './report/graph.js';
 export { toCsv, parseCsv } from './report/csv.js';
 export { shortestFloat32, percent, fixed } from './report/format.js';
 export { markdownTable, readMarkdownTable, commandLine } from './report/markdown.js';

@@ -41,6 +41,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'Plot ReLU, LeakyReLU and Sigmoid and their autodiff derivatives on [-10, 10]',
     load: async () => (await import('./plot-activation.js')).plotActivationCommand,
   },
+  graph: {
+    summary: 'Draw the autodiff graph of a tiny MLP\'s loss before and after backward() (Graphviz in WebAssembly)',
+    load: async () => (await import('./graph.js')).graphCommand,
+  },
 };
 
 function mainHelp(): string {
