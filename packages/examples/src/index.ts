@@ -13,8 +13,7 @@ export { parseIdx, readIdxFile, idxToDataset, loadMnistDirectory, encodeIdx, MAX
 export type { IdxArray } from './data/idx.js';
 export { stratifiedSplit, stratifiedSample, proportionalCounts, epochOrder } from './data/split.js';
 export type { TrainTestSplit } from './data/split.js';
-export { batches, batchCount } from './data/batches.js';
-export type { Batch } from './data/batches.js';
+export { tensorDataset, batchCount } from './data/batches.js';
 export { loadData, checkDataSizes, DataSizeError, DEFAULT_TRAIN_SIZE, DEFAULT_TEST_SIZE, EMBEDDED_IMAGE_COUNT } from './data/load.js';
 export type { DataOptions } from './data/load.js';
 

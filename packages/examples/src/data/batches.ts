@@ -1,41 +1,23 @@
 /**
- * Cutting a dataset into mini-batches of tensors.
+ * MNIST in mini-batches: a Dataset becomes nn's TensorDataset, and nn's
+ * DataLoader cuts it into batches (shuffled by a seeded generator for training).
  */
 import { Tensor } from '@gradlab/core';
+import { TensorDataset } from '@gradlab/nn';
 import { pixelsPerImage, type Dataset } from './dataset.js';
 
-/** One mini-batch: images as a [batchSize, pixels] tensor and their labels. */
-export interface Batch {
-  readonly inputs: Tensor;
-  readonly labels: Int32Array;
-}
-
 /**
- * The dataset in mini-batches of `batchSize` images, visiting the images in
- * `order` (all of them, in stored order, when omitted). The last batch may be
- * smaller. Shape of each `inputs`: [batchSize, rows * cols].
+ * The dataset as a TensorDataset: images as a [count, rows * cols] tensor
+ * sharing the dataset's Float32Array (no copy), labels as they are.
  *
  * @example
- * for (const { inputs, labels } of batches(train, 64, epochOrder(train.count, generator))) { … }
+ * for (const [inputs, labels] of new DataLoader(tensorDataset(train), { batchSize: 64, shuffle: true, generator })) { … }
  */
-export function* batches(dataset: Dataset, batchSize: number, order?: ArrayLike<number>): Generator<Batch> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batches: batchSize must be a positive integer, got ${batchSize}`);
-  const pixels = pixelsPerImage(dataset);
-  const total = order ? order.length : dataset.count;
-  for (let start = 0; start < total; start += batchSize) {
-    const size = Math.min(batchSize, total - start);
-    const data = new Float32Array(size * pixels);
-    const labels = new Int32Array(size);
-    for (let row = 0; row < size; row++) {
-      const image = order ? order[start + row]! : start + row;
-      data.set(dataset.images.subarray(image * pixels, (image + 1) * pixels), row * pixels);
-      labels[row] = dataset.labels[image]!;
-    }
-    yield { inputs: new Tensor(data, [size, pixels]), labels };
-  }
+export function tensorDataset(dataset: Dataset): TensorDataset<Uint8Array> {
+  return new TensorDataset(new Tensor(dataset.images, [dataset.count, pixelsPerImage(dataset)]), dataset.labels);
 }
 
-/** Number of batches `batches(dataset, batchSize)` yields. */
+/** Number of batches a DataLoader over `count` examples yields per pass (the last one may be smaller). */
 export function batchCount(count: number, batchSize: number): number {
   return Math.ceil(count / batchSize);
 }

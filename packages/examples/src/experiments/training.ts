@@ -18,12 +18,11 @@
  */
 import { Generator, noGrad, type Tensor } from '@gradlab/core';
 import {
-  ACTIVATIONS, Adam, SGD, accuracy, checkFiniteLoss, checkFiniteParameters, crossEntropy, mlp,
+  ACTIVATIONS, Adam, DataLoader, SGD, accuracy, checkFiniteLoss, checkFiniteParameters, crossEntropy, mlp,
   type ActivationKind, type DivergedError, type InitName, type Optimizer, type Sequential,
 } from '@gradlab/nn';
-import { batches } from '../data/batches.js';
+import { tensorDataset } from '../data/batches.js';
 import { pixelsPerImage, type Dataset } from '../data/dataset.js';
-import { epochOrder } from '../data/split.js';
 
 /** The optimizers the command line offers. */
 export const OPTIMIZER_NAMES = ['sgd', 'adam'] as const;
@@ -165,12 +164,13 @@ export function trainEpoch(
   options: { batchSize: number; dataGenerator: Generator; epoch: number; onStep?: (loss: number) => void },
 ): EpochOutcome {
   model.train();
-  const order = epochOrder(train.count, options.dataGenerator);
+  // Each pass of the loader draws one permutation from the data generator: the epoch's order.
+  const loader = new DataLoader(tensorDataset(train), { batchSize: options.batchSize, shuffle: true, generator: options.dataGenerator });
   let lossSum = 0;
   let steps = 0;
-  for (const batch of batches(train, options.batchSize, order)) {
+  for (const [inputs, labels] of loader) {
     optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(batch.inputs), batch.labels);
+    const loss = crossEntropy(model.forward(inputs), labels);
     steps++;
     const value = checkFiniteLoss(loss, { epoch: options.epoch, step: steps });
     loss.backward();
@@ -207,7 +207,7 @@ export function evaluate(model: Sequential, dataset: Dataset, batchSize = EVALUA
   model.eval();
   const score = new EvaluationSum();
   noGrad(() => {
-    for (const batch of batches(dataset, batchSize)) score.add(model.forward(batch.inputs), batch.labels);
+    for (const [inputs, labels] of new DataLoader(tensorDataset(dataset), { batchSize })) score.add(model.forward(inputs), labels);
   });
   model.train();
   return score.result();
@@ -246,9 +246,9 @@ export class EvaluationSum {
  * as the batch is yielded, so that its outputs can be scored too (EvaluationSum).
  */
 export function* inputBatches(dataset: Dataset, labels: Int32Array[] = [], batchSize = EVALUATION_BATCH): IterableIterator<Tensor> {
-  for (const batch of batches(dataset, batchSize)) {
-    labels.push(batch.labels);
-    yield batch.inputs;
+  for (const [inputs, batchLabels] of new DataLoader(tensorDataset(dataset), { batchSize })) {
+    labels.push(batchLabels);
+    yield inputs;
   }
 }
 
