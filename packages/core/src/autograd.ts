@@ -159,11 +159,12 @@ function checkGradient(tensor: Tensor, grad: Float32Array, gradShape: Shape): vo
 }
 
 /**
- * The nodes of the graph below `root` that require gradients, each listed
- * after all of its parents. Iterative depth-first search, so a chain of
- * 100,000 ops does not overflow the call stack.
+ * The nodes of the graph below `root` that require gradients (or, with
+ * `follow`, every parent it accepts), each listed after all of its parents.
+ * Iterative depth-first search, so a chain of 100,000 ops does not overflow
+ * the call stack.
  */
-export function topologicalOrder(root: Tensor): Tensor[] {
+export function topologicalOrder(root: Tensor, follow: (parent: Tensor) => boolean = (parent) => parent.requiresGrad): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([root]);
   const stack: Array<{ node: Tensor; nextParent: number }> = [{ node: root, nextParent: 0 }];
@@ -172,7 +173,7 @@ export function topologicalOrder(root: Tensor): Tensor[] {
     const parents = frame.node.parents;
     if (frame.nextParent < parents.length) {
       const parent = parents[frame.nextParent++]!;
-      if (parent.requiresGrad && !visited.has(parent)) {
+      if (follow(parent) && !visited.has(parent)) {
         visited.add(parent);
         stack.push({ node: parent, nextParent: 0 });
       }

@@ -5,6 +5,7 @@
  * one it made. Render with any Graphviz (`dot -Tsvg`), or with
  * `gradlab graph`, which uses a WebAssembly build of Graphviz.
  */
+import { topologicalOrder } from './autograd.js';
 import { formatShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -31,27 +32,6 @@ function escapeRecord(text: string): string {
   return text.replace(/[\\{}|<>"]/g, (character) => `\\${character}`);
 }
 
-/** Every tensor `root` depends on (through `parents`), each listed after its parents. Iterative. */
-function graphOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
-  const stack: Array<{ node: Tensor; next: number }> = [{ node: root, next: 0 }];
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1]!;
-    if (frame.next < frame.node.parents.length) {
-      const parent = frame.node.parents[frame.next++]!;
-      if (!visited.has(parent)) {
-        visited.add(parent);
-        stack.push({ node: parent, next: 0 });
-      }
-    } else {
-      order.push(frame.node);
-      stack.pop();
-    }
-  }
-  return order;
-}
-
 /**
  * The computation graph behind `root` as a Graphviz DOT string. Tensors are
  * record boxes `[name] shape | data [...] | grad [...]`, one field above the other (values only
@@ -69,7 +49,7 @@ function graphOrder(root: Tensor): Tensor[] {
 export function toDot(root: Tensor, options: ToDotOptions = {}): string {
   const maxValues = options.maxValues ?? 8;
   const rankdir = options.rankdir ?? 'LR';
-  const order = graphOrder(root);
+  const order = topologicalOrder(root, () => true); // inputs that need no gradient are drawn too
   const ids = new Map(order.map((tensor, index) => [tensor, `t${index}`]));
   const lines = [
     'digraph gradlab {',

@@ -76,9 +76,7 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    if (!Number.isInteger(options.stepSize) || options.stepSize < 1) {
-      throw new Error(`StepLR: stepSize must be a positive integer, got ${String(options.stepSize)}`);
-    }
+    checkPositiveInteger('StepLR', 'stepSize', options.stepSize);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
     checkNumber('StepLR', 'gamma', this.gamma, { positive: true });
@@ -124,9 +122,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    if (!Number.isInteger(options.tMax) || options.tMax < 1) {
-      throw new Error(`CosineAnnealingLR: tMax must be a positive integer, got ${String(options.tMax)}`);
-    }
+    checkPositiveInteger('CosineAnnealingLR', 'tMax', options.tMax);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;
     checkNumber('CosineAnnealingLR', 'etaMin', this.etaMin);
@@ -157,13 +153,16 @@ export class LinearLR extends LRScheduler {
     this.totalIters = options.totalIters ?? 5;
     checkNumber('LinearLR', 'startFactor', this.startFactor, { positive: true, atMost: 1 });
     checkNumber('LinearLR', 'endFactor', this.endFactor, { atMost: 1 });
-    if (!Number.isInteger(this.totalIters) || this.totalIters < 1) {
-      throw new Error(`LinearLR: totalIters must be a positive integer, got ${String(this.totalIters)}`);
-    }
+    checkPositiveInteger('LinearLR', 'totalIters', this.totalIters);
     optimizer.lr = this.lrAt(0);
   }
 
   lrAt(epoch: number): number {
     return this.baseLr * (this.startFactor + ((this.endFactor - this.startFactor) * Math.min(epoch, this.totalIters)) / this.totalIters);
   }
+}
+
+/** Throws unless `value` is an integer >= 1, naming the schedule and the option. */
+function checkPositiveInteger(op: string, name: string, value: unknown): void {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`${op}: ${name} must be a positive integer, got ${String(value)}`);
 }
