@@ -10,7 +10,7 @@ import { ACTIVATION_KINDS } from '@gradlab/nn';
 import { MAX_LIST_LENGTH, runGradlab } from '@gradlab/examples';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
-const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation';
+const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation, graph';
 const ACTIVATIONS = ACTIVATION_KINDS.join(', ');
 const INITS = 'default, he-normal, he-uniform, xavier-normal, xavier-uniform, zeros';
 
@@ -128,6 +128,8 @@ const mistakes: Array<[string, string]> = [
   ['plot-activation --negative-slope NaN', "plot-activation: --negative-slope must be a number from 0 to 1, got 'NaN'"],
   ['plot-activation --from 1e7', "plot-activation: --from must be a number from -1000000 to 1000000, got '1e7'"],
   ['plot-activation --from 5 --to 1', 'plot-activation: --from must be less than --to, got --from 5 --to 1'],
+  // graph
+  ['graph --seed x', "graph: --seed must be an integer from 0 to 2147483647, got 'x'"],
   ['plot-activation --activations swish', `plot-activation: --activations must be a comma-separated list of ${ACTIVATIONS}, got 'swish'`],
 ];
 
