@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
+import { DataLoader } from '@gradlab/nn';
 import {
-  batches, countPerLabel, encodeIdx, epochOrder, loadData, loadEmbeddedMnist, loadMnistDirectory, parseIdx,
-  proportionalCounts, readIdxFile, stratifiedSplit, type Dataset,
+  countPerLabel, encodeIdx, epochOrder, loadData, loadEmbeddedMnist, loadMnistDirectory, parseIdx,
+  proportionalCounts, readIdxFile, stratifiedSplit, tensorDataset, type Dataset,
 } from '@gradlab/examples';
 
 const digits = loadEmbeddedMnist();
@@ -92,13 +93,13 @@ describe('epoch order and batches', () => {
     expect(Array.from(epochOrder(50, again))).toEqual(Array.from(first));
   });
 
-  it('cuts the visiting order into [batch, 784] tensors with matching labels', () => {
+  it('trains in the epoch order, cut into [batch, 784] tensors with matching labels (tensorDataset + nn\'s DataLoader)', () => {
     const small = stratifiedSplit(digits, { trainSize: 10, testSize: 0, generator: new Generator(1) }).train;
-    const order = [9, 3, 5, 0, 1, 2, 4, 6, 7, 8];
-    const cut = [...batches(small, 4, order)];
-    expect(cut.map((batch) => batch.inputs.shape)).toEqual([[4, 784], [4, 784], [2, 784]]);
-    expect(cut.flatMap((batch) => Array.from(batch.labels))).toEqual(order.map((i) => small.labels[i]));
-    expect(Array.from(cut[0]!.inputs.data.subarray(784, 1568))).toEqual(Array.from(small.images.subarray(3 * 784, 4 * 784)));
+    const order = epochOrder(10, new Generator('order'));
+    const cut = [...new DataLoader(tensorDataset(small), { batchSize: 4, shuffle: true, generator: new Generator('order') })];
+    expect(cut.map(([inputs]) => inputs.shape)).toEqual([[4, 784], [4, 784], [2, 784]]);
+    expect(cut.flatMap(([, labels]) => Array.from(labels))).toEqual(Array.from(order, (i) => small.labels[i]));
+    expect(Array.from(cut[0]![0].data.subarray(784, 1568))).toEqual(Array.from(small.images.subarray(order[1]! * 784, (order[1]! + 1) * 784)));
   });
 });
 

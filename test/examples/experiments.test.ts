@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
-import { Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
+import { DataLoader, Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
   activationCurve, aggregate, appendLineDurable, bornDeadCellKeys, bornDeadNetwork, bornDeadResults, deadNeuronsResults, measureBornDeadCell, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
   meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
-  toExactJson, trainEpoch, batches, firstImages,
+  toExactJson, trainEpoch, tensorDataset, firstImages,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
 } from '@gradlab/examples';
 
@@ -84,7 +84,7 @@ describe('the training loop of dead-neurons', () => {
   it('EvaluationSum over evaluate()\'s batches is evaluate()', () => {
     const { model } = startTraining({ hidden: [16, 16], activation: 'relu', negativeSlope: 0.01, init: 'default' }, config, 784, 3);
     const score = new EvaluationSum();
-    for (const batch of batches(data.test, 500)) score.add(model.forward(batch.inputs), batch.labels);
+    for (const [inputs, labels] of new DataLoader(tensorDataset(data.test), { batchSize: 500 })) score.add(model.forward(inputs), labels);
     const expected = evaluate(model, data.test);
     expect(score.result()).toEqual(expected);
     expect(expected.accuracy).toBeGreaterThan(0);
