@@ -142,7 +142,7 @@ const evalCases: Array<[string, (config: Json, tensors: Tensors) => unknown, str
   ['hidden a string', (config) => ({ ...config, hidden: '8' }), "M: field hidden must be an array, got \"8\" in its 'gradlab.train' metadata"],
   ['a fractional width', (config) => ({ ...config, hidden: [8.5] }), "M: field hidden[0] must be an integer from 1 to 65536, got 8.5 in its 'gradlab.train' metadata"],
   ['no hidden layer where the file has one', (config) => ({ ...config, hidden: [] }), 'M: its metadata says hidden [], so tensor layers.0.weight should have shape [784,10], but it has shape [784,8]'],
-  ['an unknown activation', (config) => ({ ...config, activation: 'gelu2' }), "M: field activation must be one of relu, leaky-relu, prelu, sigmoid, tanh, got \"gelu2\" in its 'gradlab.train' metadata"],
+  ['an unknown activation', (config) => ({ ...config, activation: 'gelu2' }), "M: field activation must be one of relu, leaky-relu, prelu, sigmoid, tanh, elu, selu, gelu, silu, softplus, got \"gelu2\" in its 'gradlab.train' metadata"],
   ['alpha a string', (config) => ({ ...config, alpha: 'NaN' }), "M: field alpha must be a number from 0 to 1, got \"NaN\" in its 'gradlab.train' metadata"],
   ['a negative split seed', (config) => ({ ...config, splitSeed: -1 }), `M: field splitSeed must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got -1 in its 'gradlab.train' metadata`],
   ['a train size of 0', (config) => ({ ...config, trainSize: 0 }), `M: field trainSize must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got 0 in its 'gradlab.train' metadata`],
@@ -193,7 +193,7 @@ describe('a dead-neurons network checkpoint: its progress record is checked too'
     return encodeSafetensors(model.stateDict(), { [KEY]: toExactJson(json) });
   };
   const cases: Array<[string, (json: Json) => void, string]> = [
-    ['an unknown activation', (json) => { json.progress.activation = 'swish'; }, 'field progress.activation must be one of relu, leaky-relu, prelu, sigmoid, tanh, got "swish"'],
+    ['an unknown activation', (json) => { json.progress.activation = 'swish'; }, 'field progress.activation must be one of relu, leaky-relu, prelu, sigmoid, tanh, elu, selu, gelu, silu, softplus, got "swish"'],
     ['negative seconds', (json) => { json.progress.seconds = -5; }, 'field progress.seconds must be a number from 0 to'],
     ['one measurement too many', (json) => { json.progress.epochs.push({ ...snapshot, epoch: 1 }); }, 'field progress.epochs must hold 1 to 1 items, got 2'],
     ['a measurement out of order', (json) => { json.progress.epochs[0].epoch = 3; }, 'field progress.epochs[0].epoch must be an integer from 0 to 0, got 3'],
