@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Compiles the WebAssembly kernels kept as text in packages/core/src/kernels/wasm/*.wat
- * into .wasm binaries, with the `wabt` package (a WebAssembly build of the
+ * Compiles the WebAssembly kernels kept as text (packages/core/src/kernels/wasm/*.wat,
+ * packages/nn/src/optim/wasm/*.wat, packages/nn/src/analysis/wasm/*.wat) into .wasm binaries, with the `wabt` package (a WebAssembly build of the
  * WebAssembly Binary Toolkit, so no native toolchain is needed).
  *
  * A kernel whose memory import is marked `;; shared-variant` is also built
@@ -13,9 +13,8 @@
  * without relaxed SIMD (Node 20 without --experimental-wasm-relaxed-simd).
  *
  * Each binary is written twice, because the kernel loader finds it next to
- * itself: in packages/core/src/kernels/wasm/ for the tests (vitest runs the
- * TypeScript sources) and in packages/core/dist/kernels/wasm/ for the built
- * package. Both are build output and are not committed.
+ * itself: in src/…/wasm/ for the tests (vitest runs the TypeScript sources)
+ * and in dist/…/wasm/ for the built package. Both are build output and are not committed.
  *
  * Usage: node scripts/build-kernels.mjs   (run by `pnpm build` and `pnpm typecheck`)
  */
@@ -29,8 +28,17 @@ import wabtFactory from 'wabt';
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sourceDir = join(root, 'packages/core/src/kernels/wasm');
-const outputDirs = [sourceDir, join(root, 'packages/core/dist/kernels/wasm')];
+/**
+ * The kernel folders, each relative to its package's src/ (and dist/): core's
+ * tensor kernels, and the kernels nn owns (the optimizers' updates, the
+ * dead-neuron instrument's reductions), which run through core's
+ * loadWasmKernels.
+ */
+const KERNEL_DIRS = [
+  ['packages/core', 'kernels/wasm'],
+  ['packages/nn', 'optim/wasm'],
+  ['packages/nn', 'analysis/wasm'],
+];
 
 /** Writes through a temporary file and a rename, so a reader never sees half a binary. */
 function writeFileAtomic(path, bytes) {
@@ -76,6 +84,9 @@ function withoutRelaxedSimd(label, text) {
 }
 
 const wabt = await wabtFactory();
+for (const [pkg, folder] of KERNEL_DIRS) {
+const sourceDir = join(root, pkg, 'src', folder);
+const outputDirs = [sourceDir, join(root, pkg, 'dist', folder)];
 const sources = readdirSync(sourceDir).filter((name) => name.endsWith('.wat'));
 for (const name of sources) {
   const path = join(sourceDir, name);
@@ -97,4 +108,5 @@ for (const name of sources) {
     for (const dir of outputDirs) writeFileAtomic(join(dir, output), buffer);
     console.log(`build-kernels: ${name} -> ${output} (${buffer.length} bytes)`);
   }
+}
 }

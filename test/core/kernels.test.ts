@@ -18,10 +18,13 @@ import {
 import { createThreadedKernel } from '../../packages/core/src/kernels/matmul-threads.js';
 import { WasmMatmul, v8HasRelaxedSimd, webAssemblyApi } from '../../packages/core/src/kernels/matmul-wasm.js';
 import {
-  CHUNK_FLOATS, WASM_MIN_LENGTH, adamUpdate, adamUpdateTs, axpy, axpyTs, columnCounts, columnCountsTs, columnSums, columnSumsTs,
-  activationKernels, elementwiseWasmAvailable, sumAndSquares, sumAndSquaresTs, sgdUpdate, sgdUpdateTs,
-  type AdamCoefficients, type SgdCoefficients,
+  CHUNK_FLOATS, WASM_MIN_LENGTH, axpy, axpyTs, columnSums, columnSumsTs, activationKernels, elementwiseWasmAvailable,
 } from '../../packages/core/src/kernels/elementwise.js';
+// The optimizers' updates and the instrument's reductions are nn's kernels, run through core's loadWasmKernels.
+import {
+  adamUpdate, adamUpdateTs, sgdUpdate, sgdUpdateTs, type AdamCoefficients, type SgdCoefficients,
+} from '../../packages/nn/src/optim/update-kernels.js';
+import { columnCounts, columnCountsTs, sumAndSquares, sumAndSquaresTs } from '../../packages/nn/src/analysis/reductions.js';
 
 /** Whether this runtime runs WebAssembly SIMD128 (Node 20 does, without flags). */
 function simdAvailable(): boolean {

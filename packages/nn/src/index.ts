@@ -42,6 +42,8 @@ export type { OptimizerStateDict } from './optim/optimizer.js';
 export { SGD } from './optim/sgd.js';
 export type { SGDOptions } from './optim/sgd.js';
 export { Adam } from './optim/adam.js';
+export { adamUpdate, adamUpdateTs, sgdUpdate, sgdUpdateTs } from './optim/update-kernels.js';
+export type { AdamCoefficients, SgdCoefficients } from './optim/update-kernels.js';
 export type { AdamOptions } from './optim/adam.js';
 export { RMSprop } from './optim/rmsprop.js';
 export type { RMSpropOptions } from './optim/rmsprop.js';
@@ -63,6 +65,8 @@ export { DivergedError, NonFiniteParameterError, checkFiniteLoss, checkFinitePar
 export type { NonFiniteElement, TrainingPosition } from './divergence.js';
 
 export { measureActivations } from './analysis/dead-neurons.js';
+export { columnCounts, columnCountsTs, sumAndSquares, sumAndSquaresTs } from './analysis/reductions.js';
+export type { ColumnCounts } from './analysis/reductions.js';
 export { INACTIVE_COUNT_FIELD, zeroOutput, neverPositiveInput, saturatedOutput, saturatedLeftTail, flatLeftTailEnd } from './analysis/inactivity.js';
 export type { InactiveMeaning, InactivityRule, LayerBatch, UnitTally } from './analysis/inactivity.js';
 export type { ActivationReport, ActivationTotals, LayerActivationStats, MeasureOptions } from './analysis/dead-neurons.js';

@@ -8,8 +8,10 @@
  *   is the textbook triple loop, `matmulTiled` a fast TypeScript one, `matmulWasm`
  *   the WebAssembly SIMD default (matmul-wasm.ts, wasm/matmul.wat).
  * - elementwise.ts: the WebAssembly versions of the activation loops
- *   (`activationKernels`), and the optimizer updates and dead-neuron reductions
- *   with their plain TypeScript definitions (`axpy`/`axpyTs`, …).
+ *   (`activationKernels`), `axpy` and `columnSums` with their plain TypeScript
+ *   definitions. (The optimizer updates and dead-neuron reductions are nn's.)
+ * - wasm-kernels.ts: `loadWasmKernels`, instantiating a kernel module and running
+ *   it over Float32Arrays in chunks; core's kernels and nn's run through it.
  * - mode.ts: the readable-mode switch.
  */
 export {
@@ -19,9 +21,11 @@ export {
 export type { MatmulKernel } from './matmul.js';
 export type { WasmInstructions } from './matmul-wasm.js';
 export {
-  activationKernels, axpy, axpyTs, columnSums, columnSumsTs, sgdUpdate, sgdUpdateTs, adamUpdate, adamUpdateTs,
-  sumAndSquares, sumAndSquaresTs, columnCounts, columnCountsTs, elementwiseWasmAvailable, WASM_MIN_LENGTH, CHUNK_FLOATS,
+  activationKernels, axpy, axpyTs, columnSums, columnSumsTs, elementwiseWasmAvailable, WASM_MIN_LENGTH, CHUNK_FLOATS,
 } from './elementwise.js';
-export type { ActivationKernels, SgdCoefficients, AdamCoefficients, ColumnCounts } from './elementwise.js';
+export type { ActivationKernels } from './elementwise.js';
+// The hook libraries on top of core run their own wasm kernels with (nn's optimizer updates and dead-neuron reductions).
+export { loadWasmKernels } from './wasm-kernels.js';
+export type { WasmKernels, Operand } from './wasm-kernels.js';
 export { useReferenceKernels, withReferenceKernels, kernelMode, kernelModeFromEnvironment, KERNEL_MODES } from './mode.js';
 export type { KernelMode } from './mode.js';

@@ -11,7 +11,7 @@
  * the hooks see each layer's input (the pre-activation) and output.
  */
 import { Tensor, formatShape, noGrad } from '@gradlab/core';
-import { sumAndSquares, type ColumnCounts } from '@gradlab/core/kernels';
+import { sumAndSquares, type ColumnCounts } from './reductions.js';
 import { Activation } from '../activations/modules.js';
 import { ACTIVATIONS, type ActivationKind } from '../activations/table.js';
 import type { InactiveMeaning, InactivityRule, UnitTally } from './inactivity.js';

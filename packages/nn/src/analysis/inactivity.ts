@@ -20,7 +20,7 @@
  * per pair (the kernel: 3-6), most of it mispredicted branches on
  * activations of random sign.
  */
-import { columnCounts, type ColumnCounts } from '@gradlab/core/kernels';
+import { columnCounts, type ColumnCounts } from './reductions.js';
 import type { Activation } from '../activations/modules.js';
 
 /** What an inactive unit is called; each meaning has its own count in the instrument's report. */

@@ -3,7 +3,7 @@
  * (Loshchilov & Hutter, 2019), as PyTorch's torch.optim.Adam / AdamW.
  */
 import { Tensor } from '@gradlab/core';
-import { adamUpdate } from '@gradlab/core/kernels';
+import { adamUpdate } from './update-kernels.js';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `Adam`. */

@@ -2,7 +2,8 @@
  * Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD.
  */
 import { Tensor } from '@gradlab/core';
-import { axpy, sgdUpdate } from '@gradlab/core/kernels';
+import { axpy } from '@gradlab/core/kernels';
+import { sgdUpdate } from './update-kernels.js';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `SGD`. */

@@ -1,7 +1,7 @@
 ;; Elementwise kernels in WebAssembly SIMD128: four float32s per instruction, or
-;; two float64s where the JavaScript definition computes in float64. At the end,
-;; two reductions for the dead-neuron instrument (sum_and_squares, column_counts).
-;; Compiled by scripts/build-kernels.mjs; driven by ../elementwise.ts.
+;; two float64s where the JavaScript definition computes in float64. (The
+;; optimizers' updates and the dead-neuron instrument's reductions are nn's:
+;; packages/nn/src/optim/wasm and analysis/wasm.) Compiled by scripts/build-kernels.mjs; driven by ../elementwise.ts.
 ;;
 ;; Plain JavaScript loops over Float32Arrays run at 1.5 to 3 ns per element on
 ;; the benchmark machine; these run at a small fraction of that, so even with
@@ -10,7 +10,7 @@
 ;;
 ;; Pointers are byte addresses, counts are floats. The float32 loops handle
 ;; four floats at a time, then the last n % 4 one by one; the float64 ones
-;; (leaky_relu, sgd_update, adam_update) two at a time, then the last one.
+;; (leaky_relu) two at a time, then the last one.
 ;; sigmoid, tanh and their backwards (float64 too) round n up instead and run
 ;; a few floats past it, into the padding of the driver's operand slots. sigmoid
 ;; and tanh write out the same exp reduction each: V8 (Node 20) does not inline
@@ -112,76 +112,6 @@
         (br $tail)))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br $eachRow))))
-  ;; One Adam (or AdamW) step on n parameters, in float64 like the JavaScript
-  ;; definition (adamUpdateTs in ../elementwise.ts), rounding to float32 exactly
-  ;; where that one stores into a Float32Array, so the two agree bit for bit:
-  ;;   decayed = f32(p · shrink)
-  ;;   g       = grad + l2 · decayed
-  ;;   m       = f32(beta1 · m + (1 - beta1) · g)
-  ;;   v       = f32(beta2 · v + ((1 - beta2) · g) · g)
-  ;;   p       = f32(decayed - (stepSize · m) / (sqrt(v) / biasCorrection2Sqrt + eps))
-  ;; Two parameters at a time (f64x2), then the last n % 2 on its own.
-  (func $adam_update (export "adam_update") (param $p i32) (param $grad i32) (param $m i32) (param $v i32) (param $n i32)
-        (param $shrink f64) (param $l2 f64) (param $beta1 f64) (param $beta2 f64)
-        (param $stepSize f64) (param $biasCorrection2Sqrt f64) (param $eps f64)
-    (local $end i32)
-    (local $shrinks v128) (local $l2s v128) (local $beta1s v128) (local $oneMinusBeta1s v128)
-    (local $beta2s v128) (local $oneMinusBeta2s v128) (local $stepSizes v128) (local $corrections v128) (local $epss v128)
-    (local $decayed v128) (local $g v128) (local $newM v128) (local $newV v128)
-    (local $decayedS f64) (local $gS f64) (local $newMS f64) (local $newVS f64)
-    (local.set $shrinks (f64x2.splat (local.get $shrink)))
-    (local.set $l2s (f64x2.splat (local.get $l2)))
-    (local.set $beta1s (f64x2.splat (local.get $beta1)))
-    (local.set $oneMinusBeta1s (f64x2.splat (f64.sub (f64.const 1) (local.get $beta1))))
-    (local.set $beta2s (f64x2.splat (local.get $beta2)))
-    (local.set $oneMinusBeta2s (f64x2.splat (f64.sub (f64.const 1) (local.get $beta2))))
-    (local.set $stepSizes (f64x2.splat (local.get $stepSize)))
-    (local.set $corrections (f64x2.splat (local.get $biasCorrection2Sqrt)))
-    (local.set $epss (f64x2.splat (local.get $eps)))
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
-    (block $done (loop $pairs
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      ;; decayed = f32(p · shrink): float32 rounding is a demote, then a promote back
-      (local.set $decayed (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
-        (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))) (local.get $shrinks)))))
-      (local.set $g (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $grad)))
-                               (f64x2.mul (local.get $l2s) (local.get $decayed))))
-      (local.set $newM (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
-        (f64x2.add (f64x2.mul (local.get $beta1s) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $m))))
-                   (f64x2.mul (local.get $oneMinusBeta1s) (local.get $g))))))
-      (local.set $newV (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
-        (f64x2.add (f64x2.mul (local.get $beta2s) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $v))))
-                   (f64x2.mul (f64x2.mul (local.get $oneMinusBeta2s) (local.get $g)) (local.get $g))))))
-      (v128.store64_lane 0 (local.get $m) (f32x4.demote_f64x2_zero (local.get $newM)))
-      (v128.store64_lane 0 (local.get $v) (f32x4.demote_f64x2_zero (local.get $newV)))
-      (v128.store64_lane 0 (local.get $p) (f32x4.demote_f64x2_zero
-        (f64x2.sub (local.get $decayed)
-          (f64x2.div (f64x2.mul (local.get $stepSizes) (local.get $newM))
-                     (f64x2.add (f64x2.div (f64x2.sqrt (local.get $newV)) (local.get $corrections)) (local.get $epss))))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
-      (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
-      (local.set $m (i32.add (local.get $m) (i32.const 8)))
-      (local.set $v (i32.add (local.get $v) (i32.const 8)))
-      (br $pairs)))
-    ;; The last parameter when n is odd: the same arithmetic on one float64.
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then
-        (local.set $decayedS (f64.promote_f32 (f32.demote_f64
-          (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (local.get $shrink)))))
-        (local.set $gS (f64.add (f64.promote_f32 (f32.load (local.get $grad))) (f64.mul (local.get $l2) (local.get $decayedS))))
-        (local.set $newMS (f64.promote_f32 (f32.demote_f64
-          (f64.add (f64.mul (local.get $beta1) (f64.promote_f32 (f32.load (local.get $m))))
-                   (f64.mul (f64.sub (f64.const 1) (local.get $beta1)) (local.get $gS))))))
-        (local.set $newVS (f64.promote_f32 (f32.demote_f64
-          (f64.add (f64.mul (local.get $beta2) (f64.promote_f32 (f32.load (local.get $v))))
-                   (f64.mul (f64.mul (f64.sub (f64.const 1) (local.get $beta2)) (local.get $gS)) (local.get $gS))))))
-        (f32.store (local.get $m) (f32.demote_f64 (local.get $newMS)))
-        (f32.store (local.get $v) (f32.demote_f64 (local.get $newVS)))
-        (f32.store (local.get $p) (f32.demote_f64
-          (f64.sub (local.get $decayedS)
-            (f64.div (f64.mul (local.get $stepSize) (local.get $newMS))
-                     (f64.add (f64.div (f64.sqrt (local.get $newVS)) (local.get $biasCorrection2Sqrt)) (local.get $eps))))))))
-  )
   ;; out[i] = x[i] >= 0 ? v[i] : f32(slope · v[i]), with v = x (the LeakyReLU forward) or
   ;; v = grad (its backward: d/dx = 1 for x >= 0, slope below). The product is taken in
   ;; float64 and rounded once, as JavaScript computes slope · v and stores it in a
@@ -209,65 +139,6 @@
           (select (local.get $s)
                   (f32.demote_f64 (f64.mul (local.get $slope) (f64.promote_f32 (local.get $s))))
                   (f32.ge (f32.load (local.get $x)) (f32.const 0)))))))
-  ;; One SGD step with momentum and/or weight decay on n parameters, in float64 like
-  ;; the JavaScript definition (sgdUpdateTs in ../elementwise.ts), rounding to float32
-  ;; exactly where that one stores, so the two agree bit for bit:
-  ;;   g = grad + weightDecay · p
-  ;;   with a buffer:  b = f32(g) on the first step, else f32(momentum · b + (1 - dampening) · g)
-  ;;                   g = nesterov ? g + momentum · b : b
-  ;;   p = f32(p - lr · g)
-  ;; $useBuffer, $firstStep and $nesterov are 0 or 1. Two parameters at a time, then the last one.
-  (func $sgd_update (export "sgd_update") (param $p i32) (param $grad i32) (param $buf i32) (param $n i32)
-        (param $lr f64) (param $weightDecay f64) (param $momentum f64) (param $dampening f64)
-        (param $useBuffer i32) (param $firstStep i32) (param $nesterov i32)
-    (local $end i32) (local $lrs v128) (local $decays v128) (local $momenta v128) (local $oneMinusDampenings v128)
-    (local $ps v128) (local $g v128) (local $b v128)
-    (local $pS f64) (local $gS f64) (local $bS f64)
-    (local.set $lrs (f64x2.splat (local.get $lr)))
-    (local.set $decays (f64x2.splat (local.get $weightDecay)))
-    (local.set $momenta (f64x2.splat (local.get $momentum)))
-    (local.set $oneMinusDampenings (f64x2.splat (f64.sub (f64.const 1) (local.get $dampening))))
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 2))))
-    (block $done (loop $pairs
-      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
-      (local.set $ps (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $p))))
-      (local.set $g (f64x2.add (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $grad)))
-                               (f64x2.mul (local.get $decays) (local.get $ps))))
-      (if (local.get $useBuffer)
-        (then
-          (local.set $b (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero
-            (if (result v128) (local.get $firstStep)
-              (then (local.get $g))
-              (else (f64x2.add (f64x2.mul (local.get $momenta) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $buf))))
-                               (f64x2.mul (local.get $oneMinusDampenings) (local.get $g))))))))
-          (v128.store64_lane 0 (local.get $buf) (f32x4.demote_f64x2_zero (local.get $b)))
-          (local.set $g (if (result v128) (local.get $nesterov)
-            (then (f64x2.add (local.get $g) (f64x2.mul (local.get $momenta) (local.get $b))))
-            (else (local.get $b))))
-          (local.set $buf (i32.add (local.get $buf) (i32.const 8)))))
-      (v128.store64_lane 0 (local.get $p)
-        (f32x4.demote_f64x2_zero (f64x2.sub (local.get $ps) (f64x2.mul (local.get $lrs) (local.get $g)))))
-      (local.set $p (i32.add (local.get $p) (i32.const 8)))
-      (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
-      (br $pairs)))
-    ;; The last parameter when n is odd: the same arithmetic on one float64.
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then
-        (local.set $pS (f64.promote_f32 (f32.load (local.get $p))))
-        (local.set $gS (f64.add (f64.promote_f32 (f32.load (local.get $grad))) (f64.mul (local.get $weightDecay) (local.get $pS))))
-        (if (local.get $useBuffer)
-          (then
-            (local.set $bS (f64.promote_f32 (f32.demote_f64
-              (if (result f64) (local.get $firstStep)
-                (then (local.get $gS))
-                (else (f64.add (f64.mul (local.get $momentum) (f64.promote_f32 (f32.load (local.get $buf))))
-                               (f64.mul (f64.sub (f64.const 1) (local.get $dampening)) (local.get $gS))))))))
-            (f32.store (local.get $buf) (f32.demote_f64 (local.get $bS)))
-            (local.set $gS (if (result f64) (local.get $nesterov)
-              (then (f64.add (local.get $gS) (f64.mul (local.get $momentum) (local.get $bS))))
-              (else (local.get $bS))))))
-        (f32.store (local.get $p) (f32.demote_f64 (f64.sub (local.get $pS) (f64.mul (local.get $lr) (local.get $gS))))))))
-
   ;; The constants of $sigmoid, as f64x2 pairs. They are mutable globals, read into
   ;; locals before its loop, only because V8 (11.3, Node 20) rebuilds every v128.const
   ;; inside a loop from a general register (three instructions, two of them on the
@@ -512,82 +383,4 @@
       (local.set $grad (i32.add (local.get $grad) (i32.const 8)))
       (local.set $out (i32.add (local.get $out) (i32.const 8)))
       (br $pairs))))
-
-  ;; The two reductions the dead-neuron instrument (nn's analysis/dead-neurons.ts)
-  ;; runs over every activation of every measured example.
-  ;;
-  ;; Returns (sum + Σ x[i], squares + Σ x[i]²) over the n floats at x, in float64,
-  ;; one element after the other in order: the operations of the JavaScript loop
-  ;;   for (const v of x) { sum += v; squares += v * v; }
-  ;; and so its bits (a float32 squared is exact in float64). The two chains of
-  ;; dependent adds bound it; adding in any other order would be faster but round
-  ;; differently.
-  (func $sum_and_squares (export "sum_and_squares") (param $x i32) (param $n i32) (param $sum f64) (param $squares f64)
-        (result f64 f64)
-    (local $end i32) (local $v f64)
-    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
-    (block $done (loop $each
-      (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
-      (local.set $v (f64.promote_f32 (f32.load (local.get $x))))
-      (local.set $sum (f64.add (local.get $sum) (local.get $v)))
-      (local.set $squares (f64.add (local.get $squares) (f64.mul (local.get $v) (local.get $v))))
-      (local.set $x (i32.add (local.get $x) (i32.const 4)))
-      (br $each)))
-    (local.get $sum) (local.get $squares))
-
-  ;; For each column j of the row-major rows × cols matrix at x, how many of its
-  ;; values are below, equal to and above the threshold t:
-  ;;   below[j] += #{p : x[p, j] < t},  equal[j] += #{p : x[p, j] == t},  above[j] += #{p : x[p, j] > t}
-  ;; compared in float64, as JavaScript compares a float32 with a number (so a t
-  ;; such as 0.01, which no float32 equals, needs no care; NaN is in none of the
-  ;; three; -0 equals 0). below, equal and above are int32 arrays of cols, which
-  ;; the driver zeroes once, so a long matrix can be counted chunk by chunk.
-  ;; Four columns at a time: a comparison sets a lane to all ones (-1) where it
-  ;; holds, and subtracting that lane from the count adds 1. Then the last
-  ;; cols % 4 columns of the row one by one.
-  (func $column_counts (export "column_counts") (param $x i32) (param $rows i32) (param $cols i32) (param $threshold f64)
-        (param $below i32) (param $equal i32) (param $above i32)
-    (local $p i32) (local $j i32) (local $at i32) (local $t v128) (local $lo v128) (local $hi v128) (local $v f64)
-    (local.set $t (f64x2.splat (local.get $threshold)))
-    (local.set $p (i32.const 0))
-    (block $rowsDone (loop $eachRow
-      (br_if $rowsDone (i32.ge_s (local.get $p) (local.get $rows)))
-      (local.set $j (i32.const 0))
-      (block $quadsDone (loop $quads
-        (br_if $quadsDone (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $cols)))
-        ;; columns j, j+1 in lo and j+2, j+3 in hi, widened to float64
-        (local.set $lo (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $x))))
-        (local.set $hi (f64x2.promote_low_f32x4 (v128.load64_zero offset=8 (local.get $x))))
-        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
-        ;; each shuffle keeps the low 32 bits of the four 64-bit comparison lanes: -1 or 0 per column
-        (v128.store (i32.add (local.get $below) (local.get $at))
-          (i32x4.sub (v128.load (i32.add (local.get $below) (local.get $at)))
-            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-              (f64x2.lt (local.get $lo) (local.get $t)) (f64x2.lt (local.get $hi) (local.get $t)))))
-        (v128.store (i32.add (local.get $equal) (local.get $at))
-          (i32x4.sub (v128.load (i32.add (local.get $equal) (local.get $at)))
-            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-              (f64x2.eq (local.get $lo) (local.get $t)) (f64x2.eq (local.get $hi) (local.get $t)))))
-        (v128.store (i32.add (local.get $above) (local.get $at))
-          (i32x4.sub (v128.load (i32.add (local.get $above) (local.get $at)))
-            (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
-              (f64x2.gt (local.get $lo) (local.get $t)) (f64x2.gt (local.get $hi) (local.get $t)))))
-        (local.set $x (i32.add (local.get $x) (i32.const 16)))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
-        (br $quads)))
-      (block $tailDone (loop $tail
-        (br_if $tailDone (i32.ge_s (local.get $j) (local.get $cols)))
-        (local.set $v (f64.promote_f32 (f32.load (local.get $x))))
-        (local.set $at (i32.shl (local.get $j) (i32.const 2)))
-        (i32.store (i32.add (local.get $below) (local.get $at))
-          (i32.add (i32.load (i32.add (local.get $below) (local.get $at))) (f64.lt (local.get $v) (local.get $threshold))))
-        (i32.store (i32.add (local.get $equal) (local.get $at))
-          (i32.add (i32.load (i32.add (local.get $equal) (local.get $at))) (f64.eq (local.get $v) (local.get $threshold))))
-        (i32.store (i32.add (local.get $above) (local.get $at))
-          (i32.add (i32.load (i32.add (local.get $above) (local.get $at))) (f64.gt (local.get $v) (local.get $threshold))))
-        (local.set $x (i32.add (local.get $x) (i32.const 4)))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $tail)))
-      (local.set $p (i32.add (local.get $p) (i32.const 1)))
-      (br $eachRow))))
 )
