@@ -25,7 +25,7 @@ const grid = ['--activations', 'relu,leaky-relu', '--depths', '2,3', '--widths',
   '--epochs', '3', '--train-size', '600', '--test-size', '100'];
 const runIds = expandGrid(
   { activations: ['relu', 'leaky-relu'], depths: [2, 3], widths: [16], lrs: [0.005, 0.02], alphas: [0.1], seeds: [0, 1] },
-  { optimizer: 'adam', momentum: 0, epochs: 3, batchSize: 64, init: 'default', saturationEps: 0.01, measureSize: 0, data: { trainSize: 600, testSize: 100, splitSeed: 0 } },
+  { optimizer: 'adam', momentum: 0, epochs: 3, batchSize: 64, init: 'default', saturationEps: 0.01, measureSize: 0, measureEvery: 0, data: { trainSize: 600, testSize: 100, splitSeed: 0 } },
 ).map((run) => run.id);
 const TASKS = 4;
 const root = temporaryDirectory('slurm');

@@ -4,7 +4,7 @@ import { ACTIVATIONS, ACTIVATION_KINDS, Activation, mlp, PReLU } from '@gradlab/
 import { expandGrid, startNetwork, type SweepSettings } from '@gradlab/examples';
 
 const settings: SweepSettings = {
-  optimizer: 'adam', momentum: 0, epochs: 1, batchSize: 32, init: 'default', saturationEps: 0.01, measureSize: 0, data: { trainSize: 100, testSize: 50 },
+  optimizer: 'adam', momentum: 0, epochs: 1, batchSize: 32, init: 'default', saturationEps: 0.01, measureSize: 0, measureEvery: 0, data: { trainSize: 100, testSize: 50 },
 };
 
 /** The first hidden activation of a network. */
@@ -18,7 +18,7 @@ describe('the sweep gives every alpha of an activation with a slope its own netw
   it.each([['prelu'], ['leaky-relu']] as const)('%s --alphas 0.01,0.3: two runs over different networks', (activation) => {
     const runs = expandGrid({ activations: [activation], depths: [2], widths: [8], lrs: [0.01], alphas: [0.01, 0.3], seeds: [0] }, settings);
     expect(runs.map((run) => run.config.alpha)).toEqual([0.01, 0.3]);
-    const models = runs.map((run) => startNetwork(run.config, activation, 4).model);
+    const models = runs.map((run) => startNetwork(run.config, activation, run.config.seeds[0]!, 4).model);
     // The networks start from the same weights (same seed) but with the slope each run records.
     const x = randn([16, 4], { generator: new Generator(7) });
     const outputs = noGrad(() => models.map((model) => Array.from(model.forward(x).data)));

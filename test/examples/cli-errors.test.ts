@@ -39,8 +39,9 @@ const mistakes: Array<[string, string]> = [
   ['dead-neurons --momentum 1', "dead-neurons: --momentum must be a number from 0 to 0.999, got '1'"],
   ['dead-neurons --epochs -1', "dead-neurons: --epochs must be an integer from 0 to 10000, got '-1'"],
   ['dead-neurons --batch-size 0', "dead-neurons: --batch-size must be a positive integer, got '0'"],
-  ['dead-neurons --seed 1.5', "dead-neurons: --seed must be a non-negative integer, got '1.5'"],
-  ['dead-neurons --seed 99999999999999999999', "dead-neurons: --seed must be a non-negative integer, got '99999999999999999999'"],
+  ['dead-neurons --seeds 1.5', "dead-neurons: --seeds must be a comma-separated list of non-negative integers (ranges like 2-20 allowed), got '1.5'"],
+  ['dead-neurons --seeds 99999999999999999999', "dead-neurons: --seeds must be a comma-separated list of non-negative integers (ranges like 2-20 allowed), got '99999999999999999999'"],
+  ['dead-neurons --seeds 0,0', "dead-neurons: --seeds must be a list without repeats (0 appears twice), got '0,0'"],
   ['dead-neurons --saturation-eps 0.5', "dead-neurons: --saturation-eps must be a number from 1e-9 to 0.49, got '0.5'"],
   ['dead-neurons --measure-size -3', "dead-neurons: --measure-size must be a non-negative integer, got '-3'"],
   // Names: the message lists the valid ones.

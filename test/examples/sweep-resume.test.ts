@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandGrid, formatMeanStd, groupLabel, readMarkdownTable, SWEEP_TABLE_HEADING, type SweepGroup } from '@gradlab/examples';
+import { expandGrid, formatSweepMetric, groupLabel, readMarkdownTable, SWEEP_TABLE_HEADING, type SweepGroup } from '@gradlab/examples';
 import { gradlab, requireBuild, startGradlab, temporaryDirectory } from './helpers/cli.js';
 
 beforeAll(() => requireBuild());
@@ -16,7 +16,7 @@ const gridFlags = [
 ];
 const expectedIds = expandGrid(
   { activations: ['relu', 'leaky-relu'], depths: [2, 3], widths: [16], lrs: [0.005, 0.02], alphas: [0.1], seeds: [0, 1] },
-  { optimizer: 'adam', momentum: 0, epochs: 3, batchSize: 64, init: 'default', saturationEps: 0.01, measureSize: 0, data: { trainSize: 600, testSize: 100, splitSeed: 0 } },
+  { optimizer: 'adam', momentum: 0, epochs: 3, batchSize: 64, init: 'default', saturationEps: 0.01, measureSize: 0, measureEvery: 0, data: { trainSize: 600, testSize: 100, splitSeed: 0 } },
 ).map((run) => run.id);
 
 function lines(path: string): string[] {
@@ -100,7 +100,7 @@ describe('gradlab sweep', () => {
     table.rows.forEach((row, index) => {
       const group = summary.groups[index]!;
       expect([row[0], row[1], row[3], row[6], row[7]]).toEqual([
-        groupLabel(group), String(group.depth), String(group.lr), `${group.inactiveMeaning} ${formatMeanStd(group.inactiveFraction, true)}`, formatMeanStd(group.testAccuracy, true),
+        groupLabel(group), String(group.depth), String(group.lr), `${group.inactiveMeaning} ${formatSweepMetric(group.inactiveFraction, true)}`, formatSweepMetric(group.testAccuracy, true),
       ]);
     });
   });

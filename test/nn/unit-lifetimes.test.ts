@@ -176,3 +176,34 @@ describe('frozen counters from the real backward passes', () => {
     expect(() => incomingDenseLayers(new Sequential(new ReLU(), new Dense(2, 2)))).toThrow(/activation layer 0 is not preceded by a Dense layer/);
   });
 });
+
+describe('a network with an entirely dead hidden layer', () => {
+  /**
+   * x (2 inputs) -> layer 1 (2 units, alive) -> layer 2 (2 units, bias -100: dead on these inputs)
+   * -> layer 3 (2 units, bias b3) -> output (1 unit). Layer 3 sees only zeros, so its output is relu(b3).
+   */
+  function gradientsWith(b3: number): Map<string, number[]> {
+    const model = new Sequential(
+      dense([[1, 0], [0, 1]], [0, 0]), new ReLU(),
+      dense([[1, 1], [1, 1]], [-100, -100]), new ReLU(),
+      dense([[1, -1], [2, 1]], [b3, b3]), new ReLU(),
+      dense([[1], [1]], [0]),
+    );
+    mseLoss(model.forward(tensor([[1, 2], [3, 1]])), tensor([[5], [5]])).backward();
+    return new Map(model.namedParameters().map(([name, parameter]) => [name, Array.from(parameter.grad!.data)]));
+  }
+  const anyNonZero = (values: number[]): boolean => values.some((value) => value !== 0);
+
+  it('with zero biases above it, only the output bias learns', () => {
+    const gradients = gradientsWith(0);
+    const learning = [...gradients].filter(([, values]) => anyNonZero(values)).map(([name]) => name);
+    expect(learning).toEqual(['layers.6.bias']);
+  });
+
+  it('with a positive bias above it, the layers above learn too; below it, nothing does', () => {
+    const gradients = gradientsWith(0.5);
+    const learning = [...gradients].filter(([, values]) => anyNonZero(values)).map(([name]) => name);
+    // Layer 3's bias (its input is 0, so its weights get none) and the output layer's weights and bias.
+    expect(learning).toEqual(['layers.4.bias', 'layers.6.weight', 'layers.6.bias']);
+  });
+});

@@ -21,7 +21,11 @@ export {
   buildModel, makeOptimizer, trainEpoch, evaluate, EvaluationSum, dataOrderGenerator, startTraining, divergenceOf, OPTIMIZER_NAMES,
 } from './experiments/training.js';
 export type { ModelConfig, OptimizerConfig, OptimizerName, Divergence, EpochOutcome, Evaluation, TrainingState } from './experiments/training.js';
-export { runDeadNeurons, runOneActivation, startNetwork, inactiveMeaning, deadNeuronsResults } from './experiments/dead-neurons.js';
+export { runDeadNeurons, runOneActivation, startNetwork, inactiveMeaning, deadNeuronsResults, networksOf, resultsJson } from './experiments/dead-neurons.js';
+export { LifetimeRecorder, lifetimesOf, inactiveUnitsOf } from './experiments/lifetimes.js';
+export type { LifetimeMeasurement, LifetimeRecord, LifetimeLayer } from './experiments/lifetimes.js';
+export { summarizeSeeds, seedFigures, SEED_METRICS, COMPARED_METRICS } from './experiments/seed-summary.js';
+export type { SeedSummary, SeedFigures, SeedMetric, ActivationSummary, ActivationComparison, MetricSummary, LayerSummary } from './experiments/seed-summary.js';
 export type {
   DeadNeuronsConfig, DeadNeuronsResults, DeadNeuronsHooks, NetworkInProgress, ActivationRun, EpochSnapshot, LayerSnapshot,
 } from './experiments/dead-neurons.js';
@@ -56,10 +60,13 @@ export { renderDotSvg, GRAPH_FONT } from './report/graph.js';
 export { toCsv, parseCsv } from './report/csv.js';
 export { shortestFloat32, percent, fixed } from './report/format.js';
 export { markdownTable, readMarkdownTable, commandLine } from './report/markdown.js';
-export { deadNeuronsMarkdown, deadNeuronsCsv, unitsCell, runLabel, SUMMARY_HEADING } from './report/dead-neurons.js';
+export {
+  deadNeuronsMarkdown, deadNeuronsCsv, seedsCsv, unitsCsv, unitsCell, runLabel, formatInterval, readingOfResult, SUMMARY_HEADING, COMPARISONS_HEADING,
+} from './report/dead-neurons.js';
+export { rasterSegments, unitRasterChart, revivalsByLayerChart } from './report/lifetime-charts.js';
 export { bornDeadMarkdown, BORN_DEAD_TABLE_HEADING } from './report/born-dead.js';
-export { aggregate, formatMeanStd, groupLabel, SWEEP_TABLE_HEADING } from './report/sweep.js';
-export type { SweepGroup } from './report/sweep.js';
+export { aggregate, formatSweepMetric, groupLabel, SWEEP_TABLE_HEADING, SWEEP_COMPARISONS_HEADING } from './report/sweep.js';
+export type { SweepGroup, SweepMetric, SweepComparison } from './report/sweep.js';
 export {
   meanStd, meanInterval, pairedComparison, wilcoxonSignedRank, studentTCdf, studentTQuantile, regularizedIncompleteBeta, logGamma, CONFIDENCE,
 } from './report/statistics.js';

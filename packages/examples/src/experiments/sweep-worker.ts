@@ -49,7 +49,7 @@ process.on('message', (message: ToWorker) => {
     const { train, test } = dataFor(run.data);
     const measured = firstImages(train, run.config.measureSize);
     let unreportedSteps = 0;
-    const result = runOneActivation(run.config, run.config.activations[0]!, train, test, measured, {
+    const result = runOneActivation(run.config, run.config.activations[0]!, run.config.seeds[0]!, train, test, measured, {
       // Steps are reported in batches of 20: a message per step would cost more than the step.
       onStep: () => {
         if (++unreportedSteps === 20) {

@@ -38,6 +38,8 @@ export interface SweepSettings {
   readonly init: InitName | 'default';
   readonly saturationEps: number;
   readonly measureSize: number;
+  /** Training steps between two lifetime measurements (0: only at the epochs' ends). */
+  readonly measureEvery: number;
   readonly data: DataOptions;
 }
 
@@ -91,7 +93,7 @@ function shortHash(value: unknown): string {
  */
 export function runId(config: DeadNeuronsConfig, data: DataOptions): string {
   const activation = config.activations[0]!;
-  return `${activation}-d${config.depth}-w${config.width}-lr${config.lr}-a${config.alpha}-s${config.seed}-${shortHash({ config, data })}`;
+  return `${activation}-d${config.depth}-w${config.width}-lr${config.lr}-a${config.alpha}-s${config.seeds[0]}-${shortHash({ config, data })}`;
 }
 
 /**
@@ -112,8 +114,8 @@ export function expandGrid(grid: SweepGrid, settings: SweepSettings): SweepRun[]
             for (const seed of grid.seeds) {
               const config: DeadNeuronsConfig = {
                 activations: [activation], depth, width, optimizer: settings.optimizer, lr, momentum: settings.momentum,
-                epochs: settings.epochs, batchSize: settings.batchSize, init: settings.init, alpha, seed,
-                saturationEps: settings.saturationEps, measureSize: settings.measureSize,
+                epochs: settings.epochs, batchSize: settings.batchSize, init: settings.init, alpha, seeds: [seed],
+                saturationEps: settings.saturationEps, measureSize: settings.measureSize, measureEvery: settings.measureEvery,
               };
               runs.push({ id: runId(config, settings.data), config, data: settings.data });
             }
@@ -160,7 +162,7 @@ export function toRecord(run: SweepRun, result: ActivationRun): SweepRecord {
     width: config.width,
     lr: config.lr,
     alpha: config.alpha,
-    seed: config.seed,
+    seed: config.seeds[0]!,
     config,
     data: run.data,
     inactiveMeaning: result.inactiveMeaning,

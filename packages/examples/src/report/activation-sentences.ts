@@ -15,6 +15,8 @@ export interface SentenceContext {
   readonly saturationEps: number;
   /** Hidden layers. */
   readonly depth: number;
+  /** Training images the units are measured on. */
+  readonly measuredImages: number;
 }
 
 /** One activation's sentences. */
@@ -33,7 +35,7 @@ export interface ActivationSentences {
 }
 
 const deadLikeDefinition = (name: string) => (context: SentenceContext): string =>
-  `**Dead-like (${name}):** a unit whose input is never positive. It still outputs alpha · x and passes alpha (${context.alpha}) times the gradient, so it can recover.`;
+  `**Dead-like (${name}):** a unit whose input is never positive on any measured image. It still outputs alpha · x and passes alpha (${context.alpha}) times the gradient.`;
 
 /**
  * The sentences of an activation whose units saturate in their flat left
@@ -58,38 +60,39 @@ function leftTailSentences(kind: ActivationKind, limit: string): ActivationSente
  * The sentences of each activation.
  *
  * @example
- * REPORT_SENTENCES.relu.meaning({ alpha: 0.01, saturationEps: 0.01, depth: 10 });
- * // 'a dead unit outputs exactly 0 for every measured training image, …'
+ * REPORT_SENTENCES.relu.meaning({ alpha: 0.01, saturationEps: 0.01, depth: 10, measuredImages: 2000 });
+ * // 'a dead unit outputs exactly 0 on every measured image, …'
  */
 export const REPORT_SENTENCES: { readonly [K in ActivationKind]: ActivationSentences } = {
   relu: {
-    meaning: () => 'a dead unit outputs exactly 0 for every measured training image, so no gradient reaches its weights and gradient descent cannot revive it',
-    definition: () => '**Dead (ReLU):** a unit whose output is 0 for every measured image. Its gradient is 0 for every image, so its incoming weights and bias never change again.',
+    meaning: (context) =>
+      `a dead unit outputs exactly 0 on every measured image, so those images send no gradient to its weights; it can still come back when the layers below it change what it sees, or when training images outside the measured ${context.measuredImages} make it fire`,
+    definition: () => '**Dead (ReLU):** a unit whose output is 0 for every measured image. Those images give its incoming weights and bias a gradient of exactly 0.',
     chartNote: () => 'ReLU: dead (output 0 on every image)',
     farBehind: null,
   },
   'leaky-relu': {
-    meaning: (context) => `a dead-like unit never gets a positive input, but it still passes ${context.alpha} × the gradient, so it can recover`,
+    meaning: (context) => `a dead-like unit gets no positive input on any measured image, but it still passes ${context.alpha} × the gradient`,
     definition: deadLikeDefinition('LeakyReLU'),
     chartNote: () => 'LeakyReLU: dead-like (input never > 0)',
     farBehind: null,
   },
   prelu: {
-    meaning: (context) => `a dead-like unit never gets a positive input, but it still passes its learned slope (${context.alpha} at initialisation) × the gradient, so it can recover`,
+    meaning: (context) => `a dead-like unit gets no positive input on any measured image, but it still passes its learned slope (${context.alpha} at initialisation) × the gradient`,
     definition: (context) =>
-      `**Dead-like (PReLU):** a unit whose input is never positive. It still outputs a · x, with a learned slope a that starts at ${context.alpha}, and passes a times the gradient, so it can recover.`,
+      `**Dead-like (PReLU):** a unit whose input is never positive on any measured image. It still outputs a · x, with a learned slope a that starts at ${context.alpha}, and passes a times the gradient (none once a reaches exactly 0).`,
     chartNote: () => 'PReLU: dead-like (input never > 0)',
     farBehind: null,
   },
   sigmoid: {
-    meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of 0 or 1 on every image, where its derivative is almost 0`,
+    meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of 0 or 1 on every measured image, where its derivative is below ${(context.saturationEps * (1 - context.saturationEps)).toFixed(4)}`,
     definition: (context) =>
       `**Saturated (Sigmoid):** a unit whose output is below ${context.saturationEps} or above ${1 - context.saturationEps} for every measured image, where the derivative y(1 - y) is below ${(context.saturationEps * (1 - context.saturationEps)).toFixed(4)}.`,
     chartNote: () => 'Sigmoid: saturated',
-    farBehind: (context) => `sigmoid's derivative is at most 0.25, so the gradient shrinks at every one of the ${context.depth} layers on its way back`,
+    farBehind: (context) => `sigmoid's derivative is at most 0.25, and the gradient shrinks on its way back through the ${context.depth} layers (the gradient shrink column gives the factor measured per layer)`,
   },
   tanh: {
-    meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of -1 or 1 on every image, where its derivative is almost 0`,
+    meaning: (context) => `a saturated unit's output stays within ${context.saturationEps} of -1 or 1 on every measured image, where its derivative is below ${(context.saturationEps * (2 - context.saturationEps)).toFixed(4)}`,
     definition: (context) =>
       `**Saturated (Tanh):** a unit whose output is below ${-(1 - context.saturationEps)} or above ${1 - context.saturationEps} for every measured image, where the derivative 1 - y² is below ${(context.saturationEps * (2 - context.saturationEps)).toFixed(4)}.`,
     chartNote: () => 'Tanh: saturated (|output| near 1)',
@@ -101,9 +104,3 @@ export const REPORT_SENTENCES: { readonly [K in ActivationKind]: ActivationSente
   silu: leftTailSentences('silu', '0'),
   softplus: leftTailSentences('softplus', '0'),
 };
-
-/**
- * The pair the reading of the result compares when both ran: the activation
- * whose units die, and the one that lets them recover.
- */
-export const DEATH_COMPARISON = { dies: 'relu', recovers: 'leaky-relu' } as const satisfies { readonly dies: ActivationKind; readonly recovers: ActivationKind };

@@ -98,8 +98,9 @@ function countKinkAtZero(batch: LayerBatch, tally: UnitTally, markPositive: bool
 }
 
 /**
- * Dead (ReLU): the unit's output is exactly 0 (or -0) on every input; no
- * gradient reaches its weights, so gradient descent cannot revive it. A NaN
+ * Dead (ReLU): the unit's output is exactly 0 (or -0) on every input; those
+ * inputs send no gradient to its weights (it may still revive when earlier
+ * layers change what it sees: docs/dead-neurons.md has the measurements). A NaN
  * output counts as non-zero, as y !== 0 says.
  */
 export const zeroOutput: InactivityRule = {
