@@ -9,16 +9,17 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor } from '@gradlab/core';
-import { decodeSafetensors, encodeSafetensors, mlp } from '@gradlab/nn';
+import { ACTIVATION_KINDS, decodeSafetensors, encodeSafetensors, mlp } from '@gradlab/nn';
 import {
-  decodeCheckpoint, encodeCheckpoint, fromExactJson, loadData, parseCommandLine, runGradlab, startTraining, toExactJson, trainEpoch,
+  decodeCheckpoint, encodeCheckpoint, fromExactJson, loadData, parseCommandLine, restoreTraining, runGradlab, startTraining, toExactJson, trainEpoch,
 } from '@gradlab/examples';
 import { inputWidth } from '../../packages/examples/src/experiments/training.js';
 import { checkNetworkProgress } from '../../packages/examples/src/cli/dead-neurons-network.js';
 import { resultFlags } from '../../packages/examples/src/cli/checkpoints.js';
-import { trainCommand } from '../../packages/examples/src/cli/train.js';
+import { checkTrainProgress as checkTrainProgressForTest, trainCommand } from '../../packages/examples/src/cli/train.js';
 import { temporaryDirectory } from './helpers/cli.js';
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -55,6 +56,7 @@ let out: string;
 let checkpointPath: string;
 let goodCheckpoint: Uint8Array;
 let goodModel: Uint8Array;
+const smallData = loadData({ trainSize: 200, testSize: 100, splitSeed: 0 });
 
 beforeAll(async () => {
   dir = temporaryDirectory('hostile-checkpoints');
@@ -142,7 +144,7 @@ const evalCases: Array<[string, (config: Json, tensors: Tensors) => unknown, str
   ['hidden a string', (config) => ({ ...config, hidden: '8' }), "M: field hidden must be an array, got \"8\" in its 'gradlab.train' metadata"],
   ['a fractional width', (config) => ({ ...config, hidden: [8.5] }), "M: field hidden[0] must be an integer from 1 to 65536, got 8.5 in its 'gradlab.train' metadata"],
   ['no hidden layer where the file has one', (config) => ({ ...config, hidden: [] }), 'M: its metadata says hidden [], so tensor layers.0.weight should have shape [784,10], but it has shape [784,8]'],
-  ['an unknown activation', (config) => ({ ...config, activation: 'gelu2' }), "M: field activation must be one of relu, leaky-relu, prelu, sigmoid, tanh, elu, selu, gelu, silu, softplus, got \"gelu2\" in its 'gradlab.train' metadata"],
+  ['an unknown activation', (config) => ({ ...config, activation: 'gelu2' }), `M: field activation must be one of ${ACTIVATION_KINDS.join(', ')}, got "gelu2" in its 'gradlab.train' metadata`],
   ['alpha a string', (config) => ({ ...config, alpha: 'NaN' }), "M: field alpha must be a number from 0 to 1, got \"NaN\" in its 'gradlab.train' metadata"],
   ['a negative split seed', (config) => ({ ...config, splitSeed: -1 }), `M: field splitSeed must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got -1 in its 'gradlab.train' metadata`],
   ['a train size of 0', (config) => ({ ...config, trainSize: 0 }), `M: field trainSize must be an integer from 1 to ${Number.MAX_SAFE_INTEGER}, got 0 in its 'gradlab.train' metadata`],
@@ -196,7 +198,7 @@ describe('a dead-neurons network checkpoint: its progress record is checked too'
     return encodeSafetensors(model.stateDict(), { [KEY]: toExactJson(json) });
   };
   const cases: Array<[string, (json: Json) => void, string]> = [
-    ['an unknown activation', (json) => { json.progress.activation = 'swish'; }, 'field progress.activation must be one of relu, leaky-relu, prelu, sigmoid, tanh, elu, selu, gelu, silu, softplus, got "swish"'],
+    ['an unknown activation', (json) => { json.progress.activation = 'swish'; }, `field progress.activation must be one of ${ACTIVATION_KINDS.join(', ')}, got "swish"`],
     ['negative seconds', (json) => { json.progress.seconds = -5; }, 'field progress.seconds must be a number from 0 to'],
     ['one measurement too many', (json) => { json.progress.epochs.push({ ...snapshot, epoch: 1 }); }, 'field progress.epochs must hold 1 to 1 items, got 2'],
     ['a measurement out of order', (json) => { json.progress.epochs[0].epoch = 3; }, 'field progress.epochs[0].epoch must be an integer from 0 to 0, got 3'],
@@ -215,5 +217,49 @@ describe('a dead-neurons network checkpoint: its progress record is checked too'
   });
   it('reads the unedited record', () => {
     expect(decodeCheckpoint(file(() => {}), 'n.safetensors', 'dead-neurons', checkNetworkProgress).progress.activation).toBe('relu');
+  });
+});
+
+describe('fuzzing the checkpoint metadata (fast-check, fixed seed)', () => {
+  /** Every path of a JSON value: [['training'], ['training', 'epochsDone'], …]. */
+  function paths(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
+    if (typeof value !== 'object' || value === null) return [prefix];
+    const entries = (Array.isArray(value) ? value.map((item: unknown, i) => [i, item]) : Object.entries(value)) as Array<[string | number, unknown]>;
+    return [prefix, ...entries.flatMap(([key, item]) => paths(item, [...prefix, key]))];
+  }
+
+  it('1,000 edits of one field to any JSON value: either a checkpoint that resumes, or a plain Error naming the file', () => {
+    const { tensors, metadata } = decodeSafetensors(goodCheckpoint);
+    const original = fromExactJson(metadata[KEY]!) as Json;
+    const allPaths = paths(original).filter((path) => path.length > 0);
+    const edits = fc.record({
+      path: fc.constantFrom(...allPaths),
+      action: fc.constantFrom('replace', 'delete'),
+      value: fc.oneof(fc.jsonValue(), fc.constantFrom(null, -1, 0, 1e308, -0, '1', [], {}, 2 ** 53, 0.5)),
+    });
+    let accepted = 0;
+    fc.assert(fc.property(edits, ({ path, action, value }) => {
+      const json = JSON.parse(JSON.stringify(original)) as Json;
+      let parent: Json = json;
+      for (const key of path.slice(0, -1)) parent = (parent as Record<string, Json>)[key as string]!;
+      const last = path[path.length - 1]!;
+      if (action === 'delete' && !Array.isArray(parent)) delete parent[last as string];
+      else (parent as Record<string, unknown>)[last as string] = value;
+      const bytes = encodeSafetensors(tensors, { ...metadata, [KEY]: toExactJson(json) });
+      try {
+        const checkpoint = decodeCheckpoint(bytes, 'ck.safetensors', 'train', checkTrainProgressForTest);
+        const { train } = smallData;
+        const fresh = startTraining({ hidden: [8], activation: 'relu', negativeSlope: 0.01, init: 'default' }, { optimizer: 'adam', lr: 0.001, momentum: 0.9 }, inputWidth(train), 0);
+        restoreTraining(fresh, checkpoint.training!, checkpoint.tensors, 'ck.safetensors');
+        accepted++;
+      } catch (error) {
+        // A plain Error that names the file: never a TypeError or RangeError from the runtime.
+        expect((error as Error).constructor).toBe(Error);
+        expect((error as Error).message).toMatch(/^checkpoint: ck\.safetensors[: ]/);
+      }
+    }), { seed: 1818, numRuns: 1000 });
+    // Some edits are harmless (a flag value, a measured number), most are refused.
+    expect(accepted).toBeGreaterThan(0);
+    expect(accepted).toBeLessThan(1000);
   });
 });

@@ -271,9 +271,9 @@ describe('readIdxFile on fuzzed files, raw and gzipped', () => {
     const bomb = write(Buffer.concat([megabyteOfZeros, megabyteOfZeros, megabyteOfZeros])); // 3 MB once inflated
     expect(() => readIdxFile(bomb, 2 ** 21)).toThrow(new Error(`idx: ${bomb} looks gzipped but cannot be decompressed: it expands to more than the 2097152-byte limit`));
     const large = write(new Uint8Array(2 ** 21 + 1));
-    expect(() => readIdxFile(large, 2 ** 21)).toThrow(new Error(`idx: ${large} is 2097153 bytes, more than the 2097152-byte limit`));
-    expect(() => readIdxFile(folder)).toThrow(new Error(`idx: cannot read ${folder}: not a regular file`));
-    expect(() => readIdxFile(join(folder, 'missing'))).toThrow(`idx: cannot read ${join(folder, 'missing')}: ENOENT`);
+    expect(() => readIdxFile(large, 2 ** 21)).toThrow(new Error(`idx: cannot read ${large}: it is 2097153 bytes, more than the limit of 2097152 bytes for this kind of file; is it the right file?`));
+    expect(() => readIdxFile(folder)).toThrow(new Error(`idx: cannot read ${folder}: it is a folder, not a file; give the path of a file`));
+    expect(() => readIdxFile(join(folder, 'missing'))).toThrow(new Error(`idx: cannot read ${join(folder, 'missing')}: it does not exist (ENOENT); check the path`));
   });
 });
 

@@ -141,6 +141,29 @@ const cases: Array<[string, () => unknown, string]> = [
   ['Sequential of something that is not a Module', () => new Sequential(new Dense(2, 2), anyValue(() => 0)), 'Sequential: argument 1 is not a Module (got function)'],
   ['checkFiniteLoss of a vector', () => checkFiniteLoss(zeros([2]), { epoch: 1, step: 1 }),
     'checkFiniteLoss: the loss must be a number or a one-element tensor, got a tensor of shape [2]'],
+
+  // Library edges (issue #18, item 8): each used to be a TypeError or a silent NaN.
+  ['mlp()', () => anyValue<(options?: unknown) => unknown>(mlp)(), 'mlp: expected options { inputs, hidden, outputs, activation }, e.g. mlp({ inputs: 784, hidden: [64], outputs: 10, activation: \'relu\' }), got undefined'],
+  ['mlp(null)', () => mlp(anyValue(null)), 'mlp: expected options { inputs, hidden, outputs, activation }'],
+  ['new SGD(params) without options', () => new SGD(params(), anyValue(undefined)), 'SGD: expected options with a learning rate, e.g. new SGD(model.parameters(), { lr: 0.1 }), got undefined'],
+  ['new SGD(undefined)', () => new SGD(anyValue(undefined), { lr: 0.1 }), 'SGD: expected the parameters to optimize, e.g. new SGD(model.parameters(), …), got undefined'],
+  ['new Adam(a model, not its parameters)', () => new Adam(anyValue(new Dense(2, 2))), 'Adam: expected the parameters to optimize, e.g. new Adam(model.parameters(), …), got object'],
+  ['module.loadStateDict(null)', () => new Dense(2, 2).loadStateDict(anyValue(null)), 'loadStateDict: expected an object of tensors by name (what stateDict() returns), got null'],
+  ['module.loadStateDict([])', () => new Dense(2, 2).loadStateDict(anyValue([])), 'loadStateDict: expected an object of tensors by name (what stateDict() returns), got an array'],
+  ['optimizer.loadStateDict(null)', () => new SGD(params(), { lr: 0.1 }).loadStateDict(anyValue(null)), "SGD.loadStateDict: expected an object with a 'state' array, got null"],
+  ['add(undefined)', () => core.add(tensor([1]), anyValue(undefined)), 'add: expected a Tensor or a number, got undefined'],
+  ['add([1, 2])', () => core.add(anyValue([1, 2]), tensor([1])), 'add: expected a Tensor or a number, got the array [1,2] (wrap it in tensor(...))'],
+  ['mul({})', () => core.mul(tensor([1]), anyValue({})), 'mul: expected a Tensor or a number, got object'],
+  ['sub(null)', () => core.sub(tensor([1]), anyValue(null)), 'sub: expected a Tensor or a number, got null'],
+  ['div by a string', () => core.div(tensor([1]), anyValue('2')), 'div: expected a Tensor or a number, got string'],
+  ['maximum of a boolean', () => core.maximum(tensor([1]), anyValue(true)), 'maximum: expected a Tensor or a number, got boolean'],
+  ['tensor.add(undefined)', () => tensor([1]).add(anyValue(undefined)), 'add: expected a Tensor or a number, got undefined'],
+  ['gradcheck of a function returning a number', () => core.gradcheck(anyValue(() => 3), [tensor([1], { requiresGrad: true })]), 'gradcheck: fn must return a Tensor (the output to differentiate), got number'],
+  ['a 100,000-deep nested array', () => {
+    let nested: unknown = 1;
+    for (let i = 0; i < 100_000; i++) nested = [nested];
+    return tensor(anyValue(nested));
+  }, 'tensor: the nested array is 100000 levels deep; at most 64 dimensions are allowed'],
 ];
 
 describe('every bad input is a clear Error naming what was wrong and what is allowed', () => {
@@ -172,6 +195,13 @@ describe('every bad input is a clear Error naming what was wrong and what is all
     expect(new SGD(params(), { lr: Number.MIN_VALUE, momentum: 0.999999, dampening: 1, weightDecay: 0 }).lr).toBe(Number.MIN_VALUE);
     expect(new Adam(params(), { betas: [0, 0], eps: Number.MIN_VALUE }).eps).toBe(Number.MIN_VALUE);
     expect(new LeakyReLU({ negativeSlope: -3 }).negativeSlope).toBe(-3);
+    // PyTorch's positional slope (it used to be ignored for the default 0.01).
+    expect(new LeakyReLU(0.2).negativeSlope).toBe(0.2);
+    expect(new LeakyReLU(0.2).forward(tensor([-1, 2])).toArray()).toEqual([Math.fround(-0.2), 2]);
+    expect(() => new LeakyReLU(NaN)).toThrow('LeakyReLU: negativeSlope must be a finite number, got NaN');
+    let deep: unknown = 1;
+    for (let i = 0; i < 64; i++) deep = [deep];
+    expect(tensor(anyValue(deep)).ndim).toBe(64);
     expect(zeros([0, MAX_ELEMENTS]).size).toBe(0);
     expect(new Generator(0).integer(1)).toBe(0);
     expect(new Generator(0).permutation(0)).toEqual(new Int32Array(0));

@@ -57,6 +57,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   });
 
   const output = fn(...inputs);
+  if (!(output instanceof Tensor)) {
+    throw new Error(`gradcheck: fn must return a Tensor (the output to differentiate), got ${output === null ? 'null' : typeof output}`);
+  }
   const generator = new Generator(options.seed ?? 0);
   const weights = new Float32Array(output.size);
   for (let i = 0; i < weights.length; i++) weights[i] = 2 * generator.uniform() - 1;

@@ -6,7 +6,7 @@
  * broadcast.ts (how broadcasting is undone). docs/autodiff.md is the tour.
  * The fast kernels are a separate entry point, '@gradlab/core/kernels'.
  */
-export { Tensor, tensor, zeros, ones, full, arange, rand, randn } from './tensor.js';
+export { Tensor, tensor, zeros, ones, full, arange, rand, randn, MAX_NESTING } from './tensor.js';
 export type { NestedArray, TensorOptions, RandomOptions } from './tensor.js';
 export {
   add, sub, mul, div, neg, pow, exp, log, sqrt, abs,

@@ -105,8 +105,8 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
  * where(tensor([1, 0, 1]), tensor([1, 2, 3]), 0).toArray(); // [1, 0, 3]
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
+  const x = asTensor(a, 'where');
+  const y = asTensor(b, 'where');
   const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, x.shape), y.shape);
   const cs = expandTo(condition.data, condition.shape, shape);
   const xs = expandTo(x.data, x.shape, shape);
@@ -134,8 +134,8 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
  * PyTorch's torch.maximum / torch.minimum.
  */
 function elementwiseBest(op: string, a: TensorLike, b: TensorLike, aWins: (u: number, v: number) => boolean): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
+  const x = asTensor(a, op);
+  const y = asTensor(b, op);
   const shape = broadcastShapes(op, x.shape, y.shape);
   const xs = expandTo(x.data, x.shape, shape);
   const ys = expandTo(y.data, y.shape, shape);

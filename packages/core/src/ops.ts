@@ -29,8 +29,14 @@ import { Tensor } from './tensor.js';
 export type TensorLike = Tensor | number;
 
 /** `value` itself, or a scalar tensor holding the number; how every op taking a TensorLike reads it. */
-export function asTensor(value: TensorLike): Tensor {
-  return value instanceof Tensor ? value : new Tensor(new Float32Array([value]), []);
+export function asTensor(value: TensorLike, op = 'asTensor'): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value !== 'number') {
+    // A JS array or object would turn into NaN here; the caller meant something else.
+    const shown = Array.isArray(value) ? `the array ${JSON.stringify(value).slice(0, 40)} (wrap it in tensor(...))` : value === null ? 'null' : typeof value;
+    throw new Error(`${op}: expected a Tensor or a number, got ${shown}`);
+  }
+  return new Tensor(new Float32Array([value]), []);
 }
 
 // ---------------------------------------------------------------------------
@@ -45,8 +51,8 @@ export function asTensor(value: TensorLike): Tensor {
  * add(tensor([[1, 2], [3, 4]]), tensor([10, 20])).toArray(); // [[11, 22], [13, 24]]
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
+  const x = asTensor(a, 'add');
+  const y = asTensor(b, 'add');
   const shape = broadcastShapes('add', x.shape, y.shape);
   const xs = expandTo(x.data, x.shape, shape);
   const ys = expandTo(y.data, y.shape, shape);
@@ -67,8 +73,8 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  * mul(tensor([1, 2, 3]), 2).toArray(); // [2, 4, 6]
  */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
+  const x = asTensor(a, 'mul');
+  const y = asTensor(b, 'mul');
   const shape = broadcastShapes('mul', x.shape, y.shape);
   const xs = expandTo(x.data, x.shape, shape);
   const ys = expandTo(y.data, y.shape, shape);
@@ -282,8 +288,8 @@ export function neg(x: Tensor): Tensor {
  * sub(tensor([5, 7]), 2).toArray(); // [3, 5]
  */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
+  const x = asTensor(a, 'sub');
+  const y = asTensor(b, 'sub');
   broadcastShapes('sub', x.shape, y.shape);
   return add(x, neg(y));
 }
@@ -295,8 +301,8 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
  * div(tensor([1, 2]), 4).toArray(); // [0.25, 0.5]
  */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  const x = asTensor(a);
-  const y = asTensor(b);
+  const x = asTensor(a, 'div');
+  const y = asTensor(b, 'div');
   broadcastShapes('div', x.shape, y.shape);
   return mul(x, pow(y, -1));
 }

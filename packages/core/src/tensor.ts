@@ -172,6 +172,9 @@ export class Tensor {
   minimum(other: Tensor | number): Tensor { return compare.minimum(this, other); }
 }
 
+/** The most levels a nested array given to `tensor` may have (a tensor of more dimensions is almost surely a mistake). */
+export const MAX_NESTING = 64;
+
 /** Infers the shape of a nested array, throwing on ragged input. */
 function shapeOfNested(value: NestedArray): number[] {
   const shape: number[] = [];
@@ -212,6 +215,10 @@ export function tensor(values: NestedArray | Float32Array, options: TensorOption
     return new Tensor(values, options.shape ?? [values.length], options);
   }
   const shape = shapeOfNested(values);
+  // flattenNested recurses once per level: a hostile 100,000-deep array would overflow the stack.
+  if (shape.length > MAX_NESTING) {
+    throw new Error(`tensor: the nested array is ${shape.length} levels deep; at most ${MAX_NESTING} dimensions are allowed`);
+  }
   const flat: number[] = [];
   flattenNested(values, shape, 0, flat);
   const data = Float32Array.from(flat);

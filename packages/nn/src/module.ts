@@ -232,6 +232,9 @@ export abstract class Module {
    * copy.loadStateDict(model.stateDict()); // copy now computes what model computes
    */
   loadStateDict(state: Readonly<Record<string, Tensor>>): void {
+    if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+      throw new Error(`loadStateDict: expected an object of tensors by name (what stateDict() returns), got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}`);
+    }
     const own = this.stateDict();
     const missing = Object.keys(own).filter((key) => !Object.hasOwn(state, key));
     const extra = Object.keys(state).filter((key) => !Object.hasOwn(own, key));

@@ -14,7 +14,6 @@
  * does not train it again. One writer per file: networks running side by side
  * never write the same file.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ACTIVATION_KINDS, MAX_CHECKPOINT_BYTES, readRegularFile, save, type ActivationKind } from '@gradlab/nn';
 import { firstImages, type Dataset } from '../data/dataset.js';
@@ -25,7 +24,7 @@ import {
 import type { InitialGradient } from '../experiments/gradient-flow.js';
 import type { LifetimeMeasurement } from '../experiments/lifetimes.js';
 import { inputWidth, type TrainingState } from '../experiments/training.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { createFolder, writeOutputFile } from '../io/atomic.js';
 import { arrayField, booleanField, choiceField, FieldError, integerField, measuredField, numberField, objectField } from '../io/fields.js';
 
 /** What a network's checkpoint holds besides its tensors. */
@@ -182,7 +181,7 @@ export function trainNetwork(job: NetworkJob, data: { train: Dataset; test: Data
     },
     onNetworkDone: (done, model) => {
       flushSteps();
-      mkdirSync(dirname(job.modelPath), { recursive: true });
+      createFolder(dirname(job.modelPath));
       save(model, job.modelPath, { 'gradlab.activation': activation, 'gradlab.seed': String(seed), 'gradlab.epochs': String(done.epochs[done.epochs.length - 1]!.epoch) });
       // Only once the weights are written does the checkpoint call the network finished (its lifetimes are in the run).
       saveCheckpoint(null, null, done);

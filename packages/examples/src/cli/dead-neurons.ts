@@ -19,17 +19,18 @@ import { ACTIVATION_KINDS, removeLeftoverTemporaries, type ActivationKind } from
 import { batchCount } from '../data/batches.js';
 import type { Checkpoint } from '../experiments/checkpoint.js';
 import { deadNeuronsResults, networksOf, validateConfig, type ActivationRun, type DeadNeuronsConfig } from '../experiments/dead-neurons.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { createFolder, writeOutputFile } from '../io/atomic.js';
 import { formatInterval, writeDeadNeuronsReport } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
 import { commandLine } from '../report/markdown.js';
 import { UsageError } from './args.js';
 import { CHECKPOINT_FILE, CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
+import { lockForThisCommand } from './files.js';
 import { checkNetworkProgress, networkCheckpointPath, networkFileName, trainNetwork, type NetworkCheckpoint, type NetworkEvent, type NetworkJob } from './dead-neurons-network.js';
 import type { WorkerInput } from './dead-neurons-worker.js';
 import { formatDuration, Progress } from './progress.js';
-import { ACTIVATION_CHOICES, dataFlags, dataOptions, dataSourceName, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { ACTIVATION_CHOICES, checkNetworkSize, dataFlags, dataOptions, dataSourceName, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
 import { jobFailed, runInWorkerThreads } from './worker-threads.js';
 
 const flags = {
@@ -91,6 +92,9 @@ export const deadNeuronsCommand = defineCommand(
       measureEvery: options.measureEvery,
     };
     validateConfig(config);
+    checkNetworkSize('dead-neurons', `--depth ${config.depth} --width ${config.width}`, Array<number>(config.depth).fill(config.width));
+    lockForThisCommand(options.out, `dead-neurons --out ${options.out}`);
+    createFolder(options.out);
     const folder = join(options.out, 'checkpoint');
     const shaping = resultFlags(options);
     const networks = networksOf(config);

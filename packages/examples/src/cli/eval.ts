@@ -76,7 +76,7 @@ export const evalCommand = defineCommand(
   },
   async (options, [checkpoint]) => {
     const path = checkpoint!;
-    if (options.json !== undefined) refuseOutputOverInput('eval', '--json', [options.json], [path]);
+    if (options.json !== undefined) refuseOutputOverInput('eval', [options.json], [path], 'give --json another path');
     let bytes: Uint8Array;
     try {
       bytes = readRegularFile(path, { maxBytes: MAX_CHECKPOINT_BYTES, reader: 'checkpoint' });

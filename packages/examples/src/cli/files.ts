@@ -1,6 +1,7 @@
 /**
  * What every command checks about the files it is given, in one place:
- * an output must not be one of the inputs, and a failed file operation that
+ * an output must not be one of the inputs, one run at a time writes an
+ * output (a lock, io/file-lock.ts), and a failed file operation that
  * no command has explained yet becomes one line naming the path, what went
  * wrong and what to do (main's last resort, so that no Node stack trace or
  * bare "EISDIR: illegal operation on a directory, read" reaches a user).
@@ -8,6 +9,8 @@
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileProblem } from '@gradlab/nn';
+import { createFolder } from '../io/atomic.js';
+import { acquireFileLock, type FileLock } from '../io/file-lock.js';
 import { UsageError } from './args.js';
 
 /** `path` with its folder's symbolic links resolved, whether or not the file itself exists yet. */
@@ -41,18 +44,20 @@ export function sameFile(a: string, b: string): boolean {
 }
 
 /**
- * Throws a UsageError (exit code 2) when one of `outputs` is one of `inputs`:
- * writing it would destroy the input before, or while, it is read.
+ * Throws a UsageError (exit code 2) when one of `outputs` is one of `inputs`
+ * (compared as files: symbolic and hard links, `./` and `..` included):
+ * writing it would destroy the input before, or while, it is read. `todo`
+ * says what to do instead.
  *
  * @example
- * refuseOutputOverInput('eval', '--json', ['m.safetensors'], ['m.safetensors']);
- * // UsageError: eval: --json m.safetensors is the input m.safetensors; writing it would destroy the input; choose another path
+ * refuseOutputOverInput('eval', ['m.safetensors'], ['m.safetensors'], 'give --json another path');
+ * // UsageError: eval: the output m.safetensors is the input m.safetensors; writing it would destroy the input; give --json another path
  */
-export function refuseOutputOverInput(command: string, flag: string, outputs: readonly string[], inputs: readonly string[]): void {
+export function refuseOutputOverInput(command: string, outputs: readonly string[], inputs: readonly string[], todo: string): void {
   for (const output of outputs) {
     const input = inputs.find((candidate) => sameFile(output, candidate));
     if (input !== undefined) {
-      throw new UsageError(`${command}: ${flag} ${output} is the input ${input}; writing it would destroy the input; choose another path`);
+      throw new UsageError(`${command}: the output ${output} is the input ${input}; writing it would destroy the input; ${todo}`);
     }
   }
 }
@@ -77,4 +82,27 @@ export function fileErrorLine(error: unknown): string | null {
   const verb = VERBS[system!.syscall] ?? system!.syscall;
   const path = system!.path ?? (system as { dest?: string }).dest ?? 'a file';
   return `cannot ${verb} ${path}: ${fileProblem(system)}`;
+}
+
+/** The locks the running command holds; main releases them when the command ends, however it ends. */
+const commandLocks = new Set<FileLock>();
+
+/**
+ * Takes the lock `<output>.lock` (io/file-lock.ts: pid, host, stale-lock
+ * detection) for the rest of this command, so that a second `train` or
+ * `dead-neurons` on the same output is refused with a message naming the run
+ * that holds it, instead of both writing the same files. `what` names the run.
+ *
+ * @example
+ * lockForThisCommand('reports/dead-neurons', 'dead-neurons --out reports/dead-neurons');
+ */
+export function lockForThisCommand(output: string, what: string): void {
+  createFolder(dirname(output));
+  commandLocks.add(acquireFileLock(output, what));
+}
+
+/** Releases the locks of `lockForThisCommand` (main calls this after every command). */
+export function releaseCommandLocks(): void {
+  for (const lock of commandLocks) lock.release();
+  commandLocks.clear();
 }

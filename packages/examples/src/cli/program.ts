@@ -9,7 +9,7 @@
  */
 import { UsageError } from './args.js';
 import type { CommandContext, Subcommand } from './command.js';
-import { fileErrorLine } from './files.js';
+import { fileErrorLine, releaseCommandLocks } from './files.js';
 
 /** Every subcommand, with a one-line summary for `gradlab --help`. */
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
@@ -115,5 +115,7 @@ export async function main(argv: readonly string[], output: ProgramOutput = proc
     stderr.write(`gradlab ${name}: ${message}\n`);
     if (process.env['GRADLAB_DEBUG'] && error instanceof Error) stderr.write(`${error.stack}\n`);
     return 1;
+  } finally {
+    releaseCommandLocks();
   }
 }

@@ -5,8 +5,9 @@
 import { dirname, join } from 'node:path';
 import { mergeRuns, missingRunsText, readReportInputs, toJsonLines } from '../cluster/merge.js';
 import { writeOutputFile } from '../io/atomic.js';
-import { aggregate, writeSweepReport } from '../report/sweep.js';
+import { aggregate, SWEEP_REPORT_FILES, writeSweepReport } from '../report/sweep.js';
 import { defineCommand } from './command.js';
+import { refuseOutputOverInput } from './files.js';
 
 const flags = {
   out: { kind: 'string', description: 'Report folder (default: the sweep\'s folder, or the folder of the first FILE)' },
@@ -26,6 +27,8 @@ export const reportCommand = defineCommand(
     const records = inputs.sources.flatMap((source) => source.records);
     if (records.length === 0) throw new Error(`no finished runs in ${files.join(', ')}`);
     const outDir = options.out ?? inputs.folder ?? dirname(files[0]!);
+    const outputs = [...SWEEP_REPORT_FILES, ...(inputs.folder !== undefined ? ['merged.jsonl'] : [])].map((name) => join(outDir, name));
+    refuseOutputOverInput('report', outputs, inputs.sources.map((source) => source.path), 'give --out another folder');
     const written = await writeSweepReport(records, inputs.sources.map((source) => source.path), outDir);
     if (inputs.folder !== undefined) {
       writeOutputFile(join(outDir, 'merged.jsonl'), toJsonLines(merged.records));

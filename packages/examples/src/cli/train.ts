@@ -8,13 +8,12 @@
  * finished run's files are byte-identical to those of a run that never stopped.
  * A loss that becomes NaN or Infinity stops the run with exit code 1.
  */
-import { mkdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DivergedError, NonFiniteParameterError, save, type ActivationKind, type InitName } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
 import { encodeCheckpoint, restoreTraining, type SavedTraining } from '../experiments/checkpoint.js';
 import { evaluate, inputWidth, startTraining, trainEpoch, type OptimizerName } from '../experiments/training.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { createFolder, writeOutputFile } from '../io/atomic.js';
 import {
   arrayField, choiceField, FieldError, integerField, measuredField, numberField, objectField, optionalField, stringField,
 } from '../io/fields.js';
@@ -22,8 +21,9 @@ import { MAX_LIST_LENGTH } from './args.js';
 import { percent } from '../report/format.js';
 import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
+import { lockForThisCommand } from './files.js';
 import { formatDuration, Progress } from './progress.js';
-import { ACTIVATION_CHOICES, dataFlags, dataOptions, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { ACTIVATION_CHOICES, checkNetworkSize, dataFlags, dataOptions, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
 
 /** The metadata key under which the training config is stored in the checkpoint. */
 export const TRAIN_CONFIG_KEY = 'gradlab.train';
@@ -95,7 +95,7 @@ interface TrainProgress {
 }
 
 /** Checks a train checkpoint's progress record: one log entry per finished epoch (FieldError otherwise). */
-function checkTrainProgress(value: unknown, training: SavedTraining | null): TrainProgress {
+export function checkTrainProgress(value: unknown, training: SavedTraining | null): TrainProgress {
   if (training === null) throw new FieldError('training', 'is null, but a train checkpoint always holds its network');
   const progress = objectField(value, 'progress');
   const log = arrayField(progress['log'], 'progress.log', training.epochsDone, training.epochsDone).map((item, index) => {
@@ -156,7 +156,9 @@ export const trainCommand = defineCommand(
       testSize: options.testSize,
       splitSeed: options.splitSeed,
     };
+    checkNetworkSize('train', `--hidden ${options.hidden.join(',')}`, options.hidden);
     const checkpoint = new CheckpointFile(join(dirname(options.out), `${basename(options.out)}.checkpoint`));
+    lockForThisCommand(options.out, `train --out ${options.out}`);
     const shaping = resultFlags(options);
     const saved = options.resume ? readCheckpointForResume('train', checkpoint.path, shaping, checkTrainProgress) : undefined;
     const { train, test } = loadDataFor('train', dataOptions(options));
@@ -192,7 +194,7 @@ export const trainCommand = defineCommand(
 
     const last = log[log.length - 1]!;
     // nn's save writes atomically but expects the folder to exist.
-    mkdirSync(dirname(options.out), { recursive: true });
+    createFolder(dirname(options.out));
     save(state.model, options.out, { [TRAIN_CONFIG_KEY]: JSON.stringify(config), 'gradlab.testAccuracy': String(last.testAccuracy) });
     const logPath = join(dirname(options.out), `${basename(options.out)}.log.json`);
     writeOutputFile(logPath, `${JSON.stringify({ config, epochs: log }, null, 2)}\n`);

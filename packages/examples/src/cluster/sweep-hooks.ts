@@ -4,12 +4,11 @@
  * file, lock and manifest, the Slurm / Kubernetes submission, and `--status`.
  * cli/sweep.ts calls these at four points (status, shard, submission, run).
  */
-import { mkdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagName, UsageError, type FlagTable } from '../cli/args.js';
 import type { CommandContext, CommandResult } from '../cli/command.js';
-import { writeOutputFile } from '../io/atomic.js';
+import { createFolder, writeOutputFile } from '../io/atomic.js';
 import { acquireFileLock, type FileLock } from '../io/file-lock.js';
 import { indexedJobManifest, k8sJobName, K8S_MANIFEST, K8S_MOUNT } from './k8s.js';
 import { checkAgainstManifest, readManifest, sweepManifest, writeManifest } from './manifest.js';
@@ -118,7 +117,7 @@ export function resultsFileOf(options: ClusterOptions, shard: Shard | undefined)
  */
 export function prepareRun(options: ClusterOptions, shard: Shard | undefined, runIds: readonly string[], command: readonly string[], resultsPath: string): FileLock {
   const what = shard ? `sweep shard ${shard.index}/${shard.count}` : 'sweep';
-  mkdirSync(resolve(resultsPath, '..'), { recursive: true });
+  createFolder(resolve(resultsPath, '..'));
   const lock = acquireFileLock(resultsPath, what);
   try {
     if (shard && options.out === undefined) {
@@ -192,7 +191,7 @@ export function submitSweep(table: FlagTable, options: ClusterOptions & Readonly
     argv: [process.execPath, gradlabProgram(), ...command, '--workers', String(options.cpusPerTask), '--dir', absoluteDir, '--shard', 'auto'],
   });
   const scriptPath = join(dir, SBATCH_SCRIPT);
-  mkdirSync(join(dir, SLURM_LOG_FOLDER), { recursive: true });
+  createFolder(join(dir, SLURM_LOG_FOLDER));
   writeOutputFile(scriptPath, script);
   const withScript = { ...manifest, slurm: { script: SBATCH_SCRIPT, jobs: manifest.slurm?.jobs ?? [] } };
   written.push(writeManifest(dir, withScript), scriptPath);

@@ -9,9 +9,10 @@
  * Every length is checked against the header before anything is allocated, so
  * a corrupt header can neither crash the reader nor make it allocate gigabytes.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { readRegularFile } from '@gradlab/nn';
 import type { Dataset } from './dataset.js';
 
 /** The unsigned-byte data type code of the IDX format. */
@@ -83,16 +84,7 @@ export function parseIdx(bytes: Uint8Array, fileName: string): IdxArray {
  * readIdxFile('mnist/t10k-labels-idx1-ubyte.gz'); // { dims: [10000], data: Uint8Array(10000) }
  */
 export function readIdxFile(path: string, maxBytes = MAX_IDX_BYTES): IdxArray {
-  let size: number;
-  try {
-    const stats = statSync(path);
-    if (!stats.isFile()) throw new Error('not a regular file');
-    size = stats.size;
-  } catch (error) {
-    throw new Error(`idx: cannot read ${path}: ${(error as Error).message}`);
-  }
-  if (size > maxBytes) throw new Error(`idx: ${path} is ${size} bytes, more than the ${maxBytes}-byte limit`);
-  let bytes: Uint8Array = readFileSync(path);
+  let bytes: Uint8Array = readRegularFile(path, { maxBytes, reader: 'idx' });
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: maxBytes });

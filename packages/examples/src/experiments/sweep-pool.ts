@@ -60,7 +60,13 @@ export function runPool(runs: readonly SweepRun[], workers: number, resultsPath:
         if (message.type === 'ready') feed(child);
         else if (message.type === 'steps') hooks.onSteps?.(message.steps);
         else if (message.type === 'done') {
-          appendLineDurable(resultsPath, JSON.stringify(message.record));
+          try {
+            appendLineDurable(resultsPath, JSON.stringify(message.record));
+          } catch (error) {
+            // In a message handler a throw would be uncaught (a stack trace); fail the pool instead.
+            fail(error as Error);
+            return;
+          }
           if (message.unreportedSteps > 0) hooks.onSteps?.(message.unreportedSteps);
           const run = (child as ChildProcess & { currentRun?: SweepRun }).currentRun!;
           hooks.onRunDone?.(run);

@@ -13,8 +13,9 @@
  * machines can split one grid with nothing but the same command line.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, truncateSync } from 'node:fs';
-import { ACTIVATIONS, type ActivationKind, type InitName } from '@gradlab/nn';
+import { existsSync, truncateSync } from 'node:fs';
+import { ACTIVATION_KINDS, ACTIVATIONS, readRegularFile, type ActivationKind, type InitName } from '@gradlab/nn';
+import { arrayField, choiceField, FieldError, integerField, numberField, objectField, stringField } from '../io/fields.js';
 import type { DataOptions } from '../data/load.js';
 import type { ActivationRun, DeadNeuronsConfig } from './dead-neurons.js';
 import type { OptimizerName } from './training.js';
@@ -188,30 +189,90 @@ export interface ReadResults {
   readonly tornTail: boolean;
 }
 
+/** A results file larger than this is refused before it is read (1.6 million runs of 160 bytes). */
+export const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+
+/** Checks a measured loss: a number >= 0, or null, which is how JSON writes a loss that overflowed to Infinity. */
+function lossField(value: unknown, field: string): number {
+  return value === null ? Infinity : numberField(value, field, 0);
+}
+
 /**
- * Reads a JSON-lines results file. A last line without its newline is a write
- * cut short and is ignored; any other line that is not a valid record is an
- * error naming the file and line.
+ * Checks one parsed line of a results file field by field (a FieldError
+ * naming the field otherwise): the grid point, the final measurement, the
+ * measurement of every epoch and the divergence record. Fields it does not
+ * know are left alone, so newer records with more fields still read.
+ */
+export function checkSweepRecord(value: unknown): SweepRecord {
+  const record = objectField(value, 'record');
+  stringField(record['id'], 'id', 1000);
+  choiceField(record['activation'], 'activation', ACTIVATION_KINDS);
+  const depth = integerField(record['depth'], 'depth', 1, 100000);
+  integerField(record['width'], 'width', 1, 1 << 30);
+  numberField(record['lr'], 'lr', Number.MIN_VALUE);
+  numberField(record['alpha'], 'alpha', 0);
+  integerField(record['seed'], 'seed', 0, Number.MAX_SAFE_INTEGER);
+  objectField(record['config'], 'config');
+  objectField(record['data'], 'data');
+  stringField(record['inactiveMeaning'], 'inactiveMeaning', 100);
+  if (record['diverged'] !== null) {
+    const divergence = objectField(record['diverged'], 'diverged');
+    integerField(divergence['epoch'], 'diverged.epoch', 0, Number.MAX_SAFE_INTEGER);
+    integerField(divergence['step'], 'diverged.step', 0, Number.MAX_SAFE_INTEGER);
+    stringField(divergence['loss'], 'diverged.loss', 100);
+  }
+  const final = objectField(record['final'], 'final');
+  integerField(final['epoch'], 'final.epoch', 0, Number.MAX_SAFE_INTEGER);
+  integerField(final['inactive'], 'final.inactive', 0, Number.MAX_SAFE_INTEGER);
+  numberField(final['inactiveFraction'], 'final.inactiveFraction', 0, 1);
+  lossField(final['trainLoss'], 'final.trainLoss');
+  numberField(final['testAccuracy'], 'final.testAccuracy', 0, 1);
+  arrayField(final['layerInactiveFractions'], 'final.layerInactiveFractions', depth, depth)
+    .forEach((fraction, layer) => numberField(fraction, `final.layerInactiveFractions[${layer}]`, 0, 1));
+  arrayField(record['epochs'], 'epochs', 1, 100001).forEach((item, index) => {
+    const epoch = objectField(item, `epochs[${index}]`);
+    integerField(epoch['epoch'], `epochs[${index}].epoch`, index, index);
+    numberField(epoch['inactiveFraction'], `epochs[${index}].inactiveFraction`, 0, 1);
+    lossField(epoch['trainLoss'], `epochs[${index}].trainLoss`);
+    numberField(epoch['testAccuracy'], `epochs[${index}].testAccuracy`, 0, 1);
+  });
+  return record as unknown as SweepRecord;
+}
+
+/**
+ * Reads a JSON-lines results file (a regular file of at most
+ * MAX_RESULTS_BYTES). A last line without its newline is a write cut short
+ * and is ignored; any other line that is not a valid record (every field
+ * checked by `checkSweepRecord`) is an error naming the file, the line and
+ * the field. A file whose first line is not a record at all is refused as
+ * not a gradlab results file. A missing file reads as empty (a sweep that
+ * has not started).
  */
 export function readResultsFile(path: string): ReadResults {
   if (!existsSync(path)) return { records: [], completeBytes: 0, tornTail: false };
-  const text = readFileSync(path, 'utf8');
+  const bytes = readRegularFile(path, { maxBytes: MAX_RESULTS_BYTES, reader: 'results' });
+  const text = bytes.toString('utf8');
   const lastNewline = text.lastIndexOf('\n');
   const complete = text.slice(0, lastNewline + 1);
   const records: SweepRecord[] = [];
   complete.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
+    const where = `${path}:${index + 1}`;
+    const notOurs = records.length === 0
+      ? `; ${path} is not a gradlab sweep results file (JSON lines written by gradlab sweep)`
+      : '';
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
     } catch {
-      throw new Error(`${path}:${index + 1}: not a JSON line: ${line.slice(0, 60)}…`);
+      throw new Error(`${where}: not a JSON line: ${JSON.stringify(line.slice(0, 60))}${line.length > 60 ? '…' : ''}${notOurs}`);
     }
-    const record = parsed as SweepRecord;
-    if (typeof record !== 'object' || record === null || typeof record.id !== 'string' || typeof record.final !== 'object') {
-      throw new Error(`${path}:${index + 1}: not a sweep record (no id or final)`);
+    try {
+      records.push(checkSweepRecord(parsed));
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      throw new Error(`${where}: not a sweep record: field ${error.message}${notOurs}`);
     }
-    records.push(record);
   });
   return { records, completeBytes: Buffer.byteLength(complete, 'utf8'), tornTail: lastNewline + 1 < text.length };
 }

@@ -14,7 +14,7 @@
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@gradlab/nn';
+import { fileProblem, writeFileAtomic } from '@gradlab/nn';
 
 /**
  * Writes `contents` (text as UTF-8, or bytes) to `path` atomically with nn's
@@ -24,7 +24,7 @@ import { writeFileAtomic } from '@gradlab/nn';
  * writeOutputFile('reports/dead-neurons/results.json', JSON.stringify(results));
  */
 export function writeOutputFile(path: string, contents: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  createFolder(dirname(path));
   writeFileAtomic(path, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
 }
 
@@ -64,15 +64,38 @@ export function reportFolder(outDir: string): ReportFolder {
  */
 export function appendLineDurable(path: string, line: string): void {
   if (line.includes('\n')) throw new Error(`appendLineDurable: a record must be one line, got ${JSON.stringify(line.slice(0, 80))}…`);
-  mkdirSync(dirname(path), { recursive: true });
-  const fd = openSync(path, 'a');
+  createFolder(dirname(path));
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (error) {
+    throw new Error(`cannot append to ${path}: ${fileProblem(error, true)}`, { cause: error });
+  }
   try {
     // One write call for the whole line keeps concurrent appends from interleaving mid-line.
     const bytes = Buffer.from(`${line}\n`, 'utf8');
     let offset = 0;
     while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
     fsyncSync(fd);
+  } catch (error) {
+    throw new Error(`cannot append to ${path}: ${fileProblem(error, true)}; the runs recorded before are kept, a rerun redoes the rest`, { cause: error });
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Creates `folder` and its parents (nothing if it exists); an error names the
+ * folder, what went wrong and what to do (a file where a folder should be, a
+ * read-only parent, a full disk).
+ *
+ * @example
+ * createFolder('reports/sweep');
+ */
+export function createFolder(folder: string): void {
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new Error(`cannot create the folder ${folder}: ${fileProblem(error, true)}`, { cause: error });
   }
 }

@@ -17,6 +17,7 @@
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { fileProblem } from '@gradlab/nn';
 
 /** What a lock file records about its owner. */
 export interface LockOwner {
@@ -122,7 +123,7 @@ export function acquireFileLock(path: string, what: string): FileLock {
       return { path: lockPath, release };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new Error(`${what}: cannot create the lock file ${lockPath}: ${(error as Error).message}`);
+        throw new Error(`${what}: cannot create the lock file ${lockPath}: ${fileProblem(error, true)}`, { cause: error });
       }
     }
     const ownerText = readFileSafely(lockPath);

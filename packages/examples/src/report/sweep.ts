@@ -244,7 +244,12 @@ export function sweepMarkdown(groups: readonly SweepGroup[], comparisons: readon
   ].join('\n');
 }
 
-/** Writes summary.json, summary.csv, two charts and report.md into `outDir`. */
+/** The files `writeSweepReport` writes into its folder (gradlab report refuses an input among them). */
+export const SWEEP_REPORT_FILES = [
+  'summary.json', 'summary.csv', 'sweep-inactive.svg', 'sweep-inactive.png', 'sweep-accuracy.svg', 'sweep-accuracy.png', 'report.md',
+] as const;
+
+/** Writes summary.json, summary.csv, two charts and report.md into `outDir` (SWEEP_REPORT_FILES). */
 export async function writeSweepReport(records: readonly SweepRecord[], sources: readonly string[], outDir: string): Promise<string[]> {
   const { groups, comparisons, runs, duplicates } = aggregate(records);
   const { written, write } = reportFolder(outDir);

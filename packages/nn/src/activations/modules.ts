@@ -64,9 +64,10 @@ export class LeakyReLU extends Activation {
   readonly kind = 'leaky-relu';
   readonly negativeSlope: number;
 
-  constructor(options: LeakyReLUOptions = {}) {
+  /** `new LeakyReLU({ negativeSlope: 0.2 })`, or PyTorch's positional `new LeakyReLU(0.2)`. */
+  constructor(options: LeakyReLUOptions | number = {}) {
     super();
-    const negativeSlope = options.negativeSlope ?? 0.01;
+    const negativeSlope = typeof options === 'number' ? options : options.negativeSlope ?? 0.01;
     if (!Number.isFinite(negativeSlope)) {
       throw new Error(`LeakyReLU: negativeSlope must be a finite number, got ${negativeSlope}`);
     }

@@ -60,6 +60,9 @@ export interface MlpOptions {
  * model.toString(); // 'Sequential(Dense(2, 16), ReLU(), Dense(16, 16), ReLU(), Dense(16, 2))'
  */
 export function mlp(options: MlpOptions): Sequential {
+  if (typeof options !== 'object' || options === null) {
+    throw new Error(`mlp: expected options { inputs, hidden, outputs, activation }, e.g. mlp({ inputs: 784, hidden: [64], outputs: 10, activation: 'relu' }), got ${options === null ? 'null' : typeof options}`);
+  }
   const { inputs, hidden, outputs, activation } = options;
   if (!isActivationKind(activation)) {
     throw new Error(`mlp: unknown activation '${String(activation)}'; expected one of ${ACTIVATION_KINDS.join(', ')}`);

@@ -28,6 +28,9 @@ export abstract class Optimizer {
   lr: number;
 
   constructor(name: string, params: Iterable<Tensor>, lr: number) {
+    if (typeof (params as { [Symbol.iterator]?: unknown } | null | undefined)?.[Symbol.iterator] !== 'function') {
+      throw new Error(`${name}: expected the parameters to optimize, e.g. new ${name}(model.parameters(), …), got ${params === null ? 'null' : typeof params}`);
+    }
     const list = [...params];
     if (list.length === 0) throw new Error(`${name}: got an empty parameter list`);
     list.forEach((param, index) => {

@@ -41,6 +41,9 @@ export class SGD extends Optimizer {
   #momentumBuffers: Array<Float32Array | null>;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new Error(`SGD: expected options with a learning rate, e.g. new SGD(model.parameters(), { lr: 0.1 }), got ${options === null ? 'null' : typeof options}`);
+    }
     super('SGD', params, options.lr);
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
