@@ -78,6 +78,10 @@ const mistakes: Array<[string, string]> = [
   ['train --epochs 0', "train: --epochs must be an integer from 1 to 10000, got '0'"],
   ['train --batch-size 1.5', "train: --batch-size must be a positive integer, got '1.5'"],
   ['train --test-size 9999', 'train: data: --train-size 8000 + --test-size 9999 is more than the 10000 embedded images'],
+  // A network too large for memory: refused from the widths, before anything is allocated (it was a Dense error, exit 1).
+  ['train --hidden 40000,40000', 'train: --hidden 40000,40000 makes a network of 1631840010 parameters, more than the limit of 134217728 (512 MiB of float32 per copy; training keeps about four copies); use fewer or narrower layers'],
+  ['dead-neurons --depth 200 --width 4096', 'dead-neurons: --depth 200 --width 4096 makes a network of 3342737418 parameters, more than the limit of 134217728 (512 MiB of float32 per copy; training keeps about four copies); use fewer or narrower layers'],
+  ['sweep --depths 2,100 --widths 64,4096', 'sweep: --depths 100 --widths 4096 makes a network of 1664606218 parameters, more than the limit of 134217728 (512 MiB of float32 per copy; training keeps about four copies); use fewer or narrower layers'],
   ['train --learning-rate 0.1', 'train: unknown flag --learning-rate (see --help)'],
 
   // sweep

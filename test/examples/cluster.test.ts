@@ -196,7 +196,12 @@ describe('sweep --status', () => {
     const runs = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9'];
     writeFileSync(join(dir, 'sweep.json'), JSON.stringify({ ...sweepManifest(runs, 5, ['sweep', '--lrs', '0.01']), slurm: { script: 'sweep.sbatch', jobs: ['40'] } }));
     writeFileSync(join(dir, 'sweep.sbatch'), '#!/bin/bash\n');
-    const line = (id: string): string => `${JSON.stringify({ id, final: {} })}\n`;
+    // A complete record (report and sweep check every field of every line).
+    const line = (id: string): string => `${JSON.stringify({
+      id, activation: 'relu', depth: 1, width: 4, lr: 0.01, alpha: 0.01, seed: 0, config: {}, data: {}, inactiveMeaning: 'dead',
+      final: { epoch: 0, inactive: 0, inactiveFraction: 0, trainLoss: 1, testAccuracy: 0.5, layerInactiveFractions: [0] },
+      epochs: [{ epoch: 0, inactiveFraction: 0, trainLoss: 1, testAccuracy: 0.5 }], diverged: null,
+    })}\n`;
     writeFileSync(join(dir, 'results.shard-1-of-5.jsonl'), line('a0') + line('a5'));
     writeFileSync(join(dir, 'results.shard-2-of-5.jsonl'), line('a1'));
     writeFileSync(join(dir, 'results.shard-3-of-5.jsonl'), line('a2'));

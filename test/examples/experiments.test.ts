@@ -227,7 +227,8 @@ describe('sweep bookkeeping', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'gradlab-sweep-')), 'results.jsonl');
     const record = (id: string, seed: number, inactiveFraction: number) =>
       ({ id, activation: 'relu', depth: 2, width: 8, lr: 0.01, alpha: 0.1, seed, config: { seeds: [seed], epochs: 1 }, data: {}, inactiveMeaning: 'dead',
-        final: { epoch: 1, inactive: 0, inactiveFraction, trainLoss: 1, testAccuracy: 0.5, layerInactiveFractions: [] }, epochs: [], diverged: null }) as unknown as SweepRecord;
+        final: { epoch: 1, inactive: 0, inactiveFraction, trainLoss: 1, testAccuracy: 0.5, layerInactiveFractions: [inactiveFraction, inactiveFraction] },
+        epochs: [{ epoch: 0, inactiveFraction: 0, trainLoss: 2, testAccuracy: 0.1 }, { epoch: 1, inactiveFraction, trainLoss: 1, testAccuracy: 0.5 }], diverged: null }) as unknown as SweepRecord;
     appendLineDurable(path, JSON.stringify(record('a', 0, 0.1)));
     appendLineDurable(path, JSON.stringify(record('b', 1, 0.3)));
     appendFileSync(path, JSON.stringify(record('c', 2, 0.5)).slice(0, 40));

@@ -21,6 +21,7 @@ import { checkNetworkProgress } from '../../packages/examples/src/cli/dead-neuro
 import { resultFlags } from '../../packages/examples/src/cli/checkpoints.js';
 import { checkTrainProgress as checkTrainProgressForTest, trainCommand } from '../../packages/examples/src/cli/train.js';
 import { temporaryDirectory } from './helpers/cli.js';
+import { oneFieldEdited } from './helpers/json-edit.js';
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -221,30 +222,11 @@ describe('a dead-neurons network checkpoint: its progress record is checked too'
 });
 
 describe('fuzzing the checkpoint metadata (fast-check, fixed seed)', () => {
-  /** Every path of a JSON value: [['training'], ['training', 'epochsDone'], …]. */
-  function paths(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
-    if (typeof value !== 'object' || value === null) return [prefix];
-    const entries = (Array.isArray(value) ? value.map((item: unknown, i) => [i, item]) : Object.entries(value)) as Array<[string | number, unknown]>;
-    return [prefix, ...entries.flatMap(([key, item]) => paths(item, [...prefix, key]))];
-  }
-
   it('1,000 edits of one field to any JSON value: either a checkpoint that resumes, or a plain Error naming the file', () => {
     const { tensors, metadata } = decodeSafetensors(goodCheckpoint);
     const original = fromExactJson(metadata[KEY]!) as Json;
-    const allPaths = paths(original).filter((path) => path.length > 0);
-    const edits = fc.record({
-      path: fc.constantFrom(...allPaths),
-      action: fc.constantFrom('replace', 'delete'),
-      value: fc.oneof(fc.jsonValue(), fc.constantFrom(null, -1, 0, 1e308, -0, '1', [], {}, 2 ** 53, 0.5)),
-    });
     let accepted = 0;
-    fc.assert(fc.property(edits, ({ path, action, value }) => {
-      const json = JSON.parse(JSON.stringify(original)) as Json;
-      let parent: Json = json;
-      for (const key of path.slice(0, -1)) parent = (parent as Record<string, Json>)[key as string]!;
-      const last = path[path.length - 1]!;
-      if (action === 'delete' && !Array.isArray(parent)) delete parent[last as string];
-      else (parent as Record<string, unknown>)[last as string] = value;
+    fc.assert(fc.property(oneFieldEdited(original), (json) => {
       const bytes = encodeSafetensors(tensors, { ...metadata, [KEY]: toExactJson(json) });
       try {
         const checkpoint = decodeCheckpoint(bytes, 'ck.safetensors', 'train', checkTrainProgressForTest);

@@ -26,6 +26,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATION_KINDS, MAX_CHECKPOINT_BYTES, load, mlp } from '@gradlab/nn';
 import { aggregate, appendLineDurable, readIdxFile, readResultsFile, runGradlab } from '@gradlab/examples';
 import { GRADLAB, gradlab, temporaryDirectory } from './helpers/cli.js';
+import { oneFieldEdited } from './helpers/json-edit.js';
 
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -285,29 +286,9 @@ describe('two runs, one output: a lock with pid and host, stale locks taken over
 });
 
 describe('fuzzing results files (fast-check, fixed seed)', () => {
-  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  function paths(value: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
-    if (typeof value !== 'object' || value === null) return [prefix];
-    const entries = (Array.isArray(value) ? value.map((item: unknown, i) => [i, item]) : Object.entries(value)) as Array<[string | number, unknown]>;
-    return [prefix, ...entries.flatMap(([key, item]) => paths(item, [...prefix, key]))];
-  }
-
   it('1,000 files of edited records, random lines and torn tails: records that check out, or an Error naming the file and line', () => {
     const file = join(dir, 'fuzzed.jsonl');
-    const allPaths = paths(record).filter((path) => path.length > 0);
-    const edit = fc.record({
-      path: fc.constantFrom(...allPaths),
-      action: fc.constantFrom('replace', 'delete'),
-      value: fc.oneof(fc.jsonValue(), fc.constantFrom(null, -1, 0, 2, 1e308, '0.5', [], {}, 0.25)),
-    }).map(({ path, action, value }) => {
-      const json = JSON.parse(JSON.stringify(record)) as Json;
-      let parent: Json = json;
-      for (const key of path.slice(0, -1)) parent = (parent as Record<string, Json>)[key as string]!;
-      const last = path[path.length - 1]!;
-      if (action === 'delete' && !Array.isArray(parent)) delete parent[last as string];
-      else (parent as Record<string, unknown>)[last as string] = value;
-      return JSON.stringify(json);
-    });
+    const edit = oneFieldEdited(record).map((edited) => JSON.stringify(edited));
     const line = fc.oneof(
       { weight: 3, arbitrary: fc.constant(JSON.stringify(record)) },
       { weight: 4, arbitrary: edit },
