@@ -19,7 +19,7 @@ export default defineConfig({
       '@gradlab/core/kernels': source('./packages/core/src/kernels/index.ts'),
       '@gradlab/core': source('./packages/core/src/index.ts'),
       '@gradlab/nn': source('./packages/nn/src/index.ts'),
-      '@gradlab/examples': source('./packages/examples/src/index.ts'),
+      'gradlab': source('./packages/examples/src/index.ts'),
     },
   },
   test: {

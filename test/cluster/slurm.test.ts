@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandGrid, readLockOwner, selectShard } from '@gradlab/examples';
+import { expandGrid, readLockOwner, selectShard } from 'gradlab';
 import { GRADLAB, requireBuild, temporaryDirectory } from '../examples/helpers/cli.js';
 
 const grid = ['--activations', 'relu,leaky-relu', '--depths', '2,3', '--widths', '16', '--lrs', '0.005,0.02', '--alphas', '0.1', '--seeds', '0-1',

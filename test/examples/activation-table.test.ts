@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, noGrad, randn, Generator } from '@gradlab/core';
 import { ACTIVATIONS, ACTIVATION_KINDS, Activation, mlp, PReLU } from '@gradlab/nn';
-import { expandGrid, startNetwork, type SweepSettings } from '@gradlab/examples';
+import { expandGrid, startNetwork, type SweepSettings } from 'gradlab';
 
 const settings: SweepSettings = {
   optimizer: 'adam', momentum: 0, epochs: 1, batchSize: 32, init: 'default', saturationEps: 0.01, measureSize: 0, measureEvery: 0, data: { trainSize: 100, testSize: 50 },

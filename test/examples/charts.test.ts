@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartFontFile, renderSvg, resvgOptions, svgToPixels, svgToPng } from '@gradlab/examples';
+import { chartFontFile, renderSvg, resvgOptions, svgToPixels, svgToPng } from 'gradlab';
 import { existsSync } from 'node:fs';
 
 /** Number of pixels that are not white in an RGBA buffer. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine, formatDuration, helpText, parseCommandLine, Progress, UsageError } from '@gradlab/examples';
+import { closestName, commandLine, formatDuration, helpText, parseCommandLine, Progress, quantity, UsageError } from 'gradlab';
 
 const spec = {
   name: 'dead-neurons',
@@ -67,6 +67,73 @@ describe('flag parsing', () => {
     }
     expect(text).toContain('Learning rate (default: 0.005)');
     expect(text).toContain('Activations (default: relu)');
+  });
+
+  it('answers -h as --help, and shows "-h, --help" in the help text', () => {
+    expect(parseCommandLine(spec, ['-h'])).toEqual({ help: true });
+    expect(parseCommandLine(spec, ['--lr', '0.1', '-h'])).toEqual({ help: true });
+    expect(helpText(spec)).toMatch(/^ {2}-h, --help +Show this help and exit$/m);
+  });
+
+  const typos: Array<[string, string]> = [
+    ['--dept', '--depth'], ['--dpeth', '--depth'], ['--depths2', '--depths'], ['--optimiser', '--optimizer'],
+    ['--learning-rate', ''], ['--data_dir', '--data-dir'], ['--verbos', '--verbose'], ['--x', ''],
+  ];
+  it.each(typos)('names the closest flag for the mistyped %s (%s)', (typo, meant) => {
+    const message = meant === '' ? `dead-neurons: unknown flag ${typo} (see --help)` : `dead-neurons: unknown flag ${typo}; did you mean ${meant}?`;
+    expect(() => parseCommandLine(spec, [typo, '1'])).toThrow(new UsageError(message));
+  });
+
+  it('finds the closest name within two edits, and nothing for a word that is not close', () => {
+    expect(closestName('dept', ['depth', 'width'])).toBe('depth');
+    expect(closestName('widht', ['depth', 'width'])).toBe('width');
+    expect(closestName('sed', ['seed', 'seeds'])).toBe('seed');
+    expect(closestName('xyz', ['depth', 'width'])).toBeUndefined();
+    expect(closestName('lr', ['lrs', 'alpha'])).toBe('lrs');
+    expect(closestName('a', ['lr'])).toBeUndefined();
+  });
+
+  const repeats: Array<[string[], string]> = [
+    [['--lr', '0.1', '--lr', '0.2'], 'dead-neurons: --lr is given twice (0.1 and 0.2); give it once'],
+    [['--lr=0.1', '--depth', '3', '--lr', '0.1'], 'dead-neurons: --lr is given twice (0.1 and 0.1); give it once'],
+    [['--verbose', '--verbose'], 'dead-neurons: --verbose is given twice; give it once'],
+    [['--activations', 'relu', '--activations', 'sigmoid'], 'dead-neurons: --activations is given twice (relu and sigmoid); give it once'],
+  ];
+  it.each(repeats)('refuses the repeated flag in %j, naming it', (argv, message) => {
+    expect(() => parseCommandLine(spec, argv)).toThrow(new UsageError(message));
+  });
+
+  it("prints each flag's default once, and a computed default in the description instead of the value", () => {
+    const computed = { ...spec, flags: { ...spec.flags, workers: { kind: 'int', min: 1, default: 7, description: 'Worker threads (default: number of cores)' } } } as const;
+    const text = helpText(computed);
+    expect(text).toContain('Worker threads (default: number of cores)\n');
+    expect(text).not.toContain('(default: 7)');
+    for (const line of text.split('\n')) expect(line.split('(default:').length, line).toBeLessThanOrEqual(2);
+  });
+
+  it('names a string value by its valueName (--shard I/N), else PATH', () => {
+    const withShard = { ...spec, flags: { ...spec.flags, shard: { kind: 'string', valueName: 'I/N', description: 'Shard i of n' } } } as const;
+    const text = helpText(withShard);
+    expect(text).toMatch(/^ {2}--shard I\/N +Shard i of n$/m);
+    expect(text).toMatch(/^ {2}--data-dir PATH +Data$/m);
+  });
+
+  it('applies a preset switch in place of the defaults; flags given beside it win', () => {
+    const withPreset = { ...spec, presets: { quick: { description: 'A small run', values: { depth: 2, lrs: [0.5, 1], verbose: true } } } } as const;
+    const quick = parseCommandLine(withPreset, ['--quick']);
+    expect(quick.help ? null : quick.flags).toMatchObject({ depth: 2, lrs: [0.5, 1], verbose: true, lr: 0.005 });
+    const both = parseCommandLine(withPreset, ['--quick', '--depth', '5']);
+    expect(both.help ? null : both.flags).toMatchObject({ depth: 5, lrs: [0.5, 1] });
+    const without = parseCommandLine(withPreset, []);
+    expect(without.help ? null : without.flags).toMatchObject({ depth: 10, lrs: [0.1], verbose: false });
+    expect(helpText(withPreset)).toContain('--quick  ');
+    expect(helpText(withPreset)).toContain('A small run: --depth 2 --lrs 0.5,1 --verbose true (flags given beside it win)');
+    expect(() => parseCommandLine(withPreset, ['--quick', '--quick'])).toThrow('dead-neurons: --quick is given twice; give it once');
+  });
+
+  it('writes counts with their nouns in the singular for one', () => {
+    expect([quantity(0, 'epoch'), quantity(1, 'epoch'), quantity(2, 'epoch'), quantity(1, 'grid point'), quantity(3, 'grid point')])
+      .toEqual(['0 epochs', '1 epoch', '2 epochs', '1 grid point', '3 grid points']);
   });
 
   it('writes the command line that reproduces a run, with only non-default flags', () => {

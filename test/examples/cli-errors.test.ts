@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIVATION_KINDS } from '@gradlab/nn';
-import { MAX_LIST_LENGTH, runGradlab } from '@gradlab/examples';
+import { MAX_LIST_LENGTH, runGradlab } from 'gradlab';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation, graph';

@@ -10,7 +10,7 @@ import {
   BORN_DEAD_TABLE_HEADING, COMPARISONS_HEADING, encodeIdx, evaluate, fixed, formatInterval, loadData, meanInterval, pairedComparison, parseCsv, percent,
   readingOfResult, readMarkdownTable, SUMMARY_HEADING,
   type BornDeadResults, type DeadNeuronsResults,
-} from '@gradlab/examples';
+} from 'gradlab';
 import { filesWritten, gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 beforeAll(() => requireBuild());

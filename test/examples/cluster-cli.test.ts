@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readManifest, slurmJobName } from '@gradlab/examples';
+import { readManifest, slurmJobName } from 'gradlab';
 import { GRADLAB, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 beforeAll(() => requireBuild());
@@ -119,7 +119,7 @@ describe('gradlab sweep on one shard', () => {
 
   it('refuses a second process on a shard that is running', async () => {
     const dir = join(root, 'locked');
-    const args = ['sweep', ...grid.slice(0, -4), '--train-size', '2000', '--test-size', '100', '--epochs', '3', '--workers', '1', '--dir', dir, '--shard', '1/2', '--quiet'];
+    const args = ['sweep', ...grid.slice(0, -6), '--train-size', '2000', '--test-size', '100', '--epochs', '3', '--workers', '1', '--dir', dir, '--shard', '1/2', '--quiet'];
     const first = spawn(process.execPath, [GRADLAB, ...args], { env, cwd: root, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => first.on('exit', (code) => resolve(code)));
     const lock = join(dir, 'results.shard-1-of-2.jsonl.lock');

@@ -13,7 +13,7 @@ import {
   acquireFileLock, arrayIndices, autoShard, checkSlurmRequest, indexedJobManifest, k8sJobName, mergeRuns, ownerState, parseTaskStates, readLockOwner,
   sbatchScript, shardFileName, shardFromFlag, shardOfFileName, shardOfRun, shellQuote, slurmJobName, statusText, sweepManifest, sweepStatus, toYaml,
   type CommandRunner, type SweepRecord,
-} from '@gradlab/examples';
+} from 'gradlab';
 import { temporaryDirectory } from './helpers/cli.js';
 
 /** Slurm's variables for task `id` of an array with ids min…max. */

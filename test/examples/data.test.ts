@@ -8,7 +8,7 @@ import { DataLoader } from '@gradlab/nn';
 import {
   countPerLabel, encodeIdx, epochOrder, loadData, loadEmbeddedMnist, loadMnistDirectory, parseIdx,
   proportionalCounts, readIdxFile, stratifiedSplit, tensorDataset, type Dataset,
-} from '@gradlab/examples';
+} from 'gradlab';
 
 const digits = loadEmbeddedMnist();
 

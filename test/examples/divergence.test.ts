@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandGrid, type DeadNeuronsResults, type SweepRecord } from '@gradlab/examples';
+import { expandGrid, type DeadNeuronsResults, type SweepRecord } from 'gradlab';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 beforeAll(() => requireBuild());

@@ -10,7 +10,7 @@ import {
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
   toExactJson, trainEpoch, tensorDataset, firstImages,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
-} from '@gradlab/examples';
+} from 'gradlab';
 
 describe('activation curves (plot-activation)', () => {
   const grid = Float32Array.from([-2, -1, 0, 1, 2]);

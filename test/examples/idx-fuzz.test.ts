@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeIdx, idxToDataset, loadMnistDirectory, parseIdx, readIdxFile, type IdxArray } from '@gradlab/examples';
+import { encodeIdx, idxToDataset, loadMnistDirectory, parseIdx, readIdxFile, type IdxArray } from 'gradlab';
 
 const directory = mkdtempSync(join(tmpdir(), 'gradlab-idx-fuzz-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

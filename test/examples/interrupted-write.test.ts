@@ -8,7 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeCheckpoint, loadData, resultsJson, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
+import { decodeCheckpoint, loadData, resultsJson, runDeadNeurons, type DeadNeuronsConfig } from 'gradlab';
 import { requireBuild, temporaryDirectory } from './helpers/cli.js';
 import { filesUnder, runGradlabChild } from './helpers/kill.js';
 

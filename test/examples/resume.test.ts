@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
-import { encodeCheckpoint, loadData, resultsJson, runDeadNeurons, type DeadNeuronsConfig } from '@gradlab/examples';
+import { encodeCheckpoint, loadData, resultsJson, runDeadNeurons, type DeadNeuronsConfig } from 'gradlab';
 import { requireBuild, temporaryDirectory } from './helpers/cli.js';
 import { filesUnder, medianGap, runGradlabChild, type ChildRun } from './helpers/kill.js';
 
@@ -32,7 +32,7 @@ interface ResumeCase {
   /** The checkpoint files, relative to the run's folder, in the order the command reads them. */
   readonly checkpoints: readonly string[];
   /** A flag change that --resume must refuse, with the exact message (naming the first checkpoint there is). */
-  readonly mismatch: { readonly flags: readonly string[]; readonly message: (checkpoint: string) => string };
+  readonly mismatch: { readonly flag: string; readonly value: string; readonly message: (checkpoint: string) => string };
   /** The first resumed run's arguments, if not `args` with --resume. */
   readonly firstResumeArgs?: readonly string[];
   /**
@@ -62,7 +62,7 @@ const cases: ResumeCase[] = [
     firstSafeLine: 1,
     checkpoints: [TRAIN_CHECKPOINT],
     mismatch: {
-      flags: ['--hidden', '48,32'],
+      flag: '--hidden', value: '48,32',
       message: () => `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --hidden 48,48, but this run has --hidden 48,32; give the same flags to resume it, or leave out --resume to start again`,
     },
   },
@@ -73,7 +73,7 @@ const cases: ResumeCase[] = [
     firstSafeLine: 1,
     checkpoints: [TRAIN_CHECKPOINT],
     mismatch: {
-      flags: ['--seed', '4'],
+      flag: '--seed', value: '4',
       message: () => `gradlab train: --resume: the checkpoint ${TRAIN_CHECKPOINT} was made with --seed 3, but this run has --seed 4; give the same flags to resume it, or leave out --resume to start again`,
     },
   },
@@ -85,7 +85,7 @@ const cases: ResumeCase[] = [
     firstSafeLine: 1,
     checkpoints: DEAD_CHECKPOINTS,
     mismatch: {
-      flags: ['--depth', '5'],
+      flag: '--depth', value: '5',
       message: (checkpoint) => `gradlab dead-neurons: --resume: the checkpoint ${checkpoint} was made with --depth 4, but this run has --depth 5; give the same flags to resume it, or leave out --resume to start again`,
     },
     firstResumeArgs: [...DEAD_ARGS, '--workers', '1', '--resume'],
@@ -101,6 +101,12 @@ const cases: ResumeCase[] = [
     },
   },
 ];
+
+/** `args` with `flag` set to `value` (the command line refuses a flag given twice, so it is replaced where present). */
+function withFlag(args: readonly string[], flag: string, value: string): string[] {
+  const at = args.indexOf(flag);
+  return at < 0 ? [...args, flag, value] : [...args.slice(0, at + 1), value, ...args.slice(at + 2)];
+}
 
 /** Kill points, printed with GRADLAB_TEST_VERBOSE=1 (they are also in the failure messages). */
 function note(message: string): void {
@@ -132,7 +138,7 @@ describe.each(cases)('$name', (testCase) => {
 
     // A resume with other flags is refused, and the checkpoints are left as they were.
     const saved = checkpoints.map((name) => readFileSync(join(dir, name)));
-    const refused = await runGradlabChild([...testCase.args, ...testCase.mismatch.flags, '--resume'], dir, testCase.marker);
+    const refused = await runGradlabChild([...withFlag(testCase.args, testCase.mismatch.flag, testCase.mismatch.value), '--resume'], dir, testCase.marker);
     expect([refused.code, refused.stderr.split('\n')[0]]).toEqual([2, testCase.mismatch.message(checkpoints[0]!)]);
     checkpoints.forEach((name, index) => expect(readFileSync(join(dir, name)).equals(saved[index]!), name).toBe(true));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   logGamma, meanInterval, meanStd, pairedComparison, regularizedIncompleteBeta, studentTCdf, studentTQuantile, wilcoxonSignedRank,
-} from '@gradlab/examples';
+} from 'gradlab';
 
 // Closed forms of Student's t CDF (e.g. Abramowitz & Stegun 26.7.3-4): what the
 // incomplete-beta route must agree with.

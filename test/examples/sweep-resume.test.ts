@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expandGrid, formatSweepMetric, groupLabel, readMarkdownTable, SWEEP_TABLE_HEADING, type SweepGroup } from '@gradlab/examples';
+import { expandGrid, formatSweepMetric, groupLabel, readMarkdownTable, SWEEP_TABLE_HEADING, type SweepGroup } from 'gradlab';
 import { gradlab, requireBuild, startGradlab, temporaryDirectory } from './helpers/cli.js';
 
 beforeAll(() => requireBuild());

@@ -28,7 +28,7 @@ export type { ToDotOptions } from './dot.js';
 export { backward, noGrad, isGradEnabled, detectAnomaly, isAnomalyDetectionEnabled, makeOutput, accumulateGrad, accumulateFreshGrad, topologicalOrder } from './autograd.js';
 export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
-export type { GeneratorState } from './random.js';
+export type { GeneratorState, AleaState } from './random.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export { formatShape, sizeOf, sameShape, checkShape, normalizeAxis, MAX_ELEMENTS } from './shape.js';

@@ -5,10 +5,21 @@
 import seedrandom from 'seedrandom';
 import { MAX_ELEMENTS } from './shape.js';
 
+/**
+ * The four numbers of the Alea algorithm's state (seedrandom's `State.Alea`,
+ * spelled out so that the published .d.ts needs no seedrandom types).
+ */
+export interface AleaState {
+  readonly c: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+}
+
 /** The saved state of a Generator: pass it to `Generator.fromState` to continue the same stream. */
 export interface GeneratorState {
   /** The four numbers of the Alea algorithm's state. */
-  readonly alea: seedrandom.State.Alea;
+  readonly alea: AleaState;
 }
 
 /**

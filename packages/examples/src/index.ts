@@ -1,5 +1,5 @@
 /**
- * @gradlab/examples: MNIST data, the dead-neuron experiments and their reports.
+ * gradlab (packages/examples): MNIST data, the dead-neuron experiments and their reports.
  * The `gradlab` command line (cli/main.ts) is a thin layer over these functions.
  *
  * Layout: data/ (loading, splitting, batching MNIST), experiments/ (the
@@ -58,7 +58,7 @@ export type { CurvePoint, CurveActivation } from './experiments/activation-curve
 export { renderSvg, svgToPng, svgToPixels, resvgOptions, writeChart, chartFontFile, CHART_FONT } from './report/charts.js';
 export { renderDotSvg, GRAPH_FONT } from './report/graph.js';
 export { toCsv, parseCsv } from './report/csv.js';
-export { shortestFloat32, percent, fixed } from './report/format.js';
+export { shortestFloat32, percent, fixed, quantity } from './report/format.js';
 export { markdownTable, readMarkdownTable, commandLine } from './report/markdown.js';
 export {
   deadNeuronsMarkdown, deadNeuronsCsv, seedsCsv, unitsCsv, unitsCell, runLabel, formatInterval, readingOfResult, SUMMARY_HEADING, COMPARISONS_HEADING,
@@ -76,8 +76,9 @@ export { writeOutputFile, appendLineDurable, reportFolder } from './io/atomic.js
 export type { ReportFolder } from './io/atomic.js';
 export { acquireFileLock, readLockOwner, ownerState, schedulerTask, processAlive } from './io/file-lock.js';
 export type { FileLock, LockOwner } from './io/file-lock.js';
-export { parseCommandLine, helpText, flagName, UsageError, MAX_LIST_LENGTH } from './cli/args.js';
-export { main as runGradlab } from './cli/program.js';
-export type { ProgramOutput } from './cli/program.js';
+export { parseCommandLine, helpText, flagName, closestName, UsageError, MAX_LIST_LENGTH } from './cli/args.js';
+export type { CommandSpec, FlagSpec, FlagTable, Preset } from './cli/args.js';
+export { main as runGradlab, interruptMessage, gradlabVersion } from './cli/program.js';
+export type { ProgramOutput, MainOptions } from './cli/program.js';
 export { CheckpointFile, CHECKPOINT_FILE } from './cli/checkpoints.js';
 export { Progress, formatDuration } from './cli/progress.js';

@@ -22,8 +22,8 @@ interface BaseFlag {
 export interface IntFlag extends BaseFlag { readonly kind: 'int'; readonly default?: number; readonly min?: number; readonly max?: number }
 /** A finite number; `positive` excludes 0 and negatives. */
 export interface NumberFlag extends BaseFlag { readonly kind: 'number'; readonly default?: number; readonly positive?: boolean; readonly min?: number; readonly max?: number }
-/** Free text, such as a path. */
-export interface StringFlag extends BaseFlag { readonly kind: 'string'; readonly default?: string }
+/** Free text, such as a path; `valueName` is what --help shows for the value (default: PATH). */
+export interface StringFlag extends BaseFlag { readonly kind: 'string'; readonly default?: string; readonly valueName?: string }
 /** One of a fixed set of names. */
 export interface ChoiceFlag extends BaseFlag { readonly kind: 'choice'; readonly choices: readonly string[]; readonly default?: string }
 /** What every list flag may add: `distinct` refuses a value given twice (a grid axis, say). */
@@ -49,6 +49,10 @@ type ValueOf<F extends FlagSpec> =
   : F extends BooleanFlag ? boolean
   : string;
 
+/** A value a preset may give a flag (lists may be readonly). */
+type PresetValue<F extends FlagSpec> =
+  F extends IntListFlag | NumberListFlag ? readonly number[] : F extends ChoiceListFlag ? readonly string[] : ValueOf<F>;
+
 /** The parsed values: flags with a default (and switches) are always present. */
 export type ParsedFlags<T extends FlagTable> = {
   [K in keyof T]: T[K] extends BooleanFlag ? boolean : T[K] extends { default: unknown } ? ValueOf<T[K]> : ValueOf<T[K]> | undefined;
@@ -62,6 +66,16 @@ export function flagName(key: string): string {
   return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }
 
+/**
+ * A named set of flag values that a switch of the same name puts in place of
+ * the defaults (flags given on the command line still win), e.g. `--quick`.
+ */
+export interface Preset<T extends FlagTable> {
+  /** One line for --help; the preset's values are listed after it. */
+  readonly description: string;
+  readonly values: { readonly [K in keyof T]?: PresetValue<T[K]> };
+}
+
 /** What a subcommand tells the parser about itself. */
 export interface CommandSpec<T extends FlagTable> {
   readonly name: string;
@@ -69,6 +83,13 @@ export interface CommandSpec<T extends FlagTable> {
   /** Extra paragraphs for --help (examples, what gets written). */
   readonly details?: string;
   readonly flags: T;
+  /**
+   * What to do after Ctrl-C, shown with the command line (program.ts); commands
+   * with a --resume flag get "run the same command with --resume" without it.
+   */
+  readonly interruptHint?: string;
+  /** Switches such as `--quick` that change several defaults at once. */
+  readonly presets?: Readonly<Record<string, Preset<T>>>;
   /** Names of positional arguments, e.g. ['FILE...']; none allowed when absent. */
   readonly positionals?: { readonly names: string; readonly min: number; readonly max: number };
 }
@@ -86,8 +107,9 @@ export type ParseResult<T extends FlagTable> =
  * parseCommandLine(spec, ['--lr', 'abc']); // throws UsageError "dead-neurons: --lr must be a positive number, got 'abc'"
  */
 export function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv: readonly string[]): ParseResult<T> {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [key, flag] of Object.entries(spec.flags)) options[flagName(key)] = { type: flag.kind === 'boolean' ? 'boolean' : 'string' };
+  for (const preset of Object.keys(spec.presets ?? {})) options[flagName(preset)] = { type: 'boolean' };
   // parseArgs refuses `--lr -1` as ambiguous; a negative number after a flag that takes a value is that value.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -100,13 +122,14 @@ export function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv
       args.push(word);
     }
   }
-  let parsed: ReturnType<typeof parseArgs>;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; allowPositionals: true; strict: true; tokens: true }>>;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
-    throw new UsageError(`${spec.name}: ${describeParseArgsError(error as Error)}`);
+    throw new UsageError(`${spec.name}: ${describeParseArgsError(error as Error, Object.keys(options))}`);
   }
   if (parsed.values['help'] === true) return { help: true };
+  refuseRepeatedFlags(spec.name, parsed.tokens);
 
   const positionals = parsed.positionals;
   const allowed = spec.positionals ?? { names: '', min: 0, max: 0 };
@@ -116,19 +139,78 @@ export function parseCommandLine<T extends FlagTable>(spec: CommandSpec<T>, argv
   }
   if (positionals.length < allowed.min) throw new UsageError(`${spec.name}: missing ${allowed.names}`);
 
+  const presetValues: Partial<Record<string, unknown>> = {};
+  for (const [name, preset] of Object.entries(spec.presets ?? {})) {
+    if (parsed.values[flagName(name)] === true) Object.assign(presetValues, preset.values);
+  }
   const flags: Record<string, unknown> = {};
   for (const [key, flag] of Object.entries(spec.flags)) {
     const raw = parsed.values[flagName(key)];
-    if (flag.kind === 'boolean') flags[key] = raw === true;
-    else if (raw === undefined) flags[key] = flag.default === undefined ? undefined : Array.isArray(flag.default) ? [...flag.default] : flag.default;
+    const fallback = key in presetValues ? presetValues[key] : flag.kind === 'boolean' ? undefined : flag.default;
+    if (flag.kind === 'boolean') flags[key] = raw === true || fallback === true;
+    else if (raw === undefined) flags[key] = Array.isArray(fallback) ? [...(fallback as unknown[])] : fallback;
     else flags[key] = convert(spec.name, `--${flagName(key)}`, flag, String(raw));
   }
   return { help: false, flags: flags as ParsedFlags<T>, positionals };
 }
 
-function describeParseArgsError(error: Error): string {
+/** A flag given twice (`--lr 0.1 --lr 0.2`) is refused: which one was meant cannot be known. */
+function refuseRepeatedFlags(command: string, tokens: ReadonlyArray<{ kind: string; name?: string; rawName?: string; value?: string | undefined }>): void {
+  const seen = new Map<string, string | undefined>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) continue;
+    const name = `--${token.name}`;
+    if (seen.has(name)) {
+      const first = seen.get(name);
+      const values = first === undefined || token.value === undefined ? '' : ` (${first} and ${token.value})`;
+      throw new UsageError(`${command}: ${name} is given twice${values}; give it once`);
+    }
+    seen.set(name, token.value);
+  }
+}
+
+/**
+ * The candidate closest to `word` by edit distance, if it is close enough to
+ * be a likely typo: one edit per three letters, at least one and at most two.
+ *
+ * @example
+ * closestName('dept', ['depth', 'width']); // 'depth'
+ * closestName('xyz', ['depth', 'width']);  // undefined
+ */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.min(2, Math.max(1, Math.floor(word.length / 3))) ? best : undefined;
+}
+
+/** Levenshtein distance, with a swap of two neighbouring letters counted as one edit (`dpeth` → `depth`). */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      let distance = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = distance;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+function describeParseArgsError(error: Error, flagNames: readonly string[]): string {
   const unknown = /Unknown option '([^']+)'/.exec(error.message);
-  if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
+  if (unknown) {
+    const word = unknown[1]!;
+    const guess = word.startsWith('--') ? closestName(word.slice(2), [...flagNames, 'quiet']) : undefined;
+    return guess ? `unknown flag ${word}; did you mean --${guess}?` : `unknown flag ${word} (see --help)`;
+  }
   const missing = /Option '([^']*--[\w-]+)[^']*' argument missing/.exec(error.message);
   if (missing) return `${missing[1]!.replace(/^-\w, /, '')} needs a value`;
   const switchWithValue = /Option '(--[\w-]+)' does not take an argument/.exec(error.message);
@@ -234,12 +316,16 @@ function checkNumber(raw: string, flag: { positive?: boolean; min?: number; max?
 /** The --help text of a subcommand, generated from its flag table. */
 export function helpText<T extends FlagTable>(spec: CommandSpec<T>): string {
   const usage = `Usage: gradlab ${spec.name} [flags]${spec.positionals ? ` ${spec.positionals.names}` : ''}`;
-  const rows = Object.entries(spec.flags).map(([key, flag]) => {
+  const rows: Array<readonly [string, string]> = Object.entries(spec.flags).map(([key, flag]) => {
     const value = flag.kind === 'boolean' ? '' : ` ${valueHint(flag)}`;
     return [`  --${flagName(key)}${value}`, `${flag.description}${defaultText(flag)}`] as const;
   });
+  for (const [name, preset] of Object.entries(spec.presets ?? {})) {
+    const values = Object.entries(preset.values).map(([key, value]) => `--${flagName(key)} ${Array.isArray(value) ? value.join(',') : String(value)}`);
+    rows.push([`  --${flagName(name)}`, `${preset.description}: ${values.join(' ')} (flags given beside it win)`]);
+  }
   rows.push(['  --quiet', 'No progress bar or progress lines (every command)']);
-  rows.push(['  --help', 'Show this help and exit']);
+  rows.push(['  -h, --help', 'Show this help and exit']);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   const lines = rows.map(([left, right]) => `${left.padEnd(width)}${right}`);
   return [usage, '', spec.summary, '', 'Flags:', ...lines, ...(spec.details ? ['', spec.details] : [])].join('\n');
@@ -249,7 +335,7 @@ function valueHint(flag: FlagSpec): string {
   switch (flag.kind) {
     case 'int': return 'N';
     case 'number': return 'X';
-    case 'string': return 'PATH';
+    case 'string': return flag.valueName ?? 'PATH';
     case 'choice': return flag.choices.join('|');
     case 'int-list': return 'N,N,…';
     case 'number-list': return 'X,X,…';
@@ -258,8 +344,12 @@ function valueHint(flag: FlagSpec): string {
   }
 }
 
+/**
+ * ` (default: …)` after a flag's description, unless the description already
+ * says what the default is (a computed one, such as "the number of cores").
+ */
 function defaultText(flag: FlagSpec): string {
-  if (flag.kind === 'boolean' || flag.default === undefined) return '';
+  if (flag.kind === 'boolean' || flag.default === undefined || flag.description.includes('(default:')) return '';
   const value = Array.isArray(flag.default) ? flag.default.join(',') : String(flag.default);
   return ` (default: ${value})`;
 }

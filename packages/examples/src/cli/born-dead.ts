@@ -17,7 +17,7 @@ import {
 } from '../experiments/born-dead.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { writeBornDeadReport } from '../report/born-dead.js';
-import { percent } from '../report/format.js';
+import { percent, quantity } from '../report/format.js';
 import { commandLine } from '../report/markdown.js';
 import { UsageError } from './args.js';
 import { defineCommand } from './command.js';
@@ -71,7 +71,7 @@ export const bornDeadCommand = defineCommand(
       inputs = new Tensor(train.images, [train.count, train.rows * train.cols]);
     }
     const total = config.inits.length * config.widths.length * config.depths.length * config.networks;
-    context.log(`born-dead: ${total} networks (${config.inits.join(', ')} × widths ${config.widths.join(',')} × ${config.depths.length} depths × ${config.networks})`);
+    context.log(`born-dead: ${quantity(total, 'network')} (${config.inits.join(', ')} × widths ${config.widths.join(',')} × ${quantity(config.depths.length, 'depth')} × ${config.networks})`);
     const progress = new Progress('born-dead', total, process.stderr, context.showProgress);
     const cellCount = config.inits.length * config.widths.length * config.depths.length;
     const threads = Math.min(options.workers, cellCount);

@@ -98,6 +98,19 @@ export function readCheckpointForResume<Progress>(
 }
 
 /**
+ * Refuses to start a new run where an unfinished one left its checkpoint (the
+ * new run would overwrite it after its first epoch): a UsageError (exit code 2)
+ * naming the two ways forward, --resume or deleting the checkpoint folder.
+ */
+export function refuseToOverwriteCheckpoint(command: string, checkpoint: CheckpointFile): void {
+  if (!existsSync(checkpoint.path)) return;
+  throw new UsageError(
+    `${command}: ${checkpoint.path} holds the checkpoint of an unfinished run; ` +
+    `run the same command with --resume to continue it, or delete ${checkpoint.folder} to start again`,
+  );
+}
+
+/**
  * Saves and removes one checkpoint file, `<folder>/<name>`: `gradlab train`'s
  * last.safetensors (the default name), or one network's of `gradlab dead-neurons`.
  */

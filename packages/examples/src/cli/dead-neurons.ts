@@ -72,6 +72,12 @@ export const deadNeuronsCommand = defineCommand(
       'plus timing.json with the wall-clock durations.\n' +
       'Example: gradlab dead-neurons --depth 6 --width 32 --epochs 3 --optimizer sgd --lr 0.5',
     flags,
+    presets: {
+      quick: {
+        description: 'A small run (about 10 s on 2 cores) to try the command',
+        values: { depth: 4, width: 32, epochs: 2, trainSize: 1000, testSize: 500, out: 'reports/dead-neurons-quick' },
+      },
+    },
   },
   async (options, _positionals, context) => {
     const startedAt = Date.now();

@@ -7,7 +7,9 @@
  * when used, so `gradlab --help` does not load the charting libraries.
  * Exit codes: 0 success, 1 failure while running, 2 bad command line.
  */
-import { UsageError } from './args.js';
+import { readFileSync } from 'node:fs';
+import { quantity } from '../report/format.js';
+import { closestName, UsageError, type CommandSpec, type FlagTable } from './args.js';
 import type { CommandContext, Subcommand } from './command.js';
 import { fileErrorLine, releaseCommandLocks } from './files.js';
 
@@ -47,10 +49,51 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
   },
 };
 
+/**
+ * The version of this package (the `gradlab` package's package.json, two
+ * folders up from both src/cli/ and dist/cli/).
+ */
+export function gradlabVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
 function mainHelp(): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((name) => name.length)) + 2;
   const rows = Object.entries(SUBCOMMANDS).map(([name, { summary }]) => `  ${name.padEnd(width)}${summary}`);
-  return ['Usage: gradlab <command> [flags]', '', 'Commands:', ...rows, '', 'Run `gradlab <command> --help` for the flags of a command; --quiet turns progress output off.'].join('\n');
+  return [
+    'Usage: gradlab <command> [flags]', '', 'Commands:', ...rows, '',
+    'Run `gradlab <command> --help` (or -h) for the flags of a command; --quiet turns progress output off.',
+    '`gradlab --version` prints the version.',
+  ].join('\n');
+}
+
+/** How `main` runs: the executable (main.ts) asks it to handle Ctrl-C; tests calling it in-process do not. */
+export interface MainOptions {
+  /** On SIGINT, say how to continue the interrupted command (--resume, or a rerun), then exit with code 130. */
+  readonly handleInterrupt?: boolean;
+}
+
+/**
+ * What to tell a user who pressed Ctrl-C during `argv`'s command: the
+ * command's own `interruptHint`, or for a command with `--resume`, the same
+ * command line with --resume. Undefined when the command has nothing to resume.
+ *
+ * @example
+ * interruptMessage(trainSpec, ['train', '--epochs', '20']);
+ * // "gradlab train: interrupted. It saves a checkpoint after every epoch; to continue from the last one, run:\n  gradlab train --epochs 20 --resume"
+ */
+export function interruptMessage(spec: CommandSpec<FlagTable>, argv: readonly string[]): string | undefined {
+  const commandLine = `gradlab ${argv.map(shellWord).join(' ')}`;
+  if (spec.interruptHint !== undefined) return `gradlab ${spec.name}: interrupted. ${spec.interruptHint}:\n  ${commandLine}`;
+  if (!Object.hasOwn(spec.flags, 'resume')) return undefined;
+  const resumeLine = argv.includes('--resume') ? commandLine : `${commandLine} --resume`;
+  return `gradlab ${spec.name}: interrupted. It saves a checkpoint after every epoch; to continue from the last one, run:\n  ${resumeLine}`;
+}
+
+/** A word as a POSIX shell would need it: quoted unless it is plain. */
+function shellWord(word: string): string {
+  return /^[\w./:=,@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Where the program's own lines go (progress bars always go to process.stderr). */
@@ -66,16 +109,22 @@ export interface ProgramOutput {
  * @example
  * await main(['train', '--lr', 'abc']); // 2, after printing "gradlab train: --lr must be a positive number, got 'abc'"
  */
-export async function main(argv: readonly string[], output: ProgramOutput = process): Promise<number> {
+export async function main(argv: readonly string[], output: ProgramOutput = process, options: MainOptions = {}): Promise<number> {
   const { stdout, stderr } = output;
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     stdout.write(`${mainHelp()}\n`);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version') {
+    stdout.write(`gradlab ${gradlabVersion()} (Node.js ${process.version})\n`);
+    return 0;
+  }
   const entry = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
   if (!entry) {
-    stderr.write(`gradlab: unknown command '${name}'. Commands: ${Object.keys(SUBCOMMANDS).join(', ')}\n`);
+    const guess = closestName(name.replace(/^-+/, ''), [...Object.keys(SUBCOMMANDS), ...(name.startsWith('-') ? ['help', 'version'] : [])]);
+    const suggestion = guess === undefined ? '' : ` Did you mean ${name.startsWith('-') && ['help', 'version'].includes(guess) ? `--${guess}` : guess}?`;
+    stderr.write(`gradlab: unknown command '${name}'.${suggestion} Commands: ${Object.keys(SUBCOMMANDS).join(', ')}\n`);
     return 2;
   }
   const kernels = process.env['GRADLAB_KERNELS'];
@@ -97,11 +146,20 @@ export async function main(argv: readonly string[], output: ProgramOutput = proc
   };
   try {
     const command = await entry.load();
+    if (options.handleInterrupt) {
+      const message = interruptMessage(command.spec, argv);
+      // `on`, not `once`: a second Ctrl-C before the exit must not fall back to the default (killed without a word).
+      process.on('SIGINT', () => {
+        // After a progress bar's carriage return, start on a line of our own.
+        process.stderr.write(`\n${message ?? `gradlab ${name}: interrupted`}\n`);
+        process.exit(130);
+      });
+    }
     const result = await command.execute(rest.filter((word) => word !== '--quiet'), context, stdout);
     if (result === null) return 0;
     if (result.summary) stdout.write(`${result.summary}\n`);
     if (result.filesWritten.length > 0) {
-      stdout.write(`Wrote ${result.filesWritten.length} file${result.filesWritten.length === 1 ? '' : 's'}:\n`);
+      stdout.write(`Wrote ${quantity(result.filesWritten.length, 'file')}:\n`);
       for (const file of result.filesWritten) stdout.write(`  ${file}\n`);
     }
     return 0;

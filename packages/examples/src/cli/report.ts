@@ -37,6 +37,6 @@ export const reportCommand = defineCommand(
     const { groups, runs } = aggregate(records);
     const missing = missingRunsText(merged, inputs.manifest);
     const foreign = merged.foreign.length > 0 ? `\nreport: ${merged.foreign.length} runs are not in the folder's sweep.json grid (kept), e.g. ${merged.foreign[0]}` : '';
-    return { filesWritten: written, summary: `report: ${runs} runs in ${groups.length} grid points${missing ? `\n${missing}` : ''}${foreign}` };
+    return { filesWritten: written, summary: `report: ${quantity(runs, 'run')} in ${quantity(groups.length, 'grid point')}${missing ? `\n${missing}` : ''}${foreign}` };
   },
 );

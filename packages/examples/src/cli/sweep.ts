@@ -9,6 +9,7 @@ import { DEFAULT_TRAIN_SIZE } from '../data/load.js';
 import { runPool } from '../experiments/sweep-pool.js';
 import { clusterFlags, isSubmission, prepareRun, resultsFileOf, shardOption, statusCommand, submitSweep, sweepArguments } from '../cluster/sweep-hooks.js';
 import { dropTornTail, expandGrid, readResultsFile, selectShard, type SweepSettings } from '../experiments/sweep.js';
+import { quantity } from '../report/format.js';
 import { defineCommand } from './command.js';
 import { formatDuration, Progress } from './progress.js';
 import { ACTIVATION_CHOICES, checkDataSizesFor, checkNetworkSize, dataFlags, dataOptions, INIT_CHOICES, OPTIMIZER_CHOICES } from './shared-flags.js';
@@ -30,7 +31,7 @@ const flags = {
   measureEvery: { kind: 'int', min: 0, default: 0, description: 'Training steps between two measurements of every unit (0: only at the end of each epoch)' },
   ...dataFlags,
   workers: { kind: 'int', min: 1, max: 256, default: availableParallelism(), description: 'Worker processes (default: number of cores)' },
-  shard: { kind: 'string', description: 'Run only shard i of n (1-based, e.g. 2/4), or auto: i and n from a Slurm job array or a Kubernetes Indexed Job' },
+  shard: { kind: 'string', valueName: 'I/N|auto', description: 'Run only shard i of n (1-based, e.g. 2/4), or auto: i and n from a Slurm job array or a Kubernetes Indexed Job' },
   out: { kind: 'string', description: 'Results file, JSON lines (default: results.jsonl in the sweep\'s folder, or results.shard-i-of-n.jsonl with --shard)' },
   detectAnomaly: { kind: 'boolean', description: 'Workers check every op and gradient for NaN/Infinity; the first fails its run, naming the op (slower)' },
   ...clusterFlags,
@@ -45,6 +46,7 @@ export const sweepCommand = defineCommand(
       'A run whose loss becomes NaN or Infinity is recorded as diverged (epoch and step), not as a failure.',
     details: 'Then: gradlab report reports/sweep/results.jsonl\nSmall example: gradlab sweep --depths 3 --lrs 0.01 --seeds 0-1 --epochs 1 --train-size 500 --test-size 200',
     flags,
+    interruptHint: 'Finished runs are in the results file; the same command again skips them and runs the rest',
   },
   async (options, _positionals, context) => {
     const startedAt = Date.now();
@@ -85,7 +87,7 @@ export const sweepCommand = defineCommand(
       dropTornTail(resultsPath, existing);
       const done = new Set(existing.records.map((record) => record.id));
       const todo = mine.filter((run) => !done.has(run.id));
-      context.log(`sweep: ${grid.length} runs in the grid${shard ? `, ${mine.length} in shard ${shard.index}/${shard.count}` : ''}; ${mine.length - todo.length} already in ${resultsPath}, ${todo.length} to run on ${Math.min(options.workers, Math.max(todo.length, 1))} workers`);
+      context.log(`sweep: ${quantity(grid.length, 'run')} in the grid${shard ? `, ${mine.length} in shard ${shard.index}/${shard.count}` : ''}; ${mine.length - todo.length} already in ${resultsPath}, ${todo.length} to run on ${quantity(Math.min(options.workers, Math.max(todo.length, 1)), 'worker')}`);
 
       const trainCount = options.trainSize ?? DEFAULT_TRAIN_SIZE;
       const stepsPerRun = settings.epochs * batchCount(trainCount, settings.batchSize);
@@ -102,8 +104,8 @@ export const sweepCommand = defineCommand(
       const reportDir = dirname(resultsPath);
       return {
         filesWritten: todo.length > 0 ? [resultsPath] : [],
-        summary: `sweep: ${runsDone} runs finished in ${formatDuration((Date.now() - startedAt) / 1000)}, ${mine.length - todo.length} skipped as already done; ` +
-          `${resultsPath} holds ${existing.records.length + runsDone} runs.\nNext: gradlab report ${resultsPath} --out ${reportDir}`,
+        summary: `sweep: ${quantity(runsDone, 'run')} finished in ${formatDuration((Date.now() - startedAt) / 1000)}, ${mine.length - todo.length} skipped as already done; ` +
+          `${resultsPath} holds ${quantity(existing.records.length + runsDone, 'run')}.\nNext: gradlab report ${resultsPath} --out ${reportDir}`,
       };
     } finally {
       lock.release();

@@ -18,8 +18,8 @@ import {
   arrayField, choiceField, FieldError, integerField, measuredField, numberField, objectField, optionalField, stringField,
 } from '../io/fields.js';
 import { MAX_LIST_LENGTH } from './args.js';
-import { percent } from '../report/format.js';
-import { CheckpointFile, readCheckpointForResume, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
+import { percent, quantity } from '../report/format.js';
+import { CheckpointFile, readCheckpointForResume, refuseToOverwriteCheckpoint, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
 import { defineCommand } from './command.js';
 import { lockForThisCommand } from './files.js';
 import { formatDuration, Progress } from './progress.js';
@@ -160,6 +160,7 @@ export const trainCommand = defineCommand(
     const checkpoint = new CheckpointFile(join(dirname(options.out), `${basename(options.out)}.checkpoint`));
     lockForThisCommand(options.out, `train --out ${options.out}`);
     const shaping = resultFlags(options);
+    if (!options.resume) refuseToOverwriteCheckpoint('train', checkpoint);
     const saved = options.resume ? readCheckpointForResume('train', checkpoint.path, shaping, checkTrainProgress) : undefined;
     const { train, test } = loadDataFor('train', dataOptions(options));
     let state = startTraining({ hidden: config.hidden, activation: config.activation, negativeSlope: config.alpha, init: config.init }, config, inputWidth(train), config.seed);
@@ -170,13 +171,13 @@ export const trainCommand = defineCommand(
       context.log(`train: resuming from ${checkpoint.path} after epoch ${state.epochsDone} of ${config.epochs}`);
     }
     if (checkpoint.removeLeftovers() > 0) context.log(`train: removed temporary files of an interrupted checkpoint write in ${checkpoint.folder}`);
-    context.log(`train: ${state.model.toString()} on ${train.count} images, ${config.epochs} epochs`);
+    context.log(`train: ${state.model.toString()} on ${train.count} images, ${quantity(config.epochs, 'epoch')}`);
 
     const stepsPerEpoch = batchCount(train.count, config.batchSize);
     const progress = new Progress('train', config.epochs * stepsPerEpoch, process.stderr, context.showProgress);
     progress.tick(state.epochsDone * stepsPerEpoch);
-    withAnomalyDetection(options.detectAnomaly, () => {
-      for (let epoch = state.epochsDone + 1; epoch <= config.epochs; epoch++) {
+    for (let epoch = state.epochsDone + 1; epoch <= config.epochs; epoch++) {
+      withAnomalyDetection(options.detectAnomaly, () => {
         const outcome = trainOrStop(() => trainEpoch(state.model, state.optimizer, train, {
           batchSize: config.batchSize,
           dataGenerator: state.dataGenerator,
@@ -188,8 +189,10 @@ export const trainCommand = defineCommand(
         log.push({ epoch, meanBatchLoss: outcome.meanBatchLoss, testLoss: testResult.loss, testAccuracy: testResult.accuracy });
         checkpoint.save(encodeCheckpoint('train', shaping, state, { log } satisfies TrainProgress));
         progress.log(`train: epoch ${epoch}/${config.epochs}: test accuracy ${percent(testResult.accuracy)}; checkpoint saved`);
-      }
-    });
+      });
+      // The epoch runs without a break: a Ctrl-C pressed during it is handled here, after its checkpoint (program.ts says how to resume).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     progress.done();
 
     const last = log[log.length - 1]!;
@@ -202,7 +205,7 @@ export const trainCommand = defineCommand(
     checkpoint.remove();
     return {
       filesWritten: [options.out, logPath],
-      summary: `train: test accuracy ${percent(last.testAccuracy)} (${Math.round(last.testAccuracy * test.count)}/${test.count}) after ${config.epochs} epochs, in ${formatDuration((Date.now() - startedAt) / 1000)}`,
+      summary: `train: test accuracy ${percent(last.testAccuracy)} (${Math.round(last.testAccuracy * test.count)}/${test.count}) after ${quantity(config.epochs, 'epoch')}, in ${formatDuration((Date.now() - startedAt) / 1000)}`,
     };
   },
 );

@@ -7,7 +7,7 @@ import type { BornDeadCell, BornDeadResults } from '../experiments/born-dead.js'
 import { reportFolder } from '../io/atomic.js';
 import { writeChart, type ChartSpec } from './charts.js';
 import { toCsv } from './csv.js';
-import { percent } from './format.js';
+import { percent, quantity } from './format.js';
 import { markdownTable } from './markdown.js';
 
 const INIT_TITLES: Record<string, string> = { he: 'He normal (symmetric)', rai: 'RAI (randomized asymmetric)' };
@@ -26,7 +26,7 @@ export function bornDeadChart(results: BornDeadResults): ChartSpec {
   return {
     title: {
       text: 'ReLU networks born dead: He vs randomized asymmetric initialisation',
-      subtitle: `${results.config.networks} networks per point, inputs: ${inputsText(results)}; after Lu, Shin, Su & Karniadakis (2019)`,
+      subtitle: `${quantity(results.config.networks, 'network')} per point, inputs: ${inputsText(results)}; after Lu, Shin, Su & Karniadakis (2019)`,
     },
     data: { values },
     facet: {
@@ -82,7 +82,7 @@ export function bornDeadMarkdown(results: BornDeadResults, command: string): str
     'networks, and propose the randomized asymmetric initialization (RAI): each unit\'s weights and bias come from',
     'N(0, 0.6007²/fan-in), except one of them, chosen at random, drawn from Beta(2, 1), which is positive.',
     '',
-    `- Networks: inputs → depth × width ReLU → 1, widths ${config.widths.join(', ')}, depths ${config.depths.join(', ')}; ${config.networks} networks per cell, each from its own seed (base seed ${config.seed})`,
+    `- Networks: inputs → depth × width ReLU → 1, widths ${config.widths.join(', ')}, depths ${config.depths.join(', ')}; ${quantity(config.networks, 'network')} per cell, each from its own seed (base seed ${config.seed})`,
     '- He: weights N(0, 2/fan-in), biases 0. RAI: every hidden layer as above; the output layer keeps He (it cannot change whether the output is constant).',
     `- Inputs: ${inputsText(results)}. "Born dead" means the output was identical for all of them.`,
     '',

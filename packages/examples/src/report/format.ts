@@ -20,6 +20,18 @@ export function shortestFloat32(value: number): number {
 }
 
 /**
+ * A count with its noun, singular for exactly one.
+ *
+ * @example
+ * quantity(1, 'epoch');  // "1 epoch"
+ * quantity(3, 'epoch');  // "3 epochs"
+ * quantity(2, 'grid point'); // "2 grid points"
+ */
+export function quantity(count: number, noun: string, pluralNoun = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : pluralNoun}`;
+}
+
+/**
  * A fraction as a percentage with one decimal, as report tables show it.
  *
  * @example
