@@ -130,7 +130,7 @@ const mistakes: Array<[string, string]> = [
 
   // plot-activation
   ['plot-activation --points 1', "plot-activation: --points must be an integer from 2 to 100000, got '1'"],
-  ['plot-activation --negative-slope NaN', "plot-activation: --negative-slope must be a number from 0 to 1, got 'NaN'"],
+  ['plot-activation --alpha NaN', "plot-activation: --alpha must be a number from 0 to 1, got 'NaN'"],
   ['plot-activation --from 1e7', "plot-activation: --from must be a number from -1000000 to 1000000, got '1e7'"],
   ['plot-activation --from 5 --to 1', 'plot-activation: --from must be less than --to, got --from 5 --to 1'],
   // graph

@@ -4,10 +4,10 @@
  * happens when a long run is interrupted or started again over its checkpoint.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gradlabVersion } from 'gradlab';
+import { encodeIdx, gradlabVersion, loadEmbeddedMnist } from 'gradlab';
 import { GRADLAB, gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 const COMMANDS = ['dead-neurons', 'born-dead', 'sweep', 'report', 'train', 'eval', 'plot-activation'];
@@ -87,5 +87,35 @@ describe('an interrupted train, and train started again over its checkpoint', ()
       `gradlab train: ${CHECKPOINT} holds the checkpoint of an unfinished run; ` +
       'run the same command with --resume to continue it, or delete model.safetensors.checkpoint to start again']);
     expect(readFileSync(join(dir, CHECKPOINT)).equals(saved)).toBe(true);
+  });
+});
+
+describe('gradlab eval --data-dir', () => {
+  it("evaluates on a folder that holds only the test files, with Kaggle's names", () => {
+    const dir = temporaryDirectory('eval-test-only');
+    const checkpoint = join(dir, 'mlp.safetensors');
+    const train = gradlab(['train', '--hidden', '16', '--epochs', '1', '--train-size', '300', '--test-size', '100', '--quiet', '--out', checkpoint]);
+    expect(train.status, train.stderr).toBe(0);
+    // 30 embedded digits written back as bytes, as the t10k files of a Kaggle download.
+    const digits = loadEmbeddedMnist();
+    const count = 30;
+    const pixels = Uint8Array.from(digits.images.subarray(0, count * 28 * 28), (value) => Math.round(value * 255));
+    const testOnly = join(dir, 'kaggle');
+    mkdirSync(testOnly);
+    writeFileSync(join(testOnly, 't10k-images.idx3-ubyte'), encodeIdx([count, 28, 28], pixels));
+    writeFileSync(join(testOnly, 't10k-labels.idx1-ubyte'), encodeIdx([count], digits.labels.subarray(0, count)));
+    const json = join(dir, 'eval.json');
+    const evaluation = gradlab(['eval', checkpoint, '--data-dir', testOnly, '--json', json]);
+    expect(evaluation.status, evaluation.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as { testImages: number; perDigit: Array<{ images: number }> };
+    expect(result.testImages).toBe(count);
+    expect(result.perDigit.reduce((sum, digit) => sum + digit.images, 0)).toBe(count);
+    expect(evaluation.stdout).toMatch(new RegExp(`test accuracy \\d+\\.\\d% \\(\\d+/${count}\\)`));
+
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const missing = gradlab(['eval', checkpoint, '--data-dir', empty]);
+    expect([missing.status, missing.stderr.trim()]).toEqual([1,
+      `gradlab eval: idx: ${empty} has no t10k-images-idx3-ubyte, t10k-images-idx3-ubyte.gz, t10k-images.idx3-ubyte or t10k-images.idx3-ubyte.gz`]);
   });
 });

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { load, mlp } from '@gradlab/nn';
+import { ACTIVATION_KINDS, load, mlp } from '@gradlab/nn';
 import {
   BORN_DEAD_TABLE_HEADING, COMPARISONS_HEADING, encodeIdx, evaluate, fixed, formatInterval, loadData, meanInterval, pairedComparison, parseCsv, percent,
   readingOfResult, readMarkdownTable, SUMMARY_HEADING,
@@ -311,11 +311,13 @@ describe('gradlab born-dead (small)', () => {
 describe('gradlab plot-activation', () => {
   it('writes each activation and its autodiff derivative', () => {
     const out = temporaryDirectory('plot');
-    const run = gradlab(['plot-activation', '--points', '21', '--negative-slope', '0.05', '--quiet', '--out', out]);
+    const run = gradlab(['plot-activation', '--points', '21', '--alpha', '0.05', '--quiet', '--out', out]);
     expect(run.status).toBe(0);
-    expect(filesWritten(run.stdout).length).toBe(7);
+    // Every activation of nn's table, each as SVG and PNG, then the CSV.
+    expect(filesWritten(run.stdout).map((path) => relative(out, path))).toEqual([
+      ...ACTIVATION_KINDS.flatMap((name) => [`${name}.svg`, `${name}.png`]), 'activations.csv']);
     const rows = parseCsv(readFileSync(join(out, 'activations.csv'), 'utf8'));
-    expect(rows.length).toBe(63);
+    expect(rows.length).toBe(21 * ACTIVATION_KINDS.length);
     const leaky = rows.filter((row) => row['activation'] === 'leaky-relu');
     expect(leaky.map((row) => Number(row['x']))).toEqual(Array.from({ length: 21 }, (_, i) => -10 + i));
     expect(leaky.map((row) => Number(row['derivative']))).toEqual(Array.from({ length: 21 }, (_, i) => (i < 10 ? 0.05 : 1)));
@@ -324,6 +326,10 @@ describe('gradlab plot-activation', () => {
       const y = Number(row['value']);
       expect(Number(row['derivative'])).toBeCloseTo(y * (1 - y), 6);
     }
-    for (const name of ['leaky-relu', 'relu', 'sigmoid']) expectPng(join(out, `${name}.png`));
+    for (const name of ACTIVATION_KINDS) expectPng(join(out, `${name}.png`));
+    // LeakyReLU and PReLU have a second panel, x < 0 zoomed, titled with the slope; ReLU has none.
+    expect(readFileSync(join(out, 'leaky-relu.svg'), 'utf8')).toContain('x &lt; 0, zoomed: slope 0.05');
+    expect(readFileSync(join(out, 'prelu.svg'), 'utf8')).toContain('x &lt; 0, zoomed: slope 0.05');
+    expect(readFileSync(join(out, 'relu.svg'), 'utf8')).not.toContain('zoomed');
   });
 });

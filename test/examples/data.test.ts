@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
 import { DataLoader } from '@gradlab/nn';
 import {
-  countPerLabel, encodeIdx, epochOrder, loadData, loadEmbeddedMnist, loadMnistDirectory, parseIdx,
+  countPerLabel, encodeIdx, epochOrder, idxFileNames, loadData, loadEmbeddedMnist, loadMnistDirectory, loadMnistFiles, parseIdx,
   proportionalCounts, readIdxFile, stratifiedSplit, tensorDataset, type Dataset,
 } from 'gradlab';
 
@@ -125,6 +125,23 @@ describe('IDX reader', () => {
     expect(Array.from(train.images)).toEqual(Array.from(imageBytes, (byte) => Math.fround(byte / 255)));
     expect(Array.from(test.images)).toEqual([1, 0, 0.2, 0.4].map(Math.fround));
     expect(Array.from(test.labels)).toEqual([7]);
+  });
+
+  it("accepts Kaggle's file names (train-images.idx3-ubyte), and a folder of test files alone for the test set", () => {
+    const kaggle = mkdtempSync(join(tmpdir(), 'gradlab-idx-kaggle-'));
+    writeFileSync(join(kaggle, 't10k-images.idx3-ubyte'), encodeIdx([1, 2, 2], Uint8Array.from([255, 0, 51, 102])));
+    writeFileSync(join(kaggle, 't10k-labels.idx1-ubyte.gz'), gzipSync(encodeIdx([1], Uint8Array.from([7]))));
+    const test = loadMnistFiles(kaggle, 't10k');
+    expect(Array.from(test.images)).toEqual([1, 0, 0.2, 0.4].map(Math.fround));
+    expect(Array.from(test.labels)).toEqual([7]);
+    // The training files are missing: the error lists every name it looked for.
+    expect(() => loadMnistDirectory(kaggle)).toThrow(
+      `idx: ${kaggle} has no train-images-idx3-ubyte, train-images-idx3-ubyte.gz, train-images.idx3-ubyte or train-images.idx3-ubyte.gz`);
+    writeFileSync(join(kaggle, 'train-images.idx3-ubyte'), encodeIdx([3, 2, 2], imageBytes));
+    writeFileSync(join(kaggle, 'train-labels.idx1-ubyte'), encodeIdx([3], labelBytes));
+    expect(Array.from(loadMnistDirectory(kaggle).train.labels)).toEqual([4, 0, 9]);
+    expect(idxFileNames('t10k-labels-idx1-ubyte')).toEqual(
+      ['t10k-labels-idx1-ubyte', 't10k-labels-idx1-ubyte.gz', 't10k-labels.idx1-ubyte', 't10k-labels.idx1-ubyte.gz']);
   });
 
   const malformed: Array<[string, Uint8Array, string]> = [

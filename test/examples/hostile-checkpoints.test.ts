@@ -15,7 +15,7 @@ import { Tensor } from '@gradlab/core';
 import { ACTIVATION_KINDS, decodeSafetensors, encodeSafetensors, mlp } from '@gradlab/nn';
 import {
   decodeCheckpoint, encodeCheckpoint, fromExactJson, loadData, parseCommandLine, restoreTraining, runGradlab, startTraining, toExactJson, trainEpoch,
-} from '@gradlab/examples';
+} from 'gradlab';
 import { inputWidth } from '../../packages/examples/src/experiments/training.js';
 import { checkNetworkProgress } from '../../packages/examples/src/cli/dead-neurons-network.js';
 import { resultFlags } from '../../packages/examples/src/cli/checkpoints.js';

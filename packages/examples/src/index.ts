@@ -9,7 +9,7 @@
 export type { Dataset } from './data/dataset.js';
 export { subset, firstImages, countPerLabel, pixelsPerImage } from './data/dataset.js';
 export { loadEmbeddedMnist } from './data/mnist.js';
-export { parseIdx, readIdxFile, idxToDataset, loadMnistDirectory, encodeIdx, MAX_IDX_BYTES } from './data/idx.js';
+export { parseIdx, readIdxFile, idxToDataset, loadMnistDirectory, loadMnistFiles, idxFileNames, encodeIdx, MAX_IDX_BYTES } from './data/idx.js';
 export type { IdxArray } from './data/idx.js';
 export { stratifiedSplit, stratifiedSample, proportionalCounts, epochOrder } from './data/split.js';
 export type { TrainTestSplit } from './data/split.js';

@@ -13,6 +13,7 @@
 import type { Tensor } from '@gradlab/core';
 import { decodeSafetensors, findNonFinite, MAX_CHECKPOINT_BYTES, readRegularFile } from '@gradlab/nn';
 import { subset } from '../data/dataset.js';
+import { loadMnistFiles } from '../data/idx.js';
 import { loadData } from '../data/load.js';
 import { buildModel, evaluate, inputWidth } from '../experiments/training.js';
 import { writeOutputFile } from '../io/atomic.js';
@@ -23,7 +24,7 @@ import { refuseOutputOverInput } from './files.js';
 import { checkTrainConfig, TRAIN_CONFIG_KEY, type TrainConfig } from './train.js';
 
 const flags = {
-  dataDir: { kind: 'string', description: 'Evaluate on the IDX test files in this directory instead of the split the checkpoint was trained with' },
+  dataDir: { kind: 'string', description: 'Evaluate on every image of the MNIST test files (t10k-*) in this directory, which need hold nothing else, instead of the split the checkpoint was trained with' },
   json: { kind: 'string', description: 'Also write the result as JSON to this file' },
 } as const;
 
@@ -86,8 +87,10 @@ export const evalCommand = defineCommand(
     }
     const { tensors, metadata } = decodeSafetensors(bytes, path);
     const { config, inputs } = checkCheckpoint(path, metadata, tensors);
-    const dataDir = options.dataDir ?? config.dataDir;
-    const { test } = loadData({ dataDir, trainSize: config.trainSize, testSize: config.testSize, splitSeed: config.splitSeed });
+    // --data-dir: the whole test file, which is all the folder needs; without it, the very split the network was trained beside.
+    const test = options.dataDir !== undefined
+      ? loadMnistFiles(options.dataDir, 't10k')
+      : loadData({ dataDir: config.dataDir, trainSize: config.trainSize, testSize: config.testSize, splitSeed: config.splitSeed }).test;
     if (inputWidth(test) !== inputs) {
       throw new Error(`${path} was trained on images of ${inputs} pixels, but the test images have ${inputWidth(test)}`);
     }

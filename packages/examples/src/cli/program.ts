@@ -40,7 +40,7 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     load: async () => (await import('./eval.js')).evalCommand,
   },
   'plot-activation': {
-    summary: 'Plot ReLU, LeakyReLU and Sigmoid and their autodiff derivatives on [-10, 10]',
+    summary: 'Plot every activation (ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, …) and its autodiff derivative on [-10, 10]',
     load: async () => (await import('./plot-activation.js')).plotActivationCommand,
   },
   graph: {

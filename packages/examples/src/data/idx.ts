@@ -1,6 +1,7 @@
 /**
  * Reader for the IDX format of the original MNIST files
- * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-…), raw or gzipped.
+ * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-…, or as Kaggle's
+ * copy spells them, train-images.idx3-ubyte …), raw or gzipped.
  *
  * Layout: a 4-byte magic number [0, 0, dataType, dimensionCount], then one
  * big-endian uint32 per dimension, then the values row-major. MNIST uses only
@@ -97,13 +98,27 @@ export function readIdxFile(path: string, maxBytes = MAX_IDX_BYTES): IdxArray {
   return parseIdx(bytes, path);
 }
 
-/** Finds `name` or `name.gz` in `dir`. */
+/**
+ * The names an MNIST file goes by: the original (`train-images-idx3-ubyte`),
+ * Kaggle's copy (`train-images.idx3-ubyte`), and each gzipped (`.gz`).
+ *
+ * @example
+ * idxFileNames('t10k-labels-idx1-ubyte');
+ * // ['t10k-labels-idx1-ubyte', 't10k-labels-idx1-ubyte.gz', 't10k-labels.idx1-ubyte', 't10k-labels.idx1-ubyte.gz']
+ */
+export function idxFileNames(name: string): string[] {
+  const kaggle = name.replace(/-(idx\d-ubyte)$/, '.$1');
+  return [name, `${name}.gz`, kaggle, `${kaggle}.gz`];
+}
+
+/** Finds the file `name` stands for in `dir`, under any of its names (idxFileNames). */
 function findIdxFile(dir: string, name: string): string {
-  for (const candidate of [name, `${name}.gz`]) {
+  const names = idxFileNames(name);
+  for (const candidate of names) {
     const path = join(dir, candidate);
     if (existsSync(path)) return path;
   }
-  throw new Error(`idx: ${dir} has neither ${name} nor ${name}.gz`);
+  throw new Error(`idx: ${dir} has no ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
 }
 
 /**
@@ -134,22 +149,29 @@ export function idxToDataset(images: IdxArray, labels: IdxArray, imagesName: str
 /**
  * Loads the standard MNIST files from a directory:
  * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
- * t10k-labels-idx1-ubyte, each raw or with a .gz suffix.
+ * t10k-labels-idx1-ubyte, each raw or with a .gz suffix, or with Kaggle's
+ * names (train-images.idx3-ubyte, …).
  *
  * @example
  * const { train, test } = loadMnistDirectory('./mnist'); // 60,000 and 10,000 images
  */
 export function loadMnistDirectory(dir: string): { train: Dataset; test: Dataset } {
+  return { train: loadMnistFiles(dir, 'train'), test: loadMnistFiles(dir, 't10k') };
+}
+
+/**
+ * Loads one pair of MNIST files from a directory: `train` (60,000 images) or
+ * `t10k` (the 10,000 test images), under any of the names loadMnistDirectory takes.
+ * A folder that holds only the test files is enough for `loadMnistFiles(dir, 't10k')`.
+ *
+ * @example
+ * const test = loadMnistFiles('./mnist', 't10k'); // 10,000 images
+ */
+export function loadMnistFiles(dir: string, set: 'train' | 't10k'): Dataset {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`idx: --data-dir ${dir} is not a directory`);
-  const load = (imagesName: string, labelsName: string): Dataset => {
-    const imagesPath = findIdxFile(dir, imagesName);
-    const labelsPath = findIdxFile(dir, labelsName);
-    return idxToDataset(readIdxFile(imagesPath), readIdxFile(labelsPath), basename(imagesPath), basename(labelsPath));
-  };
-  return {
-    train: load('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'),
-    test: load('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'),
-  };
+  const imagesPath = findIdxFile(dir, `${set}-images-idx3-ubyte`);
+  const labelsPath = findIdxFile(dir, `${set}-labels-idx1-ubyte`);
+  return idxToDataset(readIdxFile(imagesPath), readIdxFile(labelsPath), basename(imagesPath), basename(labelsPath));
 }
 
 /**

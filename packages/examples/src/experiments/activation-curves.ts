@@ -13,9 +13,6 @@ import { ACTIVATIONS, ACTIVATION_KINDS, type ActivationKind } from '@gradlab/nn'
 export const CURVE_ACTIVATIONS = ACTIVATION_KINDS;
 export type CurveActivation = ActivationKind;
 
-/** The activations drawn by default: the Leaky ReLU spec's picture, then ReLU and Sigmoid. */
-export const DEFAULT_CURVES: readonly CurveActivation[] = ['leaky-relu', 'relu', 'sigmoid'];
-
 /** One point of a curve. */
 export interface CurvePoint {
   readonly activation: CurveActivation;

@@ -25,9 +25,9 @@ export interface SlopeSpec {
   /** The slope (or initial slope) when none is given. */
   readonly default: number;
   /**
-   * The experiment flag that sets it: `--alpha` of dead-neurons, `--alphas`
-   * of sweep (which multiplies only the activations with a slope), and
-   * `--negative-slope` of train and plot-activation.
+   * The experiment flag that sets it: `--alpha` of dead-neurons, train and
+   * plot-activation, `--alphas` of sweep (which multiplies only the
+   * activations with a slope).
    */
   readonly flag: 'alpha';
 }
