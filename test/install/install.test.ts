@@ -115,7 +115,7 @@ describe('the packed packages installed with npm into an empty project', () => {
     expectTrainingOutput(result.stdout);
     esmOutput = result.stdout;
     const kernels = run(process.execPath, ['--input-type=module', '-e', `
-      import { activeMatmulKernelName, elementwiseWasmAvailable } from '@gradlab/core';
+      import { activeMatmulKernelName, elementwiseWasmAvailable } from '@gradlab/core/kernels';
       console.log(activeMatmulKernelName(), elementwiseWasmAvailable());`], project);
     expect(kernels.stdout.trim()).toBe('wasm true');
   });

@@ -227,7 +227,7 @@ function kindOf(stats: Stats): string {
  * @example
  * const bytes = readRegularFile('model.safetensors', { maxBytes: 1 << 30, reader: 'load' });
  */
-export function readRegularFile(path: string, options: ReadFileOptions): Buffer {
+export function readRegularFile(path: string, options: ReadFileOptions): Uint8Array {
   const refuse = (problem: string, cause?: unknown): Error => new Error(`${options.reader}: cannot read ${path}: ${problem}`, { cause });
   let fd: number;
   try {
