@@ -100,8 +100,8 @@ describe('the packed packages installed with npm into an empty project', () => {
   const trainingLoop = readmeCodeAfter('## Training a network');
   const expectTrainingOutput = (stdout: string): void => {
     // What the README says the loop prints.
-    expect(stdout).toMatch(/^step 0: loss 1\.03\d\d$/m);
-    expect(stdout).toMatch(/^step 150: loss 0\.004\d$/m);
+    expect(stdout).toMatch(/^(step|epoch) 0: loss 1\.03\d\d$/m);
+    expect(stdout).toMatch(/^(step|epoch) 150: loss 0\.004\d$/m);
     expect(stdout).toContain('accuracy 1\n');
     expect(stdout).toContain('dead ReLU units 7 of 16\n');
   };

@@ -8,7 +8,7 @@ import { Generator, Tensor, noGrad } from '@gradlab/core';
 import {
   Adam, BatchNorm1d, CosineAnnealingLR, DataLoader, Dense, Dropout, ReLU, Sequential, TensorDataset, accuracy, crossEntropy,
 } from '@gradlab/nn';
-import { loadData } from '@gradlab/examples';
+import { loadData } from 'gradlab';
 
 afterEach(() => vi.restoreAllMocks());
 
