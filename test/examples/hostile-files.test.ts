@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATION_KINDS, MAX_CHECKPOINT_BYTES, load, mlp } from '@gradlab/nn';
-import { aggregate, appendLineDurable, readIdxFile, readResultsFile, runGradlab } from '@gradlab/examples';
+import { aggregate, appendLineDurable, readIdxFile, readResultsFile, runGradlab } from 'gradlab';
 import { GRADLAB, gradlab, temporaryDirectory } from './helpers/cli.js';
 import { oneFieldEdited } from './helpers/json-edit.js';
 

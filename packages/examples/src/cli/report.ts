@@ -5,6 +5,7 @@
 import { dirname, join } from 'node:path';
 import { mergeRuns, missingRunsText, readReportInputs, toJsonLines } from '../cluster/merge.js';
 import { writeOutputFile } from '../io/atomic.js';
+import { quantity } from '../report/format.js';
 import { aggregate, SWEEP_REPORT_FILES, writeSweepReport } from '../report/sweep.js';
 import { defineCommand } from './command.js';
 import { refuseOutputOverInput } from './files.js';

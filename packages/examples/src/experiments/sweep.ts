@@ -251,7 +251,7 @@ export function checkSweepRecord(value: unknown): SweepRecord {
 export function readResultsFile(path: string): ReadResults {
   if (!existsSync(path)) return { records: [], completeBytes: 0, tornTail: false };
   const bytes = readRegularFile(path, { maxBytes: MAX_RESULTS_BYTES, reader: 'results' });
-  const text = bytes.toString('utf8');
+  const text = new TextDecoder('utf-8').decode(bytes);
   const lastNewline = text.lastIndexOf('\n');
   const complete = text.slice(0, lastNewline + 1);
   const records: SweepRecord[] = [];
