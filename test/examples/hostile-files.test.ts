@@ -37,6 +37,8 @@ async function run(argv: string[]): Promise<{ code: number; stdout: string; stde
 
 const SMALL = ['--train-size', '100', '--test-size', '50', '--quiet'];
 const SWEEP = ['sweep', '--depths', '1', '--widths', '4', '--lrs', '0.01', '--seeds', '0', '--activations', 'relu', '--epochs', '1', '--workers', '1', ...SMALL];
+/** SWEEP with other seeds (the command line refuses a flag given twice). */
+const sweepWithSeeds = (seeds: string): string[] => SWEEP.map((word, index) => (SWEEP[index - 1] === '--seeds' ? seeds : word));
 
 let dir: string;
 let fifo: string;
@@ -170,7 +172,7 @@ describe('every file system error is one line naming the path, what went wrong a
     mkdirSync(join(dir, 'limited'));
     // 1,024 bytes of earlier results, and a limit of 2 blocks of 512: the next record does not fit.
     writeFileSync(limited, `${'\n'.repeat(1024)}`);
-    const args = [...SWEEP, '--seeds', '5', '--out', limited].map((word) => `'${word}'`).join(' ');
+    const args = [...sweepWithSeeds('5'), '--out', limited].map((word) => `'${word}'`).join(' ');
     const child = spawnSync('sh', ['-c', `ulimit -f 2; exec '${process.execPath}' '${GRADLAB}' ${args}`], { encoding: 'utf8' });
     expect([child.status, child.stderr]).toEqual([1,
       `gradlab sweep: cannot append to ${limited}: the file would exceed the size limit of this process or file system (EFBIG); raise the limit (ulimit -f), or use another disk; the runs recorded before are kept, a rerun redoes the rest\n`]);
@@ -259,7 +261,7 @@ describe('two runs, one output: a lock with pid and host, stale locks taken over
 
   it('a second sweep on the same results file is refused while the first runs', async () => {
     writeFileSync(`${results}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), task: null, since }));
-    const second = await run([...SWEEP, '--seeds', '9', '--out', results]);
+    const second = await run([...sweepWithSeeds('9'), '--out', results]);
     expect([second.code, second.stderr]).toEqual([1, `gradlab sweep: sweep: already running (process ${process.pid} on ${hostname()}, since ${since}, holds ${results}.lock)\n`]);
   });
 

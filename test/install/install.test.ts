@@ -167,7 +167,8 @@ describe('the packed packages installed with npm into an empty project', () => {
     };
     expect(results.config).toMatchObject({ depth: 4, width: 32, epochs: 2 });
     expect(results.data.trainSize).toBe(1000);
-    expect(results.runs.map((run) => run.activation)).toEqual(['relu', 'leaky-relu', 'sigmoid']);
+    // Every activation once per seed of the default job.
+    expect([...new Set(results.runs.map((run) => run.activation))]).toEqual(['relu', 'leaky-relu', 'sigmoid']);
     expect(existsSync(join(out, 'inactive-over-epochs.png'))).toBe(true);
   });
 });
