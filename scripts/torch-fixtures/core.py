@@ -27,15 +27,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from fixture_json import ABSOLUTE_FLOOR, RELATIVE_TOLERANCE, float32_list, tensor_json, worst_disagreement, write_json
+from fixture_json import ABSOLUTE_FLOOR, RELATIVE_TOLERANCE, check_float32, float32_list, op_entry, run_op, tensor_json, write_json
 
 SEED = 20240607
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "torch", "core.json")
-
-# A fixture is only useful if PyTorch's float32 answer is itself accurate to
-# well within the tolerance the TypeScript test uses, so every float32 result
-# is checked against the same computation in float64 first.
-SELF_CHECK_FRACTION = 0.25  # float32 vs float64 must agree to a quarter of the test's tolerance
 
 # Inputs of relu, leakyRelu and abs stay at least this far from the kink at 0.
 KINK_MARGIN = 1e-2
@@ -118,16 +113,6 @@ TORCH_OPS = {
 }
 
 
-def run(op, arrays, args, weight, dtype):
-    """Returns (output, [gradient of sum(output * weight) per input]) as numpy arrays."""
-    inputs = [torch.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
-    output = TORCH_OPS[op](inputs, args)
-    assert list(output.shape) == list(weight.shape), f"{op}: weight shape {weight.shape} != output {tuple(output.shape)}"
-    output.backward(torch.tensor(weight, dtype=dtype))
-    grads = [t.grad.detach().numpy() for t in inputs]
-    return output.detach().numpy(), grads
-
-
 # ---------------------------------------------------------------------------
 # Serialisation
 # ---------------------------------------------------------------------------
@@ -143,21 +128,7 @@ def case(name, op, arrays, args=None):
     args = args or {}
     arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
     probe = TORCH_OPS[op]([torch.tensor(a) for a in arrays], args)
-    weight = normal(tuple(probe.shape))
-    output32, grads32 = run(op, arrays, args, weight, torch.float32)
-    output64, grads64 = run(op, arrays, args, weight.astype(np.float64), torch.float64)
-    worst = max([worst_disagreement(output32, output64)] + [worst_disagreement(g, h) for g, h in zip(grads32, grads64)])
-    if worst > SELF_CHECK_FRACTION:
-        sys.exit(f"{name}: PyTorch float32 and float64 disagree ({worst:.3f} of the tolerance); pick better-conditioned inputs")
-    op_entries.append({
-        "name": name,
-        "op": op,
-        "args": args,
-        "inputs": [tensor_json(a) for a in arrays],
-        "weight": tensor_json(weight),
-        "output": tensor_json(output32),
-        "grads": [tensor_json(g) for g in grads32],
-    })
+    op_entries.append(op_entry(name, op, TORCH_OPS[op], arrays, args, normal(tuple(probe.shape))))
 
 
 # Elementwise binary ops, with NumPy broadcasting.
@@ -242,7 +213,7 @@ def kink(name, op, values, args, gradlab_grad, note):
     values = np.asarray(values, dtype=np.float32)
     probe = TORCH_OPS[op]([torch.tensor(values)], args)
     weight = np.ones(tuple(probe.shape), dtype=np.float32)
-    output, (torch_grad,) = run(op, [values], args, weight, torch.float32)
+    output, (torch_grad,) = run_op(TORCH_OPS[op], [values], args, weight, torch.float32)
     gradlab_grad = np.asarray(gradlab_grad, dtype=np.float32).reshape(values.shape)
     return {
         "name": name,
@@ -307,11 +278,8 @@ def build_mlp():
 
     loss32, params32 = forward(torch.float32)
     loss64, params64 = forward(torch.float64)
-    worst = worst_disagreement(loss32, loss64)
-    for (w32, b32), (w64, b64) in zip(params32, params64):
-        worst = max(worst, worst_disagreement(w32.grad, w64.grad), worst_disagreement(b32.grad, b64.grad))
-    if worst > SELF_CHECK_FRACTION:
-        sys.exit(f"mlp: PyTorch float32 and float64 disagree ({worst:.3f} of the tolerance)")
+    check_float32("mlp", [(loss32, loss64)] + [pair for (w32, b32), (w64, b64) in zip(params32, params64)
+                                               for pair in [(w32.grad, w64.grad), (b32.grad, b64.grad)]])
 
     # gradlab's layout: weight [inFeatures, outFeatures], y = x W + b, the transpose of nn.Linear's weight.
     layer_json = []

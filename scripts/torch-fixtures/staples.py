@@ -36,11 +36,10 @@ import sys
 import numpy as np
 import torch
 
-from fixture_json import float32_list, tensor_json, worst_disagreement, write_json
+from fixture_json import check_float32 as check, float32_list, op_entry, tensor_json, write_json
 
 SEED = 20261202
 OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "fixtures", "torch", "staples.json")
-SELF_CHECK_FRACTION = 0.25
 
 torch.set_num_threads(1)
 rng = np.random.RandomState(SEED)
@@ -71,37 +70,13 @@ TORCH_OPS = {
 }
 
 
-def run(op, arrays, args, weight, dtype):
-    inputs = [torch.tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
-    output = TORCH_OPS[op](inputs, args)
-    assert list(output.shape) == list(weight.shape), f"{op}: weight {weight.shape} != output {tuple(output.shape)}"
-    output.backward(torch.tensor(weight, dtype=dtype))
-    return output.detach().numpy(), [t.grad.detach().numpy() for t in inputs]
-
-
-def check(name, pairs, fraction=SELF_CHECK_FRACTION):
-    worst = max(worst_disagreement(a, b) for a, b in pairs)
-    if worst > fraction:
-        sys.exit(f"{name}: PyTorch float32 and float64 disagree ({worst:.3f} of the tolerance)")
-
-
 op_entries = []
 
 
 def case(name, op, arrays, args):
     arrays = [np.asarray(a, dtype=np.float32) for a in arrays]
     probe = TORCH_OPS[op]([torch.tensor(a) for a in arrays], args)
-    weight = normal(tuple(probe.shape))
-    out32, grads32 = run(op, arrays, args, weight, torch.float32)
-    out64, grads64 = run(op, arrays, args, weight.astype(np.float64), torch.float64)
-    check(name, [(out32, out64)] + list(zip(grads32, grads64)))
-    op_entries.append({
-        "name": name, "op": op, "args": args,
-        "inputs": [tensor_json(a) for a in arrays],
-        "weight": tensor_json(weight),
-        "output": tensor_json(out32),
-        "grads": [tensor_json(g) for g in grads32],
-    })
+    op_entries.append(op_entry(name, op, TORCH_OPS[op], arrays, args, normal(tuple(probe.shape))))
 
 
 case("slice [4,5] axis 1, 1:4", "slice", [normal((4, 5))], {"axis": 1, "start": 1, "end": 4})
