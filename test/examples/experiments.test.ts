@@ -6,7 +6,7 @@ import { Generator } from '@gradlab/core';
 import { DataLoader, Dense, ReLU, Sequential, encodeSafetensors } from '@gradlab/nn';
 import {
   activationCurve, aggregate, appendLineDurable, bornDeadCellKeys, bornDeadNetwork, bornDeadResults, deadNeuronsResults, measureBornDeadCell, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
-  meanStd, meanInterval, pairedComparison, parseShard, RAI_SIGMA, raiInitialize, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
+  meanStd, meanInterval, pairedComparison, parseShard, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
   toExactJson, trainEpoch, tensorDataset, firstImages,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
@@ -141,29 +141,6 @@ describe('born dead (Lu et al. 2019)', () => {
     const aliveNet = new Sequential(first, new ReLU(), alive, new ReLU(), output);
     // Only at x = 0 are both relu(x) and relu(-x) zero.
     expect(measureBornDead(aliveNet, inputs)).toEqual({ outputConstant: false, zeroLayerInputs: 1 });
-  });
-
-  it('draws RAI weights N(0, 0.6007²/fanIn) with one Beta(2,1) entry per unit', () => {
-    const layer = new Dense(3, 4000);
-    raiInitialize(layer, new Generator(3));
-    const units = layer.outFeatures;
-    let sumOfUnitSums = 0;
-    let symmetricSquares = 0;
-    let symmetricCount = 0;
-    for (let unit = 0; unit < units; unit++) {
-      const entries = [0, 1, 2].map((input) => layer.weight.data[input * units + unit]!).concat(layer.bias!.data[unit]!);
-      sumOfUnitSums += entries.reduce((a, b) => a + b, 0);
-      const positive = entries.filter((value) => value > 0 && value <= 1);
-      expect(positive.length).toBeGreaterThanOrEqual(1);
-      // Leave out the largest entry (most often the Beta draw) for the variance estimate.
-      const largest = Math.max(...entries);
-      for (const value of entries) if (value !== largest) { symmetricSquares += value * value; symmetricCount++; }
-    }
-    // E[sum] = E[Beta(2,1)] = 2/3; the symmetric entries contribute mean 0.
-    expect(sumOfUnitSums / units).toBeGreaterThan(0.6);
-    expect(sumOfUnitSums / units).toBeLessThan(0.73);
-    expect(Math.sqrt(symmetricSquares / symmetricCount)).toBeLessThan(RAI_SIGMA / Math.sqrt(3));
-    expect(Math.sqrt(symmetricSquares / symmetricCount)).toBeGreaterThan(0.7 * RAI_SIGMA / Math.sqrt(3));
   });
 
   it('finds deep narrow He networks mostly born dead and RAI ones far less often, repeatably', () => {

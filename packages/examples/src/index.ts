@@ -34,7 +34,7 @@ export {
 } from './experiments/checkpoint.js';
 export type { Checkpoint, SavedTraining } from './experiments/checkpoint.js';
 export {
-  runBornDead, measureBornDeadCell, bornDeadCellKeys, bornDeadResults, validateBornDeadConfig, raiInitialize, bornDeadNetwork, measureBornDead, gridInputs, RAI_SIGMA, BORN_DEAD_INITS,
+  runBornDead, measureBornDeadCell, bornDeadCellKeys, bornDeadResults, validateBornDeadConfig, bornDeadNetwork, measureBornDead, gridInputs, BORN_DEAD_INITS,
 } from './experiments/born-dead.js';
 export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadCellKey, BornDeadInit } from './experiments/born-dead.js';
 export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';
@@ -64,6 +64,19 @@ export {
   deadNeuronsMarkdown, deadNeuronsCsv, seedsCsv, unitsCsv, unitsCell, runLabel, formatInterval, readingOfResult, SUMMARY_HEADING, COMPARISONS_HEADING,
 } from './report/dead-neurons.js';
 export { rasterSegments, unitRasterChart, revivalsByLayerChart } from './report/lifetime-charts.js';
+export {
+  REMEDIES, REMEDY_NAMES, BASELINE, REMEDY_METRICS, isRemedyName, remedyNetworks, measurementConfig, startRemedy, freshRemedyNetwork, runOneRemedy, runRemedies,
+  remedyFigures, summarizeRemedies, claimVerdict, remediesResults, remediesResultsJson, validateRemediesConfig,
+} from './experiments/remedies.js';
+export type {
+  RemedyName, RemedySpec, RemedyClaim, ClaimMetric, RemediesConfig, RemedyRun, RemedyFigures, RemedyMetric, RemedySummary, RemedyComparison,
+  ClaimVerdict, CheckedClaim, RemediesSummary, RemediesResults,
+} from './experiments/remedies.js';
+export {
+  remediesMarkdown, remediesSeedsCsv, writeRemediesReport, claimSentence, remedyLabel, permanentlyDeadChart, accuracyVsDeadChart, deathByLayerChart,
+  REMEDY_CHARTS, REMEDIES_SUMMARY_HEADING,
+} from './report/remedies.js';
+export type { TrainingSeconds } from './report/remedies.js';
 export { bornDeadMarkdown, BORN_DEAD_TABLE_HEADING } from './report/born-dead.js';
 export { aggregate, formatSweepMetric, groupLabel, SWEEP_TABLE_HEADING, SWEEP_COMPARISONS_HEADING } from './report/sweep.js';
 export type { SweepGroup, SweepMetric, SweepComparison } from './report/sweep.js';

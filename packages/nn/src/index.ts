@@ -29,9 +29,9 @@ export { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, activationLabel } from
 export type { ActivationKind, ActivationSpec, ActivationModuleOptions, SlopeSpec } from './activations/table.js';
 
 export {
-  heNormal, heUniform, xavierNormal, xavierUniform, fillZeros, fillConstant, heGain, initialize, INIT_NAMES,
+  heNormal, heUniform, xavierNormal, xavierUniform, fillZeros, fillConstant, heGain, initialize, INIT_NAMES, randomizedAsymmetric, RAI_SIGMA,
 } from './init.js';
-export type { InitName, HeOptions, XavierOptions } from './init.js';
+export type { InitName, HeOptions, XavierOptions, RandomizedAsymmetricOptions } from './init.js';
 
 export { linear, softmaxCrossEntropy, prelu } from './functional.js';
 export { crossEntropy, mseLoss } from './losses.js';

@@ -164,6 +164,68 @@ export function fillConstant(weight: Tensor, value: number): Tensor {
 }
 
 /**
+ * The standard deviation scale of RAI's symmetric part, sigma in N(0, sigma² / fanIn):
+ * the value Lu et al. (2019) give for the positive distribution Beta(2, 1).
+ */
+export const RAI_SIGMA = 0.6007;
+
+/** Options of `randomizedAsymmetric`. */
+export interface RandomizedAsymmetricOptions {
+  /** The symmetric part's scale: entries ~ N(0, sigma² / fanIn). Default RAI_SIGMA (0.6007). */
+  sigma?: number;
+  /** The seeded generator to draw from; core's defaultGenerator() by default. */
+  generator?: Generator;
+}
+
+/**
+ * Randomized asymmetric initialization (RAI) of one layer, after Lu, Shin,
+ * Su & Karniadakis (2019), "Dying ReLU and initialization: theory and
+ * numerical examples" (arXiv:1903.06733; Commun. Comput. Phys. 28, 2020).
+ * With a symmetric initialisation (He's) a deep, narrow ReLU network is born
+ * dead (constant) with a probability that tends to 1 with depth; RAI makes
+ * each unit's incoming vector asymmetric so that a whole layer is rarely off
+ * for every input. For every unit j, v = (W[:, j], b[j]), its fanIn weights
+ * and its bias:
+ *
+ *   1. every entry of v ~ N(0, sigma² / fanIn), sigma = 0.6007;
+ *   2. one index k, uniform over the fanIn + 1 entries (fanIn without a bias);
+ *   3. v[k] ~ Beta(2, 1) (density 2x on [0, 1], drawn as √u), which is positive.
+ *
+ * Draws in this order, unit by unit: fanIn normals (input by input), the
+ * bias's normal, k, then u. docs/experiments.md says where this follows the
+ * paper and where it had to choose.
+ * Shape: weight [fanIn, units], bias [units] or null; both filled in place.
+ *
+ * @example
+ * const layer = new Dense(4, 3);
+ * randomizedAsymmetric(layer.weight, layer.bias, { generator: new Generator(0) }); // each column + bias holds one Beta(2, 1) value
+ */
+export function randomizedAsymmetric(weight: Tensor, bias: Tensor | null, options: RandomizedAsymmetricOptions = {}): Tensor {
+  const { fanIn, fanOut: units } = fans('randomizedAsymmetric', weight);
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== units)) {
+    throw new Error(`randomizedAsymmetric: the bias must be [${units}] for weight ${formatShape(weight.shape)}, got ${formatShape(bias.shape)}`);
+  }
+  const sigma = options.sigma ?? RAI_SIGMA;
+  if (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0) {
+    throw new Error(`randomizedAsymmetric: sigma must be a finite number > 0, got ${String(sigma)}`);
+  }
+  const generator = options.generator ?? defaultGenerator();
+  const std = sigma / Math.sqrt(fanIn);
+  const weights = weight.data;
+  const biases = bias?.data;
+  for (let unit = 0; unit < units; unit++) {
+    for (let input = 0; input < fanIn; input++) weights[input * units + unit] = std * generator.normal();
+    if (biases !== undefined) biases[unit] = std * generator.normal();
+    const chosen = generator.integer(biases !== undefined ? fanIn + 1 : fanIn);
+    // Beta(2, 1) has CDF x², so its inverse CDF turns a uniform u into √u.
+    const positive = Math.sqrt(generator.uniform());
+    if (chosen < fanIn) weights[chosen * units + unit] = positive;
+    else biases![unit] = positive;
+  }
+  return weight;
+}
+
+/**
  * Fills `weight` with the named initialiser. `negativeSlope` feeds the He gain;
  * the Xavier initialisers use gain 1.
  *

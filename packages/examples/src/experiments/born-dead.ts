@@ -16,14 +16,11 @@
  *   (b) the fraction of inputs at which some hidden layer is entirely zero.
  */
 import { Generator, noGrad, Tensor } from '@gradlab/core';
-import { Dense, ReLU, mlp, type Sequential } from '@gradlab/nn';
+import { Dense, ReLU, mlp, randomizedAsymmetric, type Sequential } from '@gradlab/nn';
 
 /** The initialisations compared. */
 export const BORN_DEAD_INITS = ['he', 'rai'] as const;
 export type BornDeadInit = (typeof BORN_DEAD_INITS)[number];
-
-/** The standard deviation scale of RAI's symmetric part: N(0, (0.6007)² / fanIn), as in Lu et al.'s reference code. */
-export const RAI_SIGMA = 0.6007;
 
 /** What defines a born-dead study; stored verbatim in results.json. */
 export interface BornDeadConfig {
@@ -62,43 +59,15 @@ export interface BornDeadResults {
 }
 
 /**
- * Randomized asymmetric initialization (Lu et al. 2019) of one Dense layer.
- * For every unit j, the vector v = (W[:, j], b[j]) of its fanIn weights and
- * its bias is drawn from N(0, σ²/fanIn) with σ = 0.6007, then ONE entry of v,
- * chosen uniformly, is replaced by a draw from Beta(2, 1), which is positive.
- * The positive entry makes it unlikely that a whole layer is off for every input.
- * Beta(2, 1) has density 2x on [0, 1]; its inverse CDF gives the draw as √u.
- *
- * @example
- * raiInitialize(new Dense(4, 3), new Generator(0)); // each column of W (with its bias) holds one value in [0, 1] drawn from Beta(2, 1)
- */
-export function raiInitialize(layer: Dense, generator: Generator): void {
-  const fanIn = layer.inFeatures;
-  const units = layer.outFeatures;
-  const std = RAI_SIGMA / Math.sqrt(fanIn);
-  const weight = layer.weight.data;
-  const bias = layer.bias?.data;
-  for (let unit = 0; unit < units; unit++) {
-    for (let input = 0; input < fanIn; input++) weight[input * units + unit] = std * generator.normal();
-    if (bias) bias[unit] = std * generator.normal();
-    const entries = bias ? fanIn + 1 : fanIn;
-    const chosen = generator.integer(entries);
-    const positive = Math.sqrt(generator.uniform());
-    if (chosen < fanIn) weight[chosen * units + unit] = positive;
-    else bias![unit] = positive;
-  }
-}
-
-/**
  * A ReLU MLP `inputs → depth × width → 1` initialised with He (normal,
- * biases 0) or RAI (every hidden layer; the output layer keeps He, which
- * cannot change whether the output is constant).
+ * biases 0) or RAI (nn's `randomizedAsymmetric` on every hidden layer; the
+ * output layer keeps He, which cannot change whether the output is constant).
  */
 export function bornDeadNetwork(init: BornDeadInit, inputs: number, width: number, depth: number, generator: Generator): Sequential {
   const model = mlp({ inputs, hidden: Array.from({ length: depth }, () => width), outputs: 1, activation: 'relu', init: 'he-normal', generator });
   if (init === 'rai') {
     const dense = model.layers.filter((layer): layer is Dense => layer instanceof Dense);
-    for (const layer of dense.slice(0, -1)) raiInitialize(layer, generator);
+    for (const layer of dense.slice(0, -1)) randomizedAsymmetric(layer.weight, layer.bias, { generator });
   }
   return model;
 }

@@ -36,6 +36,8 @@ export interface InitialGradient {
  */
 export function measureInitialGradient(model: Sequential, measured: Dataset, batchSize: number): InitialGradient {
   const labels: Int32Array[] = [];
+  // A training-mode pass moves BatchNorm's running statistics: they are put back, so measuring leaves the model as it was.
+  const buffers = model.buffers().map((buffer) => Float32Array.from(buffer.data));
   const first = inputBatches(measured, labels, batchSize).next();
   if (first.done === true) throw new Error('dead-neurons: no measured images for the initial gradient');
   crossEntropy(model.forward(first.value), labels[0]!).backward();
@@ -47,6 +49,7 @@ export function measureInitialGradient(model: Sequential, measured: Dataset, bat
     return Math.sqrt(sum);
   });
   for (const parameter of model.parameters()) parameter.grad = null;
+  model.buffers().forEach((buffer, index) => buffer.data.set(buffers[index]!));
   const firstNorm = norms[0] ?? 0;
   const lastNorm = norms[norms.length - 1] ?? 0;
   const shrinkPerLayer = norms.length < 2 || firstNorm === 0 || lastNorm === 0 ? null : (lastNorm / firstNorm) ** (1 / (norms.length - 1));

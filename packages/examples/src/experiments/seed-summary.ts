@@ -139,10 +139,63 @@ export interface SeedSummary {
   readonly comparisons: readonly ActivationComparison[];
 }
 
-function summarize(values: ReadonlyArray<{ seed: number; value: number | null }>): MetricSummary {
+/**
+ * The mean with its 95% interval of one figure over the seeds where it is
+ * defined (not null); null where it is defined for none.
+ *
+ * @example
+ * summarizeOverSeeds([{ seed: 0, value: 0.1 }, { seed: 1, value: 0.3 }, { seed: 2, value: null }]); // mean 0.2 over seeds 0 and 1
+ */
+export function summarizeOverSeeds(values: ReadonlyArray<{ seed: number; value: number | null }>): MetricSummary {
   const defined = values.filter((entry): entry is { seed: number; value: number } => entry.value !== null);
   if (defined.length === 0) return null;
   return { ...meanInterval(defined.map((entry) => entry.value)), seeds: defined.map((entry) => entry.seed) };
+}
+
+/**
+ * Each hidden layer's snapshot-inactive, permanently dead and revived
+ * fractions over the finished runs of one group (an activation, a remedy).
+ *
+ * @example
+ * layerSummaries(runs.filter((run) => run.activation === 'relu' && run.diverged === null))[0].permanentlyDead; // hidden layer 1
+ */
+export function layerSummaries(finished: readonly Pick<SummarizedRun, 'seed' | 'lifetimes'>[]): LayerSummary[] {
+  const depth = Math.max(0, ...finished.map((run) => run.lifetimes.layers.length));
+  return Array.from({ length: depth }, (_, index): LayerSummary => {
+    const at = finished.map((run) => ({ seed: run.seed, layer: run.lifetimes.layers[index]! }));
+    return {
+      layer: index + 1,
+      inactiveAtEnd: summarizeOverSeeds(at.map(({ seed, layer }) => ({ seed, value: layer.inactiveAtEnd / layer.units }))),
+      permanentlyDead: summarizeOverSeeds(at.map(({ seed, layer }) => ({ seed, value: layer.permanentlyDead / layer.units }))),
+      revived: summarizeOverSeeds(at.map(({ seed, layer }) => ({ seed, value: ratio(layer.revived, layer.everInactive) }))),
+    };
+  });
+}
+
+/** One network's value of a figure, for pairing by seed; null where the figure is undefined. */
+export interface SeedValue {
+  readonly seed: number;
+  readonly diverged: boolean;
+  readonly value: number | null;
+}
+
+/**
+ * Group b against group a on one figure, paired by seed (b − a): the seeds
+ * where both finished and the figure is defined for both, and the paired
+ * test (null with fewer than two pairs).
+ *
+ * @example
+ * pairBySeed(reluValues, leakyValues).test?.meanDifference; // LeakyReLU − ReLU
+ */
+export function pairBySeed(a: readonly SeedValue[], b: readonly SeedValue[]): { seeds: number[]; test: PairedComparison | null } {
+  const pairs: Array<{ seed: number; a: number; b: number }> = [];
+  for (const entry of a) {
+    if (entry.diverged || entry.value === null) continue;
+    const other = b.find((candidate) => candidate.seed === entry.seed);
+    if (other === undefined || other.diverged || other.value === null) continue;
+    pairs.push({ seed: entry.seed, a: entry.value, b: other.value });
+  }
+  return { seeds: pairs.map((pair) => pair.seed), test: pairs.length < 2 ? null : pairedComparison(pairs.map((pair) => pair.a), pairs.map((pair) => pair.b)) };
 }
 
 /**
@@ -160,17 +213,8 @@ export function summarizeSeeds(activations: readonly ActivationKind[], runs: rea
     const finished = own.filter((run) => run.diverged === null);
     const finishedFigures = figures.filter((figure) => figure.activation === activation && !figure.diverged);
     const metrics = Object.fromEntries(SEED_METRICS.map((metric) =>
-      [metric, summarize(finishedFigures.map((figure) => ({ seed: figure.seed, value: figure[metric] })))])) as ActivationSummary['metrics'];
-    const depth = Math.max(0, ...finished.map((run) => run.lifetimes.layers.length));
-    const layers = Array.from({ length: depth }, (_, index): LayerSummary => {
-      const at = finished.map((run) => ({ seed: run.seed, layer: run.lifetimes.layers[index]! }));
-      return {
-        layer: index + 1,
-        inactiveAtEnd: summarize(at.map(({ seed, layer }) => ({ seed, value: layer.inactiveAtEnd / layer.units }))),
-        permanentlyDead: summarize(at.map(({ seed, layer }) => ({ seed, value: layer.permanentlyDead / layer.units }))),
-        revived: summarize(at.map(({ seed, layer }) => ({ seed, value: ratio(layer.revived, layer.everInactive) }))),
-      };
-    });
+      [metric, summarizeOverSeeds(finishedFigures.map((figure) => ({ seed: figure.seed, value: figure[metric] })))])) as ActivationSummary['metrics'];
+    const layers = layerSummaries(finished);
     return {
       activation,
       inactiveMeaning: ACTIVATIONS[activation].inactivity.meaning,
@@ -183,18 +227,10 @@ export function summarizeSeeds(activations: readonly ActivationKind[], runs: rea
   const comparisons: ActivationComparison[] = [];
   activations.forEach((a, i) => activations.slice(i + 1).forEach((b) => {
     for (const metric of COMPARED_METRICS) {
-      const pairs: Array<{ seed: number; a: number; b: number }> = [];
-      for (const figure of figures) {
-        if (figure.activation !== a || figure.diverged || figure[metric] === null) continue;
-        const other = figures.find((candidate) => candidate.activation === b && candidate.seed === figure.seed);
-        if (other === undefined || other.diverged || other[metric] === null) continue;
-        pairs.push({ seed: figure.seed, a: figure[metric]!, b: other[metric]! });
-      }
-      comparisons.push({
-        metric, a, b,
-        seeds: pairs.map((pair) => pair.seed),
-        test: pairs.length < 2 ? null : pairedComparison(pairs.map((pair) => pair.a), pairs.map((pair) => pair.b)),
-      });
+      const valuesOf = (activation: ActivationKind): SeedValue[] => figures
+        .filter((figure) => figure.activation === activation)
+        .map((figure) => ({ seed: figure.seed, diverged: figure.diverged, value: figure[metric] }));
+      comparisons.push({ metric, a, b, ...pairBySeed(valuesOf(a), valuesOf(b)) });
     }
   }));
   return { test: 'paired t-test (two-sided, 5%), exact Wilcoxon signed-rank p beside it', activations: summaries, comparisons };

@@ -41,6 +41,10 @@ export interface ModelConfig {
   readonly negativeSlope: number;
   /** Weight initialiser; nn's default for the activation when 'default'. */
   readonly init: InitName | 'default';
+  /** Dense → BatchNorm1d → activation in every hidden layer (mlp's `batchNorm`). Default false. */
+  readonly batchNorm?: boolean;
+  /** Every hidden layer as wide as its input is a residual block x + f(x) (mlp's `residual`). Default false. */
+  readonly residual?: boolean;
 }
 
 /** How the network is trained. */
@@ -89,6 +93,8 @@ export function buildModel(config: ModelConfig, inputs: number, outputs: number,
     activation: config.activation,
     negativeSlope: ACTIVATIONS[config.activation].slope === null ? undefined : config.negativeSlope,
     init: config.init === 'default' ? undefined : config.init,
+    batchNorm: config.batchNorm,
+    residual: config.residual,
     generator: new Generator(`init:${seed}`),
   });
 }

@@ -21,6 +21,7 @@
  * and frozen, with sources.
  */
 import { Dense } from '../layers/dense.js';
+import { BatchNorm1d } from '../layers/normalization.js';
 import { Activation } from '../activations/modules.js';
 import type { Module } from '../module.js';
 
@@ -234,21 +235,35 @@ export class UnitLifetimes {
 }
 
 /**
- * The Dense layer that feeds each activation layer of a Sequential model, in
- * order: the layer whose weight column j and bias j are unit j's incoming
- * weights. Throws if an activation is not directly preceded by a Dense layer.
+ * The Dense layer that feeds each activation layer of a model, in the order
+ * of the forward pass: the layer whose weight column j and bias j are unit
+ * j's incoming weights. The modules are read depth first (`namedModules`),
+ * which is the forward order of a Sequential, of Residual blocks inside it
+ * (`mlp({ residual: true })`) and of Sequentials inside those. Between the
+ * Dense and its activation only a per-unit `BatchNorm1d` may stand
+ * (`mlp({ batchNorm: true })`): unit j is still column j. Throws if an
+ * activation has no such Dense before it.
  *
  * @example
  * incomingDenseLayers(mlp({ inputs: 784, hidden: [64, 64], outputs: 10, activation: 'relu' })).length; // 2
+ * incomingDenseLayers(mlp({ inputs: 8, hidden: [8, 8], outputs: 2, activation: 'relu', residual: true, batchNorm: true })).length; // 2
  */
-export function incomingDenseLayers(model: Module & { readonly layers: readonly Module[] }): Dense[] {
+export function incomingDenseLayers(model: Module): Dense[] {
   const found: Dense[] = [];
-  model.layers.forEach((layer, index) => {
-    if (!(layer instanceof Activation)) return;
-    const before = model.layers[index - 1];
-    if (!(before instanceof Dense)) throw new Error(`incomingDenseLayers: activation layer ${index} is not preceded by a Dense layer`);
-    found.push(before);
-  });
+  let feeding: Dense | null = null;
+  for (const [name, module] of model.namedModules()) {
+    if (module.children().length > 0) continue;
+    if (module instanceof Dense) {
+      feeding = module;
+    } else if (module instanceof Activation) {
+      if (feeding === null) throw new Error(`incomingDenseLayers: activation layer ${found.length} is not preceded by a Dense layer (it is '${name}')`);
+      found.push(feeding);
+      feeding = null;
+    } else if (!(module instanceof BatchNorm1d)) {
+      // Anything else between a Dense and an activation mixes or reshapes units.
+      feeding = null;
+    }
+  }
   return found;
 }
 

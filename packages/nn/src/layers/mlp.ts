@@ -6,6 +6,7 @@ import { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, type ActivationKind } 
 import { INIT_NAMES, type InitName } from '../init.js';
 import type { Module } from '../module.js';
 import { Dense } from './dense.js';
+import { BatchNorm1d } from './normalization.js';
 import { Residual } from './residual.js';
 import { Sequential } from './sequential.js';
 
@@ -45,6 +46,13 @@ export interface MlpOptions {
    * block, x + activation(Dense(x)). Default false.
    */
   residual?: boolean;
+  /**
+   * Put a `BatchNorm1d` between every hidden Dense layer and its activation,
+   * Dense → BatchNorm1d → activation (Ioffe & Szegedy 2015 normalise the
+   * pre-activation). It draws nothing, so the Dense weights are those of the
+   * same call without it. Default false.
+   */
+  batchNorm?: boolean;
 }
 
 /**
@@ -53,7 +61,8 @@ export interface MlpOptions {
  * activation (feed its logits to `crossEntropy`). Parameter names are
  * `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, … With `residual: true`
  * a hidden layer as wide as its input becomes one `Residual` block
- * (`layers.2.block.layers.0.weight`).
+ * (`layers.2.block.layers.0.weight`); with `batchNorm: true` each hidden
+ * layer is Dense, BatchNorm1d, activation.
  *
  * @example
  * const model = mlp({ inputs: 2, hidden: [16, 16], outputs: 2, activation: 'relu', generator: new Generator(0) });
@@ -97,10 +106,12 @@ export function mlp(options: MlpOptions): Sequential {
       generator,
     }));
     const isOutput = i + 2 === widths.length;
+    if (!isOutput && options.batchNorm === true) layers.push(new BatchNorm1d(widths[i + 1]!));
     if (!isOutput) layers.push(spec.module({ negativeSlope, units: widths[i + 1]!, perUnit: options.preluPerUnit ?? false }));
     if (options.residual === true && !isOutput && widths[i] === widths[i + 1]) {
-      const activationLayer = layers.pop()!;
-      layers.push(new Residual(new Sequential(layers.pop()!, activationLayer)));
+      // The hidden layer just pushed (Dense, [BatchNorm1d,] activation) becomes the block.
+      const block = layers.splice(layers.length - (options.batchNorm === true ? 3 : 2));
+      layers.push(new Residual(new Sequential(...block)));
     }
   }
   return new Sequential(...layers);
