@@ -9,8 +9,8 @@ import { Generator, randn } from '@gradlab/core';
 import { ACTIVATIONS, BatchNorm1d, Dense, Residual, Sequential, heGain, incomingDenseLayers, type Module } from '@gradlab/nn';
 import {
   BASELINE, REMEDIES, REMEDY_NAMES, claimVerdict, decodeCheckpoint, encodeCheckpoint, freshRemedyNetwork, loadData, meanInterval, measurementConfig,
-  pairedComparison, remediesMarkdown, remediesResults, remediesResultsJson, restoreTraining, runOneActivation, runOneRemedy, runRemedies, startRemedy,
-  validateRemediesConfig, type NetworkInProgress, type RemediesConfig, type RemedyName, type RemedyRun,
+  pairedComparison, remediesMarkdown, remediesResults, restoreTraining, runOneActivation, runOneRemedy, runRemedies, startRemedy,
+  resultsJson, validateRemediesConfig, type NetworkInProgress, type RemediesConfig, type RemedyName, type RemedyRun,
 } from 'gradlab';
 
 const data = loadData({ trainSize: 300, testSize: 100 });
@@ -139,10 +139,10 @@ describe('training the remedies', () => {
 describe('a small run end to end: results.json holds what the runs measured', () => {
   const small: RemediesConfig = { ...config, remedies: ['relu', 'batch-norm', 'leaky-relu-0.1', 'lower-lr'], epochs: 2 };
   const results = runRemedies(small, data, 'embedded MNIST (test subset)');
-  const json = JSON.parse(remediesResultsJson(results)) as ReturnType<typeof remediesResults>;
+  const json = JSON.parse(resultsJson(results)) as ReturnType<typeof remediesResults>;
 
   it('is byte-identical when run again from the same seeds', () => {
-    expect(remediesResultsJson(runRemedies(small, data, 'embedded MNIST (test subset)'))).toBe(remediesResultsJson(results));
+    expect(resultsJson(runRemedies(small, data, 'embedded MNIST (test subset)'))).toBe(resultsJson(results));
   });
 
   it('lists every network in order, with its remedy, activation and lifetimes', () => {

@@ -66,7 +66,7 @@ export {
 export { rasterSegments, unitRasterChart, revivalsByLayerChart } from './report/lifetime-charts.js';
 export {
   REMEDIES, REMEDY_NAMES, BASELINE, REMEDY_METRICS, isRemedyName, remedyNetworks, measurementConfig, startRemedy, freshRemedyNetwork, runOneRemedy, runRemedies,
-  remedyFigures, summarizeRemedies, claimVerdict, remediesResults, remediesResultsJson, validateRemediesConfig,
+  remedyFigures, summarizeRemedies, claimVerdict, remediesResults, validateRemediesConfig,
 } from './experiments/remedies.js';
 export type {
   RemedyName, RemedySpec, RemedyClaim, ClaimMetric, RemediesConfig, RemedyRun, RemedyFigures, RemedyMetric, RemedySummary, RemedyComparison,

@@ -347,20 +347,26 @@ export function deadNeuronsResults(
     experiment: 'dead-neurons',
     formatVersion: 2,
     config,
-    data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: firstImages(data.train, config.measureSize).count },
+    data: dataRecord(data, source, config.measureSize),
     runs,
     summary: summarizeSeeds(config.activations, runs),
   };
 }
 
+/** What results.json says of the data: its source, its sizes and the images measured. */
+export function dataRecord(data: { train: Dataset; test: Dataset }, source: string, measureSize: number): DeadNeuronsResults['data'] {
+  return { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: firstImages(data.train, measureSize).count };
+}
+
 /**
  * results.json's text: the results without the runs' per-unit timelines
- * (units.csv has those), pretty-printed, with a final newline.
+ * (units.csv has those), pretty-printed, with a final newline. Any
+ * experiment whose runs carry `units` (dead-neurons, remedies) writes it so.
  *
  * @example
  * writeOutputFile('results.json', resultsJson(results));
  */
-export function resultsJson(results: DeadNeuronsResults): string {
+export function resultsJson(results: { readonly runs: ReadonlyArray<{ readonly units: unknown }> }): string {
   const runs = results.runs.map(({ units: _units, ...run }) => run);
   return `${JSON.stringify({ ...results, runs }, null, 2)}\n`;
 }

@@ -29,19 +29,19 @@
 import { Generator } from '@gradlab/core';
 import {
   ACTIVATIONS, LinearLR, incomingDenseLayers, randomizedAsymmetric,
-  type ActivationKind, type InactiveMeaning, type Optimizer,
+  type ActivationKind, type Optimizer,
 } from '@gradlab/nn';
 import { batchCount } from '../data/batches.js';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import type { PairedComparison } from '../report/statistics.js';
 import {
-  runOneActivation, type ActivationRun, type DeadNeuronsConfig, type DeadNeuronsHooks, type NetworkInProgress,
+  dataRecord, runOneActivation, type ActivationRun, type DeadNeuronsConfig, type DeadNeuronsHooks, type DeadNeuronsResults, type NetworkInProgress,
 } from './dead-neurons.js';
 import { measureInitialGradient } from './gradient-flow.js';
 import {
-  layerSummaries, pairBySeed, seedFigures, summarizeOverSeeds, type LayerSummary, type MetricSummary, type SeedValue,
+  layerSummaries, pairBySeed, seedFigures, summarizeOverSeeds, type ActivationSummary, type MetricSummary, type SeedValue,
 } from './seed-summary.js';
-import { inputWidth, startTraining, type OptimizerName, type TrainingState } from './training.js';
+import { inputWidth, startTraining, type TrainingState } from './training.js';
 
 /** Every remedy, in the order of the command line, the tables and the charts. The first is the baseline. */
 export const REMEDY_NAMES = [
@@ -239,29 +239,13 @@ export function isRemedyName(name: unknown): name is RemedyName {
   return typeof name === 'string' && Object.hasOwn(REMEDIES, name);
 }
 
-/** Everything that defines a remedies run; stored verbatim in results.json. */
-export interface RemediesConfig {
-  /** The remedies compared; the baseline must be among them. */
-  readonly remedies: readonly RemedyName[];
-  /** Number of hidden layers. */
-  readonly depth: number;
-  /** Units per hidden layer. */
-  readonly width: number;
-  readonly optimizer: OptimizerName;
-  /** The baseline's learning rate; a remedy's is lr × its lrFactor. */
-  readonly lr: number;
-  readonly momentum: number;
-  readonly epochs: number;
-  readonly batchSize: number;
-  /** Each remedy is trained once per seed. */
-  readonly seeds: readonly number[];
-  /** Saturation threshold of the instrument (ELU, SELU, GELU and SiLU units count as inactive in their flat left tail). */
-  readonly saturationEps: number;
-  /** Training images measured for inactive units, the first ones of the training set (all of it when 0). */
-  readonly measureSize: number;
-  /** Training steps between two lifetime measurements (each epoch's end is measured too). */
-  readonly measureEvery: number;
-}
+/**
+ * Everything that defines a remedies run; stored verbatim in results.json.
+ * The network, training and measurement settings are those of dead-neurons;
+ * the remedies take the place of its activations, init and alpha. A remedy's
+ * learning rate is lr × its lrFactor.
+ */
+export type RemediesConfig = { readonly remedies: readonly RemedyName[] } & Omit<DeadNeuronsConfig, 'activations' | 'init' | 'alpha'>;
 
 /** One network's run: one remedy from one seed (the dead-neurons run of its activation, with the remedy's name first). */
 export type RemedyRun = { readonly remedy: RemedyName } & ActivationRun;
@@ -444,18 +428,10 @@ export function remedyFigures(run: RemedyRun): RemedyFigures {
   };
 }
 
-/** One remedy over its seeds. */
-export interface RemedySummary {
-  readonly remedy: RemedyName;
-  readonly activation: ActivationKind;
-  /** What "inactive" means for its activation: dead (ReLU), dead-like (LeakyReLU, PReLU), saturated (ELU, SELU, GELU, SiLU). */
-  readonly inactiveMeaning: InactiveMeaning;
-  /** Seeds whose training finished (the means are over these). */
-  readonly seeds: readonly number[];
-  readonly divergedSeeds: readonly number[];
+/** One remedy over its seeds: dead-neurons' summary of an activation, with the remedy's own figures. */
+export type RemedySummary = { readonly remedy: RemedyName } & Omit<ActivationSummary, 'metrics'> & {
   readonly metrics: { readonly [M in RemedyMetric]: MetricSummary };
-  readonly layers: readonly LayerSummary[];
-}
+};
 
 /** A remedy against the baseline on one figure, paired by seed (remedy − baseline). */
 export interface RemedyComparison {
@@ -550,7 +526,7 @@ export interface RemediesResults {
   readonly experiment: 'remedies';
   readonly formatVersion: 1;
   readonly config: RemediesConfig;
-  readonly data: { readonly source: string; readonly trainSize: number; readonly testSize: number; readonly measuredImages: number };
+  readonly data: DeadNeuronsResults['data'];
   /** Remedy by remedy in the order of `config.remedies`, seeds in the order of `config.seeds`. */
   readonly runs: readonly RemedyRun[];
   readonly summary: RemediesSummary;
@@ -577,7 +553,7 @@ export function remediesResults(
     experiment: 'remedies',
     formatVersion: 1,
     config,
-    data: { source, trainSize: data.train.count, testSize: data.test.count, measuredImages: firstImages(data.train, config.measureSize).count },
+    data: dataRecord(data, source, config.measureSize),
     runs,
     summary: summarizeRemedies(config.remedies, runs),
   };
@@ -594,15 +570,6 @@ export function runRemedies(config: RemediesConfig, data: { train: Dataset; test
   const measured = firstImages(data.train, config.measureSize);
   const runs = remedyNetworks(config).map(({ remedy, seed }) => runOneRemedy(config, remedy, seed, data.train, data.test, measured, hooks));
   return remediesResults(config, data, source, runs);
-}
-
-/**
- * results.json's text: the results without the runs' per-unit timelines,
- * pretty-printed, with a final newline.
- */
-export function remediesResultsJson(results: RemediesResults): string {
-  const runs = results.runs.map(({ units: _units, ...run }) => run);
-  return `${JSON.stringify({ ...results, runs }, null, 2)}\n`;
 }
 
 /** Rejects configs no flag parser would produce (for callers that build configs in code). */

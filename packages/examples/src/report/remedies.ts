@@ -7,9 +7,10 @@
  */
 import { ACTIVATIONS } from '@gradlab/nn';
 import {
-  BASELINE, REMEDIES, REMEDY_METRICS, remediesResultsJson, remedyFigures,
+  BASELINE, REMEDIES, REMEDY_METRICS, remedyFigures,
   type CheckedClaim, type ClaimMetric, type RemediesResults, type RemedyMetric, type RemedyName, type RemedySummary,
 } from '../experiments/remedies.js';
+import { resultsJson } from '../experiments/dead-neurons.js';
 import type { MetricSummary } from '../experiments/seed-summary.js';
 import { reportFolder } from '../io/atomic.js';
 import { REPORT_SENTENCES } from './activation-sentences.js';
@@ -419,7 +420,7 @@ function formatSeconds(value: MeanInterval | null): string {
  */
 export async function writeRemediesReport(results: RemediesResults, outDir: string, command: string, seconds: TrainingSeconds): Promise<string[]> {
   const { written, write } = reportFolder(outDir);
-  write('results.json', remediesResultsJson(results));
+  write('results.json', resultsJson(results));
   write('seeds.csv', remediesSeedsCsv(results));
   for (const [name, build] of Object.entries(REMEDY_CHARTS)) written.push(...(await writeChart(outDir, name, build(results))));
   write('report.md', remediesMarkdown(results, command, seconds));
