@@ -18,7 +18,7 @@ export default defineConfig({
       '@gradlab/core/relaxed-simd': source('./packages/core/src/relaxed-simd.ts'),
       '@gradlab/core/kernels': source('./packages/core/src/kernels/index.ts'),
       '@gradlab/core': source('./packages/core/src/index.ts'),
-      '@gradlab/nn': source('./packages/nn/src/index.ts'),
+      '@gradlab/nn': source('./packages/nn/src/node.ts'),
       'gradlab': source('./packages/examples/src/index.ts'),
     },
   },

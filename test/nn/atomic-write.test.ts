@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Generator } from '@gradlab/core';
 import { decodeSafetensors, load, mlp, removeLeftoverTemporaries, save, writeFileAtomic, type Module } from '@gradlab/nn';
 
-const nnDist = fileURLToPath(new URL('../../packages/nn/dist/index.js', import.meta.url));
+const nnDist = fileURLToPath(new URL('../../packages/nn/dist/node.js', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'gradlab-atomic-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 

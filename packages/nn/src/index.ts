@@ -8,6 +8,10 @@
  * losses.ts, optim/, data/ (TensorDataset, DataLoader), checkpoint/ (safetensors files), divergence.ts
  * (stopping on a NaN loss) and analysis/dead-neurons.ts (the dead-neuron
  * instrument). docs/nn.md is the tour.
+ *
+ * This entry point runs anywhere (Node, a browser, a web worker). In Node,
+ * '@gradlab/nn' is node.ts: all of this plus the checkpoint files (save,
+ * load), which need node:fs; package.json's `exports` conditions pick it.
  */
 export { Module } from './module.js';
 export type { ForwardHook, HookHandle } from './module.js';
@@ -56,10 +60,7 @@ export type { Labels, BatchLabels, DataLoaderOptions } from './data/loader.js';
 
 export { encodeSafetensors, decodeSafetensors, MAX_HEADER_BYTES } from './checkpoint/safetensors.js';
 export type { DecodedSafetensors } from './checkpoint/safetensors.js';
-export {
-  save, load, writeFileAtomic, removeLeftoverTemporaries, readRegularFile, fileProblem, MAX_CHECKPOINT_BYTES,
-} from './checkpoint/files.js';
-export type { ReadFileOptions } from './checkpoint/files.js';
+// save, load and the other checkpoint files are Node's: '@gradlab/nn' in Node is node.ts, this and those.
 
 export { DivergedError, NonFiniteParameterError, checkFiniteLoss, checkFiniteParameters, findNonFinite } from './divergence.js';
 export type { NonFiniteElement, TrainingPosition } from './divergence.js';

@@ -24,7 +24,8 @@
  * `node bench/exhaustive.mjs` checks.) In the readable mode
  * (`useReferenceKernels`) every kernel here runs its TypeScript version.
  */
-import { loadWasmKernels, type Operand } from './wasm-kernels.js';
+import { base64Bytes, loadWasmKernels, type Operand } from './wasm-kernels.js';
+import { binaries } from './wasm/elementwise.bytes.js';
 
 export { WASM_MIN_LENGTH, CHUNK_FLOATS } from './wasm-kernels.js';
 
@@ -41,7 +42,7 @@ interface ElementwiseExports {
 }
 
 /** The wasm module, or null where it cannot run (the TypeScript loops are used then). */
-const wasm = loadWasmKernels<ElementwiseExports>(new URL('./wasm/elementwise.wasm', import.meta.url));
+const wasm = loadWasmKernels<ElementwiseExports>(base64Bytes(binaries['elementwise.wasm']));
 
 /** True when the WebAssembly versions are in use. */
 export function elementwiseWasmAvailable(): boolean {

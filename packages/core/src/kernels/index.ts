@@ -10,7 +10,8 @@
  * - elementwise.ts: the WebAssembly versions of the activation loops
  *   (`activationKernels`), `axpy` and `columnSums` with their plain TypeScript
  *   definitions. (The optimizer updates and dead-neuron reductions are nn's.)
- * - wasm-kernels.ts: `loadWasmKernels`, instantiating a kernel module and running
+ * - wasm-kernels.ts: `loadWasmKernels`, instantiating a kernel module (its bytes embedded
+ *   by the build in wasm/name.bytes.ts, `base64Bytes` decodes them) and running
  *   it over Float32Arrays in chunks; core's kernels and nn's run through it.
  * - mode.ts: the readable-mode switch.
  */
@@ -25,7 +26,7 @@ export {
 } from './elementwise.js';
 export type { ActivationKernels } from './elementwise.js';
 // The hook libraries on top of core run their own wasm kernels with (nn's optimizer updates and dead-neuron reductions).
-export { loadWasmKernels } from './wasm-kernels.js';
+export { loadWasmKernels, base64Bytes } from './wasm-kernels.js';
 export type { WasmKernels, Operand } from './wasm-kernels.js';
 export { useReferenceKernels, withReferenceKernels, kernelMode, kernelModeFromEnvironment, KERNEL_MODES } from './mode.js';
 export type { KernelMode } from './mode.js';

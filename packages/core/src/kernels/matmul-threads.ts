@@ -12,8 +12,13 @@
  * Not the default kernel: it pays only when a second core is idle, which a
  * sweep of training runs (one per core) does not leave. Opt in with
  * `setMatmulKernel(createThreadedKernel(...))`; `pnpm bench` measures it.
+ *
+ * Node only: the worker is a `node:worker_threads` Worker, which this module
+ * asks Node for when a threaded kernel is made (`process.getBuiltinModule`,
+ * Node 20.16 and later) rather than importing it, so that core has no `node:`
+ * import and loads in a browser too, where `createThreadedKernel` returns null.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { MatmulKernel } from './matmul.js';
 import { WasmMatmul, runColumns } from './matmul-wasm.js';
 
@@ -53,9 +58,14 @@ export interface ThreadedMatmulKernel extends MatmulKernel {
   stop(): void;
 }
 
+/** Node's Worker class, or null outside Node (a browser, a web worker). */
+function nodeWorker(): typeof Worker | null {
+  return globalThis.process?.getBuiltinModule?.('node:worker_threads')?.Worker ?? null;
+}
+
 /**
  * Makes the two-thread kernel, or returns null where WebAssembly threads
- * (shared memory) or the shared kernel build are unavailable.
+ * (shared memory), the shared kernel build or Node's worker threads are unavailable.
  * `singleThreaded` runs the small products (and everything after `stop()`).
  *
  * @example
@@ -63,10 +73,11 @@ export interface ThreadedMatmulKernel extends MatmulKernel {
  * if (threaded !== null) setMatmulKernel(threaded);
  */
 export function createThreadedKernel(singleThreaded: MatmulKernel, minMultiplyAdds = 2 ** 22): ThreadedMatmulKernel | null {
-  const wasm = WasmMatmul.create({ threads: 2, shared: true, reserved: CONTROL_INTS * 4 });
-  if (wasm === null) return null;
+  const NodeWorker = nodeWorker();
+  const wasm = NodeWorker === null ? null : WasmMatmul.create({ threads: 2, shared: true, reserved: CONTROL_INTS * 4 });
+  if (NodeWorker === null || wasm === null) return null;
   const control = new Int32Array(wasm.memory.buffer, 0, CONTROL_INTS);
-  let worker: Worker | null = new Worker(WORKER_SOURCE, {
+  let worker: Worker | null = new NodeWorker(WORKER_SOURCE, {
     eval: true,
     workerData: { module: wasm.module, memory: wasm.memory, workspace: wasm.workspaces[1] },
   });

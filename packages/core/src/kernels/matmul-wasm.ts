@@ -10,7 +10,8 @@
  * live in wasm/matmul.wat as `run_columns`; read its comments there.
  *
  * Everything is synchronous: the module is compiled with `new WebAssembly.Module`
- * from bytes read next to this file, so `matmulKernel` stays a plain function.
+ * from the bytes the build embeds in wasm/matmul.bytes.ts, so `matmulKernel`
+ * stays a plain function, and the same code loads it in Node and in a browser.
  *
  * The build writes the kernel twice (see the top of wasm/matmul.wat):
  * matmul.wasm multiplies and adds with fused multiply-adds (relaxed SIMD) and
@@ -19,8 +20,9 @@
  * Node 20 once ../relaxed-simd.ts has set V8's flag (the gradlab CLI imports it
  * first thing), else the plain one.
  */
-import { readFileSync } from 'node:fs';
 import type { MatmulKernel } from './matmul.js';
+import { base64Bytes } from './wasm-kernels.js';
+import { binaries } from './wasm/matmul.bytes.js';
 
 const PAGE_BYTES = 65536;
 /** The memory may grow to 1 GiB; larger products fall back to the TypeScript kernel. */
@@ -111,24 +113,16 @@ export const WASM_INSTRUCTIONS: readonly WasmInstructions[] = ['relaxed-simd', '
 /**
  * Whether this V8 runs relaxed SIMD without a flag: it shipped in V8 11.4
  * (Node 21 and later); Node 20's V8 11.3 needs --experimental-wasm-relaxed-simd.
+ * (Node only by default: in a browser, pass the version, or let `WebAssembly.validate` decide.)
  */
 export function v8HasRelaxedSimd(version = process.versions.v8): boolean {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   return major > 11 || (major === 11 && minor >= 4);
 }
 
-/** The file the build writes for these instructions (and for shared memory). */
-function kernelFile(instructions: WasmInstructions, shared: boolean): string {
+/** The binary the build makes for these instructions (and for shared memory), by its file name in wasm/matmul.bytes.ts. */
+function kernelFile(instructions: WasmInstructions, shared: boolean): keyof typeof binaries {
   return `matmul${instructions === 'simd128' ? '.simd128' : ''}${shared ? '.shared' : ''}.wasm`;
-}
-
-/** The bytes of a compiled kernel file (see kernelFile), or null if it is missing (not built yet) or unreadable. */
-function readKernelBytes(file: string): Uint8Array | null {
-  try {
-    return new Uint8Array(readFileSync(new URL(`./wasm/${file}`, import.meta.url)));
-  } catch {
-    return null;
-  }
 }
 
 /** The global WebAssembly object, if this runtime has one. */
@@ -198,10 +192,10 @@ export class WasmMatmul {
     if (api === null) return null;
     const candidates = options.instructions === undefined ? WASM_INSTRUCTIONS : [options.instructions];
     for (const instructions of candidates) {
-      const bytes = readKernelBytes(kernelFile(instructions, shared));
+      const bytes = base64Bytes(binaries[kernelFile(instructions, shared)]);
       try {
         // validate() is false where SIMD128, relaxed SIMD or (for the shared build) threads are not supported.
-        if (bytes === null || !api.validate(bytes)) continue;
+        if (!api.validate(bytes)) continue;
         return new WasmMatmul(api, new api.Module(bytes), instructions, options.threads ?? 1, shared, options.reserved ?? 0);
       } catch {
         continue;

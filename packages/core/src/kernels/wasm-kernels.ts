@@ -4,7 +4,6 @@
  * memory and back, in chunks that stay in the L2 cache. core's elementwise
  * kernels run through it, and so do the kernels nn owns.
  */
-import { readFileSync } from 'node:fs';
 import { kernelMode } from './mode.js';
 
 /** Below this many elements the TypeScript loop is as fast as the copies. */
@@ -140,22 +139,40 @@ export interface WasmKernels<Exports> {
 }
 
 /**
- * Instantiates the kernel module at `url` (a .wasm built by
- * scripts/build-kernels.mjs, importing `env.memory`) with a memory of its
- * own, or returns null where WebAssembly cannot run or the file is missing or
- * invalid. This is core's hook for libraries on top of it: nn's optimizer
- * updates and dead-neuron reductions are wasm modules of nn's, run this way.
+ * The bytes of a base64 string: how the build embeds each kernel binary in a
+ * generated module (wasm/name.bytes.ts, see scripts/build-kernels.mjs), so that
+ * loading a kernel needs no file system and no fetch, in Node and in a browser alike.
+ * Uses the global `atob` (Node 16 and later, every browser).
  *
  * @example
- * const kernels = loadWasmKernels<{ axpy(alpha: number, x: number, y: number, n: number): void }>(new URL('./wasm/k.wasm', import.meta.url));
+ * base64Bytes('AGFzbQ=='); // Uint8Array [0, 97, 115, 109]: "\0asm"
+ */
+export function base64Bytes(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Instantiates a kernel module (its binary, as built by scripts/build-kernels.mjs
+ * and importing `env.memory`) with a memory of its own, synchronously, or
+ * returns null where WebAssembly cannot run or the binary is invalid. This is
+ * core's hook for libraries on top of it: nn's optimizer updates and
+ * dead-neuron reductions are wasm modules of nn's, run this way. The binary
+ * comes from the module the build generates next to the .wat, so the same
+ * code loads it in Node and in a browser.
+ *
+ * @example
+ * import { binaries } from './wasm/k.bytes.js';   // generated from wasm/k.wat
+ * const kernels = loadWasmKernels<{ axpy(alpha: number, x: number, y: number, n: number): void }>(base64Bytes(binaries['k.wasm']));
  * kernels?.runInChunks(y.length, [[x, 'in'], [y, 'inout']], ([xAt, yAt], n) => kernels.exports.axpy(2, xAt!, yAt!, n));
  */
-export function loadWasmKernels<Exports>(url: URL): WasmKernels<Exports> | null {
+export function loadWasmKernels<Exports>(bytes: Uint8Array): WasmKernels<Exports> | null {
   let instance: Instance;
   let exports: Exports;
   try {
     const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-    const bytes = new Uint8Array(readFileSync(url));
     if (webAssembly === undefined || !webAssembly.validate(bytes)) return null;
     const memory = new webAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
     exports = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as Exports;

@@ -7,7 +7,8 @@
  * loadWasmKernels) used for arrays of at least WASM_MIN_LENGTH floats; both
  * give the same numbers (test/core/kernels.test.ts compares them).
  */
-import { loadWasmKernels } from '@gradlab/core/kernels';
+import { base64Bytes, loadWasmKernels } from '@gradlab/core/kernels';
+import { binaries } from './wasm/reductions.bytes.js';
 
 interface ReductionExports {
   sum_and_squares(x: number, n: number, sum: number, squares: number): [number, number];
@@ -15,7 +16,7 @@ interface ReductionExports {
 }
 
 /** The wasm module, or null where it cannot run (the TypeScript loops are used then). */
-const wasm = loadWasmKernels<ReductionExports>(new URL('./wasm/reductions.wasm', import.meta.url));
+const wasm = loadWasmKernels<ReductionExports>(base64Bytes(binaries['reductions.wasm']));
 
 /**
  * The running sums of a dataset's values and of their squares, the plain

@@ -7,7 +7,8 @@
  * compute in float64 and round to float32 where the TypeScript stores into a
  * Float32Array, so they agree bit for bit (test/core/kernels.test.ts).
  */
-import { loadWasmKernels } from '@gradlab/core/kernels';
+import { base64Bytes, loadWasmKernels } from '@gradlab/core/kernels';
+import { binaries } from './wasm/updates.bytes.js';
 
 interface UpdateExports {
   sgd_update(p: number, grad: number, buf: number, n: number, lr: number, weightDecay: number, momentum: number,
@@ -17,7 +18,7 @@ interface UpdateExports {
 }
 
 /** The wasm module, or null where it cannot run (the TypeScript loops are used then). */
-const wasm = loadWasmKernels<UpdateExports>(new URL('./wasm/updates.wasm', import.meta.url));
+const wasm = loadWasmKernels<UpdateExports>(base64Bytes(binaries['updates.wasm']));
 
 /**
  * The numbers one Adam step uses for one parameter tensor, at its step t
