@@ -17,6 +17,8 @@
  *   { "op": "setup", "task": "matmul", "product": {...} }   -> { "kernel": ... }
  *   { "op": "setup", "task": "train", "model": "A" }        -> { "kernel": ... }
  *   { "op": "setup", "task": "probe" }                      -> { "kernel": ..., "flops": per run }
+ *   { "op": "setup", "task": "mainjob" }                    -> { "kernel": ... }; each run is one epoch of one
+ *                                                              network, the networks taking turns
  *   { "op": "sample", "count": n }  runs the task n times   -> { "ms": time per run }
  *   { "op": "memory", "step": s }                           -> { "step", "rssMiB", "heapUsedMiB", "arrayBuffersMiB" }
  *
@@ -28,7 +30,7 @@
  *                     tf.losses.softmaxCrossEntropy) minimised by tf.train.sgd
  */
 import { createInterface } from 'node:readline';
-import { BATCH, LEARNING_RATE, MODELS, memorySample } from './measure.mjs';
+import { BATCH, LEARNING_RATE, MAIN_JOB, MODELS, memorySample } from './measure.mjs';
 
 const engine = process.argv[2];
 if ((engine.startsWith('gradlab') && engine !== 'gradlab-simd128') || engine === 'probe') {
@@ -133,6 +135,30 @@ async function setUpTraining(modelKey) {
 }
 
 /**
+ * The main job (MAIN_JOB): the three networks of \`gradlab dead-neurons\` (seed 0), trained by the
+ * CLI's own training loop (gradlab's startTraining and trainEpoch, as the command runs them) on the
+ * embedded training images. Each run is one epoch of the next network: relu, leaky-relu, sigmoid,
+ * relu, … so that a network's epochs are spread over the whole benchmark like the other engines'.
+ */
+async function setUpMainJob() {
+  const { loadData, startTraining, trainEpoch } = await import('../packages/examples/dist/index.js');
+  const { train } = loadData({});
+  const start = (seed) => MAIN_JOB.activations.map((activation) => startTraining(
+    { hidden: Array(MAIN_JOB.depth).fill(MAIN_JOB.width), activation, negativeSlope: MAIN_JOB.negativeSlope, init: 'default' },
+    { optimizer: 'adam', lr: MAIN_JOB.lr, momentum: 0 }, 784, seed));
+  const epoch = (state) => {
+    state.epochsDone++;
+    trainEpoch(state.model, state.optimizer, train, { batchSize: MAIN_JOB.batch, dataGenerator: state.dataGenerator, epoch: state.epochsDone });
+  };
+  // Warm-up, untimed: one epoch of each network of another seed (V8 compiles the loop's code meanwhile).
+  for (const state of start(1)) epoch(state);
+  const networks = start(0);
+  let turn = 0;
+  const run = () => epoch(networks[turn++ % networks.length]);
+  return { run, kernel: await gradlabKernelName() };
+}
+
+/**
  * The machine-phase probe: gradlab's own micro-kernel (`macro` of the fused
  * wasm build) on packed panels that stay in the L1 cache, 8 rows × 16 columns
  * × depth 256: fused multiply-adds fed by vector and splat loads, no packing,
@@ -168,6 +194,7 @@ for await (const line of lines) {
       if (request.task === 'matmul') task = await setUpMatmul(request.product);
       else if (request.task === 'train') task = await setUpTraining(request.model);
       else if (request.task === 'probe') task = await setUpProbe();
+      else if (request.task === 'mainjob') task = await setUpMainJob();
       else throw new Error(`unknown task ${request.task}`);
       reply = { kernel: task.kernel, flops: task.flops };
     } else if (request.op === 'sample') {

@@ -2,7 +2,8 @@
 
 /** The products: the three sizes, each plain and in the two transposed forms the backward pass needs. */
 export const PRODUCTS = [];
-for (const [m, k, n] of [[128, 784, 256], [128, 256, 256], [1024, 1024, 1024]]) {
+// The main job's layers are 64 wide (batch 64): (64×784)·(784×64) and (64×64)·(64×64) are its products.
+for (const [m, k, n] of [[64, 784, 64], [64, 64, 64], [128, 784, 256], [128, 256, 256], [1024, 1024, 1024]]) {
   for (const [form, transposeA, transposeB] of [['A·B', false, false], ['Aᵀ·B', true, false], ['A·Bᵀ', false, true]]) {
     PRODUCTS.push({ name: `(${m}×${k})·(${k}×${n}) ${form}`, form, m, k, n, transposeA, transposeB });
   }
@@ -14,6 +15,17 @@ export const MODELS = {
   B: { name: 'MLP B: 784 → 20×128 ReLU → 10', hidden: Array(20).fill(128) },
 };
 export const BATCH = 128;
+
+/**
+ * The main job: \`gradlab dead-neurons\`'s default training, one seed. 784 → 10×64 → 10, batch 64,
+ * Adam (lr 0.005), 10 epochs over the 8,000 embedded training images (125 steps each), once per
+ * activation. No measurements: the training alone. One timed segment = one epoch of one network.
+ */
+export const MAIN_JOB = {
+  name: 'main job: 784 → 10×64 → 10, batch 64, Adam, 10 epochs × 3 activations',
+  depth: 10, width: 64, batch: 64, lr: 0.005, epochs: 10, negativeSlope: 0.01,
+  activations: ['relu', 'leaky-relu', 'sigmoid'],
+};
 export const LEARNING_RATE = 0.01;
 
 /** Minimum repeats timed after warm-up; the figure reported is their median. */

@@ -10,15 +10,15 @@
  * speed drifts from minute to minute, every engine then sees the same minutes
  * and the ratios stay fair.
  *
- * Options: --quick (fewer training steps, for a smoke test), --skip-matmul, --skip-train.
+ * Options: --quick (fewer training steps, for a smoke test), --skip-matmul, --skip-train, --skip-mainjob.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { MODELS, PRODUCTS, REPEATS, median } from './measure.mjs';
+import { MAIN_JOB, MODELS, PRODUCTS, REPEATS, median } from './measure.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -207,9 +207,59 @@ async function benchTraining(modelKey) {
   });
 }
 
+/** The engines of the main job: gradlab as its CLI trains, and PyTorch. */
+const MAIN_JOB_ENGINES = ['gradlab', 'pytorch'];
+/** Epochs of every network in the main job (--quick: 2). */
+const MAIN_JOB_EPOCHS = quick ? 2 : MAIN_JOB.epochs;
+
+/**
+ * The main job: each engine trains the three networks one epoch at a time (relu, leaky-relu,
+ * sigmoid, relu, …), and the engines take turns epoch by epoch, so every engine sees the same
+ * minutes. PyTorch reads the same training images from a temporary file the coordinator writes.
+ * Reported: the sum of the epochs (the job's training time), per network and in all.
+ */
+async function benchMainJob() {
+  const started = performance.now();
+  const { loadData } = await import('../packages/examples/dist/data/load.js');
+  const { train } = loadData({});
+  const dataPath = join(tmpdir(), `gradlab-bench-mainjob-${process.pid}.bin`);
+  const bytes = new Uint8Array(train.images.byteLength + train.labels.byteLength);
+  bytes.set(new Uint8Array(train.images.buffer, train.images.byteOffset, train.images.byteLength), 0);
+  bytes.set(new Uint8Array(train.labels.buffer, train.labels.byteOffset, train.labels.byteLength), train.images.byteLength);
+  writeFileSync(dataPath, bytes);
+  const engines = MAIN_JOB_ENGINES.filter((name) => name !== 'pytorch' || hasTorch).map((name) => new Engine(name));
+  const probe = await startProbe();
+  const probeSamples = [];
+  const runs = new Map();
+  try {
+    for (const engine of engines) {
+      const { kernel } = await engine.request({ op: 'setup', task: 'mainjob', data: dataPath, count: train.count, job: MAIN_JOB });
+      runs.set(engine, { kernel, epochMs: [] });
+    }
+    for (let round = 0; round < MAIN_JOB_EPOCHS * MAIN_JOB.activations.length; round++) {
+      for (const engine of engines) runs.get(engine).epochMs.push(await engine.sample(1));
+      probeSamples.push(await probe.sample());
+    }
+  } finally {
+    for (const engine of engines) engine.close();
+    probe.close();
+    rmSync(dataPath, { force: true });
+  }
+  phases.push({ section: 'mainjob', ...phase(probeSamples) });
+  log(`main job: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const networks = MAIN_JOB.activations.length;
+  return engines.map((engine) => {
+    const { kernel, epochMs } = runs.get(engine);
+    const sum = (values) => values.reduce((total, value) => total + value, 0);
+    const perActivation = Object.fromEntries(MAIN_JOB.activations.map((activation, a) => [activation, sum(epochMs.filter((_, i) => i % networks === a)) / 1000]));
+    return { engine: engine.name, kernel, epochs: MAIN_JOB_EPOCHS, trainImages: train.count, epochMs, seconds: sum(epochMs) / 1000, perActivation };
+  });
+}
+
 /** The machine-phase probe's readings, one entry per matmul product and per trained model. */
 const phases = [];
 const matmul = process.argv.includes('--skip-matmul') ? [] : await benchMatmul();
+const mainJob = process.argv.includes('--skip-mainjob') ? [] : await benchMainJob();
 const training = [];
 if (!process.argv.includes('--skip-train')) {
   for (const model of Object.keys(MODELS)) training.push(...(await benchTraining(model)));
@@ -256,6 +306,22 @@ function trainingTable() {
   return lines.join('\n');
 }
 
+function mainJobTable() {
+  const row = (engine) => mainJob.find((entry) => entry.engine === engine);
+  const engines = MAIN_JOB_ENGINES.filter((engine) => row(engine) !== undefined);
+  const torch = row('pytorch');
+  const probe = phases.find((entry) => entry.section === 'mainjob')?.probeGflops;
+  const lines = [
+    `| engine | ${MAIN_JOB.activations.map((activation) => `${activation} s`).join(' | ')} | all three s | PyTorch time / engine time | probe GFLOP/s |`,
+    `|---|${MAIN_JOB.activations.map(() => '---:').join('|')}|---:|---:|---:|`,
+  ];
+  for (const engine of engines) {
+    const entry = row(engine);
+    lines.push(`| ${LABELS[engine]} | ${MAIN_JOB.activations.map((activation) => fixed(entry.perActivation[activation], 2)).join(' | ')} | ${fixed(entry.seconds, 2)} | ${torch === undefined ? '–' : ratio(torch.seconds, entry.seconds)} | ${fixed(probe)} |`);
+  }
+  return lines.join('\n');
+}
+
 function memoryTable() {
   const lines = [
     '| engine | model | steps | RSS MiB (start / middle / end) | JS heap MiB (start / middle / end) | ArrayBuffers MiB (start / middle / end) |',
@@ -293,6 +359,16 @@ kernel built with a multiply and an add, which a Node 20 program gets without th
 
 ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 
+## The main job: \`gradlab dead-neurons\`'s training, one seed
+
+${MAIN_JOB.name}: ${mainJob[0]?.trainImages ?? '–'} training images, ${MAIN_JOB_EPOCHS} epochs${quick ? ' (QUICK RUN)' : ''}; training only, no measurements,
+after an untimed warm-up epoch of each network of another seed.
+Each engine trains its three networks one epoch at a time, and the engines take turns epoch by epoch. Times are the sum of the epochs, in seconds;
+the ratio above 1 means gradlab was faster. "gradlab" trains through the CLI's own loop (startTraining, trainEpoch); PyTorch trains the same
+network (same initialisation scheme, Adam, the same images, batches drawn by torch.randperm) with torch.set_num_threads(1).
+
+${mainJob.length > 0 ? mainJobTable() : '(skipped)'}
+
 ## Training throughput: softmax cross-entropy, plain SGD (lr 0.01), batch 128
 
 Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
@@ -315,6 +391,6 @@ function writeAtomic(path, text) {
   renameSync(temporary, path);
 }
 
-writeAtomic(join(here, 'results/latest.json'), `${JSON.stringify({ environment, matmul, training, phases }, null, 2)}\n`);
+writeAtomic(join(here, 'results/latest.json'), `${JSON.stringify({ environment, matmul, mainJob, training, phases }, null, 2)}\n`);
 writeAtomic(join(here, 'results/latest.md'), markdown);
 console.log(markdown);

@@ -28,7 +28,7 @@ MODELS = {"A": [256] * 8, "B": [128] * 20}
 
 
 def products():
-    for m, k, n in [(128, 784, 256), (128, 256, 256), (1024, 1024, 1024)]:
+    for m, k, n in [(64, 784, 64), (64, 64, 64), (128, 784, 256), (128, 256, 256), (1024, 1024, 1024)]:
         for form, transpose_a, transpose_b in [("A·B", False, False), ("Aᵀ·B", True, False), ("A·Bᵀ", False, True)]:
             yield f"({m}×{k})·({k}×{n}) {form}", form, m, k, n, transpose_a, transpose_b
 
@@ -119,6 +119,67 @@ def bench_train(model_key, steps):
                       "bestSamplesPerSecond": BATCH * 1000 / min(segment_ms), "memory": memory}), flush=True)
 
 
+def main_job_task(request):
+    """The main job (bench/measure.mjs MAIN_JOB): three networks 784 → 10×64 → 10 (ReLU, LeakyReLU,
+    Sigmoid), Adam, batch 64, on the training images the coordinator wrote to request["data"]
+    (float32 images, then uint8 labels). Initialised as gradlab's mlp does: He normal (with the
+    leaky gain) for the ReLU family, Xavier uniform for Sigmoid, zero biases. Each call trains one
+    epoch of the next network, the networks taking turns, as the gradlab engine does."""
+    import numpy
+    job = request["job"]
+    count, width, batch = request["count"], 784, job["batch"]
+    raw = numpy.fromfile(request["data"], dtype=numpy.uint8)
+    images = torch.from_numpy(raw[: count * width * 4].view(numpy.float32).reshape(count, width).copy())
+    labels = torch.from_numpy(raw[count * width * 4:].astype(numpy.int64))
+    modules = {"relu": torch.nn.ReLU, "leaky-relu": lambda: torch.nn.LeakyReLU(job["negativeSlope"]), "sigmoid": torch.nn.Sigmoid}
+    generator = torch.Generator().manual_seed(0)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def train_epoch(network, optimizer):
+        order = torch.randperm(count, generator=generator)
+        for start in range(0, count, batch):
+            index = order[start:start + batch]
+            optimizer.zero_grad()
+            loss = loss_fn(network(images[index]), labels[index])
+            loss.item()  # gradlab's loop reads every loss (to stop on a NaN): so does this one
+            loss.backward()
+            optimizer.step()
+
+    # Warm-up, untimed: one epoch of each network of another seed, as the gradlab engine does.
+    for network, optimizer in start_networks(job, width, modules):
+        train_epoch(network, optimizer)
+    networks = start_networks(job, width, modules)
+    turn = [0]
+
+    def epoch():
+        train_epoch(*networks[turn[0] % len(networks)])
+        turn[0] += 1
+
+    return epoch
+
+
+def start_networks(job, width, modules):
+    """The main job's three networks, initialised as gradlab's mlp does."""
+    networks = []
+    for activation in job["activations"]:
+        widths = [width] + [job["width"]] * job["depth"] + [10]
+        layers = []
+        for i in range(len(widths) - 1):
+            linear = torch.nn.Linear(widths[i], widths[i + 1])
+            if activation == "sigmoid":
+                torch.nn.init.xavier_uniform_(linear.weight)
+            else:
+                slope = job["negativeSlope"] if activation == "leaky-relu" else 0
+                torch.nn.init.kaiming_normal_(linear.weight, a=slope, nonlinearity="leaky_relu")
+            torch.nn.init.zeros_(linear.bias)
+            layers.append(linear)
+            if i + 2 < len(widths):
+                layers.append(modules[activation]())
+        network = torch.nn.Sequential(*layers)
+        networks.append((network, torch.optim.Adam(network.parameters(), lr=job["lr"])))
+    return networks
+
+
 def matmul_task(product):
     m, k, n = product["m"], product["k"], product["n"]
     a = torch.rand(k, m).t() if product["transposeA"] else torch.rand(m, k)
@@ -133,7 +194,12 @@ def serve():
         request = json.loads(line)
         try:
             if request["op"] == "setup":
-                task = matmul_task(request["product"]) if request["task"] == "matmul" else training_step(request["model"])
+                if request["task"] == "matmul":
+                    task = matmul_task(request["product"])
+                elif request["task"] == "mainjob":
+                    task = main_job_task(request)
+                else:
+                    task = training_step(request["model"])
                 reply = {"kernel": f"torch {torch.__version__}"}
             elif request["op"] == "sample":
                 t0 = time.perf_counter()
