@@ -8,6 +8,7 @@
  * uses it, then calls the closures from the result back to the leaves.
  */
 import { broadcastShapes, sumToShape } from './broadcast.js';
+import { recordCall, recording, unsupported } from './kernels/recording.js';
 import { formatShape, sameShape, sizeOf, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -91,6 +92,13 @@ export function makeOutput(
   const requiresGrad = gradEnabled && parents.some((parent) => parent.requiresGrad);
   const out = new Tensor(data, shape, { requiresGrad });
   if (requiresGrad) out.setGraph(op, parents, backwardFn);
+  const capture = recording();
+  if (capture !== null) {
+    // A captured step replays kernels only: an output no recorded kernel wrote was computed by code a replay would skip.
+    if (!capture.written.has(data)) unsupported(`the op ${op} (it has no captured kernel)`);
+    if (anomalyDetection) unsupported('anomaly detection (its checks are not kernels)');
+    capture.tensors.push(out);
+  }
   return out;
 }
 
@@ -124,14 +132,33 @@ function addIntoGrad(tensor: Tensor, grad: Float32Array, gradShape: Shape, gradI
   if (!tensor.requiresGrad) return;
   checkGradient(tensor, grad, gradShape);
   const reduced = sumToShape(grad, gradShape, tensor.shape);
+  const capture = recording();
+  if (capture !== null && reduced !== grad) unsupported('a gradient summed back over broadcast dimensions');
   if (tensor.grad === null) {
     // sumToShape returns a new array whenever it sums, so that one needs no copy either.
     const adopt = gradIsFresh || reduced !== grad;
-    tensor.grad = new Tensor(adopt ? reduced : reduced.slice(), tensor.shape);
+    tensor.grad = new Tensor(adopt ? reduced : copyGrad(reduced), tensor.shape);
   } else {
-    const into = tensor.grad.data;
-    for (let i = 0; i < into.length; i++) into[i]! += reduced[i]!;
+    addGrad(reduced, tensor.grad.data);
   }
+  if (capture !== null && tensor.isLeaf) capture.leafGrads.set(tensor, tensor.grad.data);
+}
+
+/** A copy of a gradient (a captured step replays the copy). */
+function copyGrad(grad: Float32Array): Float32Array {
+  const copy = grad.slice();
+  recordCall({ name: 'copy gradient', module: null, operands: [{ array: grad, use: 'in' }, { array: copy, use: 'out' }], replay: ({ views }) => views[1]!.set(views[0]!) });
+  return copy;
+}
+
+/** into[i] += grad[i]: the second and later gradients of a tensor (a captured step replays the same loop). */
+function addGrad(grad: Float32Array, into: Float32Array): void {
+  addInto(grad, into);
+  recordCall({ name: 'add gradient', module: null, operands: [{ array: grad, use: 'in' }, { array: into, use: 'inout' }], replay: ({ views }) => addInto(views[0] as Float32Array, views[1] as Float32Array) });
+}
+
+function addInto(grad: Float32Array, into: Float32Array): void {
+  for (let i = 0; i < into.length; i++) into[i]! += grad[i]!;
 }
 
 /**

@@ -25,6 +25,9 @@ export {
 export { formatTensor, formatValues } from './format.js';
 export { toDot } from './dot.js';
 export type { ToDotOptions } from './dot.js';
+// Captured steps: record a training step's kernels once, plan one arena, replay (capture.ts).
+export { captureStep } from './capture.js';
+export type { CapturedStep, CapturePlan, StepArgument } from './capture.js';
 export { backward, noGrad, isGradEnabled, detectAnomaly, isAnomalyDetectionEnabled, makeOutput, accumulateGrad, accumulateFreshGrad, topologicalOrder } from './autograd.js';
 export { broadcastShapes, broadcastIndex, expandTo, sumToShape } from './broadcast.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';

@@ -16,7 +16,7 @@
  * The third, prelu, is a primitive: core has no op with a learnable slope.
  */
 import { Tensor, accumulateFreshGrad, formatShape, makeOutput } from '@gradlab/core';
-import { columnSums, matmulKernel } from '@gradlab/core/kernels';
+import { columnSums, matmulKernel, recordCall, unsupported } from '@gradlab/core/kernels';
 
 /**
  * Fused affine map: out = x·W + b.
@@ -40,11 +40,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const rows = x.size / Math.max(inFeatures, 1);
   const outShape = [...x.shape.slice(0, -1), outFeatures];
   const out = new Float32Array(rows * outFeatures);
-  if (bias !== null && rows > 0) {
-    // Every row starts as the bias: write the first row, then copy the rows written so far
-    // after themselves (1, 2, 4, … rows), which takes log2(rows) copies instead of one per row.
-    out.set(bias.data, 0);
-    for (let filled = 1; filled < rows; filled *= 2) out.copyWithin(filled * outFeatures, 0, Math.min(filled, rows - filled) * outFeatures);
+  if (bias !== null) {
+    biasRows(bias.data, out, rows, outFeatures);
+    recordCall({ name: 'bias rows', module: null, operands: [{ array: bias.data, use: 'in' }, { array: out, use: 'out' }],
+      replay: ({ views }) => biasRows(views[0] as Float32Array, views[1] as Float32Array, rows, outFeatures) });
+  } else {
+    // A captured step reuses memory: its replay starts from zeros as the fresh array does.
+    recordCall({ name: 'zeros', module: null, operands: [{ array: out, use: 'out' }], replay: ({ views }) => views[0]!.fill(0) });
   }
   // With accumulate = true the kernel adds x·W onto the bias rows already in `out`.
   matmulKernel(x.data, weight.data, out, rows, inFeatures, outFeatures, false, false, true);
@@ -70,6 +72,21 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   });
 }
 
+/**
+ * Every row of `out` [rows, outFeatures] starts as the bias: write the first row, then copy the
+ * rows written so far after themselves (1, 2, 4, … rows), log2(rows) copies instead of one per row.
+ */
+function biasRows(bias: Float32Array, out: Float32Array, rows: number, outFeatures: number): void {
+  if (rows === 0) return;
+  out.set(bias, 0);
+  for (let filled = 1; filled < rows; filled *= 2) out.copyWithin(filled * outFeatures, 0, Math.min(filled, rows - filled) * outFeatures);
+}
+
+/** The error for a label that is not a class index (checkLabels and the captured loss give the same). */
+function labelError(op: string, label: number, position: number, logits: Tensor): Error {
+  return new Error(`${op}: label ${label} at position ${position} is not a class index in [0, ${logits.shape[1]! - 1}] (logits ${formatShape(logits.shape)})`);
+}
+
 /** Checks class-index labels against logits of shape [batch, classes] and returns them as integers. */
 export function checkLabels(op: string, logits: Tensor, labels: ArrayLike<number>): Int32Array {
   if (logits.ndim !== 2) {
@@ -82,9 +99,7 @@ export function checkLabels(op: string, logits: Tensor, labels: ArrayLike<number
   const checked = new Int32Array(batch);
   for (let i = 0; i < batch; i++) {
     const label = labels[i]!;
-    if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new Error(`${op}: label ${label} at position ${i} is not a class index in [0, ${classes - 1}] (logits ${formatShape(logits.shape)})`);
-    }
+    if (!Number.isInteger(label) || label < 0 || label >= classes) throw labelError(op, label, i, logits);
     checked[i] = label;
   }
   return checked;
@@ -104,9 +119,36 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
   const [batch, classes] = logits.shape as [number, number];
   if (batch === 0) throw new Error(`softmaxCrossEntropy: the batch is empty (logits ${formatShape(logits.shape)})`);
   if (classes === 0) throw new Error(`softmaxCrossEntropy: there are no classes (logits ${formatShape(logits.shape)})`);
-  const x = logits.data;
   // Kept for the backward pass: softmax probabilities, one row per example.
   const probabilities = new Float32Array(logits.size);
+  const out = new Float32Array(1);
+  crossEntropyForward(logits.data, targets, probabilities, out, batch, classes);
+  // A captured step replays the same loops on the labels it is given, checked as checkLabels checks them.
+  const captured = labels instanceof Int32Array ? labels : null;
+  if (captured === null) unsupported('softmaxCrossEntropy with labels not in an Int32Array');
+  else {
+    recordCall({ name: 'softmaxCrossEntropy', module: null,
+      operands: [{ array: logits.data, use: 'in' }, { array: captured, use: 'in' }, { array: probabilities, use: 'out' }, { array: out, use: 'out' }],
+      replay: ({ views }) => {
+        const given = views[1] as Int32Array;
+        for (let i = 0; i < batch; i++) if (!(given[i]! >= 0 && given[i]! < classes)) throw labelError('softmaxCrossEntropy', given[i]!, i, logits);
+        crossEntropyForward(views[0] as Float32Array, given, views[2] as Float32Array, views[3] as Float32Array, batch, classes);
+      } });
+  }
+  return makeOutput('softmaxCrossEntropy', out, [], [logits], (grad) => {
+    const gx = new Float32Array(logits.size);
+    crossEntropyBackward(probabilities, targets, grad, gx, batch, classes);
+    if (captured !== null) {
+      recordCall({ name: 'softmaxCrossEntropy backward', module: null,
+        operands: [{ array: probabilities, use: 'in' }, { array: captured, use: 'in' }, { array: grad, use: 'in' }, { array: gx, use: 'out' }],
+        replay: ({ views }) => crossEntropyBackward(views[0] as Float32Array, views[1] as Int32Array, views[2] as Float32Array, views[3] as Float32Array, batch, classes) });
+    }
+    accumulateFreshGrad(logits, gx);
+  });
+}
+
+/** The loss of softmaxCrossEntropy into out[0], and the softmax of each row of x into `probabilities`. */
+function crossEntropyForward(x: Float32Array, targets: Int32Array, probabilities: Float32Array, out: Float32Array, batch: number, classes: number): void {
   let total = 0;
   for (let i = 0; i < batch; i++) {
     const row = i * classes;
@@ -122,18 +164,17 @@ export function softmaxCrossEntropy(logits: Tensor, labels: ArrayLike<number>): 
     const logSumExp = rowMax + Math.log(sumExp);
     total += logSumExp - x[row + targets[i]!]!;
   }
-  const out = new Float32Array([total / batch]);
-  return makeOutput('softmaxCrossEntropy', out, [], [logits], (grad) => {
-    // d loss/d x_ij = (softmax(x_i)_j - [j = label_i]) / batch
-    const scale = grad[0]! / batch;
-    const gx = new Float32Array(logits.size);
-    for (let i = 0; i < batch; i++) {
-      const row = i * classes;
-      for (let j = 0; j < classes; j++) gx[row + j] = probabilities[row + j]! * scale;
-      gx[row + targets[i]!]! -= scale;
-    }
-    accumulateFreshGrad(logits, gx);
-  });
+  out[0] = total / batch;
+}
+
+/** d loss/d x_ij = (softmax(x_i)_j - [j = label_i]) / batch, times the loss's gradient grad[0], into gx. */
+function crossEntropyBackward(probabilities: Float32Array, targets: Int32Array, grad: Float32Array, gx: Float32Array, batch: number, classes: number): void {
+  const scale = grad[0]! / batch;
+  for (let i = 0; i < batch; i++) {
+    const row = i * classes;
+    for (let j = 0; j < classes; j++) gx[row + j] = probabilities[row + j]! * scale;
+    gx[row + targets[i]!]! -= scale;
+  }
 }
 
 /**

@@ -24,6 +24,7 @@
  * `node bench/exhaustive.mjs` checks.) In the readable mode
  * (`useReferenceKernels`) every kernel here runs its TypeScript version.
  */
+import { recordCall, recording, unsupported, type OperandUse } from './recording.js';
 import { base64Bytes, loadWasmKernels, type Operand } from './wasm-kernels.js';
 import { binaries } from './wasm/elementwise.bytes.js';
 
@@ -58,6 +59,21 @@ function runInChunks(n: number, operands: Operand[], kernel: (addresses: number[
 function runByRows(x: Float32Array, rows: number, cols: number, results: number,
   kernel: (count: number, resultAddresses: number[]) => void): { heap: Float32Array; at: number[] } | null {
   return wasm === null ? null : wasm.runByRows(x, rows, cols, results, kernel);
+}
+
+/**
+ * Records a call for a step being captured (kernels/recording.ts): its replay
+ * runs the wasm kernel over the arena whatever the length (the TypeScript loop
+ * an eager call takes below WASM_MIN_LENGTH gives the same bits).
+ */
+function record(name: string, operands: Array<[Float32Array, OperandUse]>,
+  replay: (exports: ElementwiseExports, at: number[], views: Float32Array[]) => void): void {
+  if (recording() === null) return;
+  if (wasm === null) return unsupported(`${name} (WebAssembly is unavailable)`);
+  recordCall({
+    name, module: wasm.module, operands: operands.map(([array, use]) => ({ array, use })),
+    replay: (context) => replay(context.exports as ElementwiseExports, context.at, context.views as Float32Array[]),
+  });
 }
 
 /**
@@ -98,20 +114,38 @@ export interface ActivationKernels {
  * if (!activationKernels.relu(x, out)) for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 || x[i]! !== x[i]! ? x[i]! : 0;
  */
 export const activationKernels: ActivationKernels = {
-  relu: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],
-    ([xAt, outAt], length) => wasm!.exports.relu(xAt!, outAt!, length)),
-  reluBackward: (x, grad, out) => runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
-    ([xAt, gradAt, outAt], length) => wasm!.exports.relu_backward(xAt!, gradAt!, outAt!, length)),
-  leakyRelu: (x, v, out, slope) => runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
-    ([xAt, vAt, outAt], length) => wasm!.exports.leaky_relu(xAt!, vAt!, outAt!, length, slope)),
-  sigmoid: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],
-    ([xAt, outAt], length) => wasm!.exports.sigmoid(xAt!, outAt!, length)),
-  sigmoidBackward: (y, grad, out) => runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
-    ([yAt, gradAt, outAt], length) => wasm!.exports.sigmoid_backward(yAt!, gradAt!, outAt!, length)),
-  tanh: (x, out) => runInChunks(out.length, [[x, 'in'], [out, 'out']],
-    ([xAt, outAt], length) => wasm!.exports.tanh(xAt!, outAt!, length)),
-  tanhBackward: (y, grad, out) => runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
-    ([yAt, gradAt, outAt], length) => wasm!.exports.tanh_backward(yAt!, gradAt!, outAt!, length)),
+  relu: (x, out) => {
+    record('relu', [[x, 'in'], [out, 'out']], (e, [xAt, outAt]) => e.relu(xAt!, outAt!, out.length));
+    return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.relu(xAt!, outAt!, length));
+  },
+  reluBackward: (x, grad, out) => {
+    record('relu backward', [[x, 'in'], [grad, 'in'], [out, 'out']], (e, [xAt, gradAt, outAt]) => e.relu_backward(xAt!, gradAt!, outAt!, out.length));
+    return runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
+      ([xAt, gradAt, outAt], length) => wasm!.exports.relu_backward(xAt!, gradAt!, outAt!, length));
+  },
+  leakyRelu: (x, v, out, slope) => {
+    record('leakyRelu', [[x, 'in'], [v, 'in'], [out, 'out']], (e, [xAt, vAt, outAt]) => e.leaky_relu(xAt!, vAt!, outAt!, out.length, slope));
+    return runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
+      ([xAt, vAt, outAt], length) => wasm!.exports.leaky_relu(xAt!, vAt!, outAt!, length, slope));
+  },
+  sigmoid: (x, out) => {
+    record('sigmoid', [[x, 'in'], [out, 'out']], (e, [xAt, outAt]) => e.sigmoid(xAt!, outAt!, out.length));
+    return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.sigmoid(xAt!, outAt!, length));
+  },
+  sigmoidBackward: (y, grad, out) => {
+    record('sigmoid backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, [yAt, gradAt, outAt]) => e.sigmoid_backward(yAt!, gradAt!, outAt!, out.length));
+    return runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
+      ([yAt, gradAt, outAt], length) => wasm!.exports.sigmoid_backward(yAt!, gradAt!, outAt!, length));
+  },
+  tanh: (x, out) => {
+    record('tanh', [[x, 'in'], [out, 'out']], (e, [xAt, outAt]) => e.tanh(xAt!, outAt!, out.length));
+    return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.tanh(xAt!, outAt!, length));
+  },
+  tanhBackward: (y, grad, out) => {
+    record('tanh backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, [yAt, gradAt, outAt]) => e.tanh_backward(yAt!, gradAt!, outAt!, out.length));
+    return runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
+      ([yAt, gradAt, outAt], length) => wasm!.exports.tanh_backward(yAt!, gradAt!, outAt!, length));
+  },
 };
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */
@@ -128,6 +162,7 @@ export function axpyTs(alpha: number, x: Float32Array, y: Float32Array): void {
  * const y = new Float32Array([1, 1]); axpy(-0.5, new Float32Array([2, 4]), y); // y = [0, -1]
  */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
+  record('axpy', [[x, 'in'], [y, 'inout']], (e, [xAt, yAt]) => e.axpy(alpha, xAt!, yAt!, y.length));
   const done = runInChunks(y.length, [[x, 'in'], [y, 'inout']],
     ([xAt, yAt], length) => wasm!.exports.axpy(alpha, xAt!, yAt!, length));
   if (!done) axpyTs(alpha, x, y);
@@ -155,6 +190,10 @@ export function columnSumsTs(x: Float32Array, rows: number, cols: number, out: F
  * const out = new Float32Array(2); columnSums(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2, out); // out = [9, 12]
  */
 export function columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  record('column sums', [[x, 'in'], [out, 'out']], (e, [xAt, outAt], [, outView]) => {
+    outView!.fill(0, 0, cols); // the kernel adds each row into out
+    e.column_sums(xAt!, outAt!, rows, cols);
+  });
   const run = runByRows(x, rows, cols, 1, (count, [outAt]) => wasm!.exports.column_sums(0, outAt!, count, cols));
   if (run === null) return columnSumsTs(x, rows, cols, out);
   out.set(run.heap.subarray(run.at[0]!, run.at[0]! + cols));

@@ -13,6 +13,8 @@
  * - wasm-kernels.ts: `loadWasmKernels`, instantiating a kernel module (its bytes embedded
  *   by the build in wasm/name.bytes.ts, `base64Bytes` decodes them) and running
  *   it over Float32Arrays in chunks; core's kernels and nn's run through it.
+ * - recording.ts: how a kernel call records itself while a step is captured
+ *   (`captureStep`, in ../capture.ts), to be replayed over the step's arena.
  * - mode.ts: the readable-mode switch.
  */
 export {
@@ -28,5 +30,8 @@ export type { ActivationKernels } from './elementwise.js';
 // The hook libraries on top of core run their own wasm kernels with (nn's optimizer updates and dead-neuron reductions).
 export { loadWasmKernels, base64Bytes } from './wasm-kernels.js';
 export type { WasmKernels, Operand } from './wasm-kernels.js';
+// How a kernel records itself for a captured step (core's captureStep; nn's optimizers and fused ops use it too).
+export { recordCall, recordHost, recordBinding, recordGuard, recording, unsupported } from './recording.js';
+export type { CaptureArray, CapturedCall, CapturedOperand, OperandUse, ReplayContext, Binding } from './recording.js';
 export { useReferenceKernels, withReferenceKernels, kernelMode, kernelModeFromEnvironment, KERNEL_MODES } from './mode.js';
 export type { KernelMode } from './mode.js';

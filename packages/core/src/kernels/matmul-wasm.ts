@@ -21,6 +21,7 @@
  * first thing), else the plain one.
  */
 import type { MatmulKernel } from './matmul.js';
+import { recordCall } from './recording.js';
 import { base64Bytes } from './wasm-kernels.js';
 import { binaries } from './wasm/matmul.bytes.js';
 
@@ -238,13 +239,50 @@ export class WasmMatmul {
   }
 }
 
+/** A loaded build of the kernel: what a captured step needs to run it again on its arena. */
+export interface WasmBuild {
+  readonly module: object;
+  readonly blockRows: number;
+  readonly blockDepth: number;
+  readonly blockColumns: number;
+}
+
+/**
+ * Records C = op(A)·op(B) for a step being captured (kernels/recording.ts):
+ * the replay runs `run_columns` of the same build on the arena, packing into
+ * the arena's scratch space: a 128-byte edge tile, then op(A)'s and op(B)'s
+ * packed blocks, each as large as this product needs (at most BLOCK_ROWS or
+ * BLOCK_COLUMNS lines by at most BLOCK_DEPTH), each on a cache line.
+ */
+export function recordMatmul(build: WasmBuild, a: Float32Array, b: Float32Array, c: Float32Array,
+  m: number, k: number, n: number, transposeA: boolean, transposeB: boolean, accumulate: boolean): void {
+  const depth = Math.min(k, build.blockDepth);
+  const packedAOffset = align(128);
+  const packedBOffset = packedAOffset + align(Math.ceil(Math.min(m, build.blockRows) / 4) * 4 * depth * 4);
+  const scratchBytes = packedBOffset + align(Math.ceil(Math.min(n, build.blockColumns) / 8) * 8 * depth * 4);
+  const [ta, tb, acc] = [transposeA ? 1 : 0, transposeB ? 1 : 0, accumulate ? 1 : 0];
+  recordCall({
+    name: 'matmul', module: build.module, scratchBytes,
+    operands: [{ array: a, use: 'in' }, { array: b, use: 'in' }, { array: c, use: accumulate ? 'inout' : 'out' }],
+    replay: ({ exports, at, views, scratch }) => {
+      if (m === 0 || n === 0) return;
+      if (k === 0) {
+        if (!accumulate) views[2]!.fill(0, 0, m * n);
+        return;
+      }
+      (exports as KernelExports).run_columns(at[0]!, at[1]!, at[2]!, m, k, n, ta, tb, acc, 0, n,
+        scratch, scratch + packedAOffset, scratch + packedBOffset);
+    },
+  });
+}
+
 /**
  * Makes the single-threaded wasm MatmulKernel (the best build this runtime
  * accepts, unless `instructions` names one), or returns null if it cannot run
  * here. `fallback` takes the products too large for the wasm memory.
  */
 export function createWasmKernel(fallback: MatmulKernel, instructions?: WasmInstructions):
-  { kernel: MatmulKernel; instructions: WasmInstructions } | null {
+  { kernel: MatmulKernel; instructions: WasmInstructions; build: WasmBuild } | null {
   const wasm = WasmMatmul.create({ instructions });
   if (wasm === null) return null;
   const matmulWasm: MatmulKernel = (a, b, c, m, k, n, transposeA, transposeB, accumulate) => {
@@ -261,5 +299,6 @@ export function createWasmKernel(fallback: MatmulKernel, instructions?: WasmInst
     wasm.run(job);
     wasm.unstage(job, c);
   };
-  return { kernel: matmulWasm, instructions: wasm.instructions };
+  const build = { module: wasm.module, blockRows: wasm.kernel.BLOCK_ROWS.value, blockDepth: wasm.kernel.BLOCK_DEPTH.value, blockColumns: wasm.kernel.BLOCK_COLUMNS.value };
+  return { kernel: matmulWasm, instructions: wasm.instructions, build };
 }

@@ -14,8 +14,9 @@
  * times faster; the default wherever it runs).
  */
 import { createThreadedKernel, type ThreadedMatmulKernel } from './matmul-threads.js';
-import { createWasmKernel, type WasmInstructions } from './matmul-wasm.js';
+import { createWasmKernel, recordMatmul, type WasmBuild, type WasmInstructions } from './matmul-wasm.js';
 import { kernelMode } from './mode.js';
+import { recording, unsupported } from './recording.js';
 
 /** The signature every matmul kernel has. */
 export type MatmulKernel = (
@@ -140,6 +141,9 @@ const namedKernels = new Map<MatmulKernel, string>([
   [matmulTiled, 'tiled'],
 ]);
 if (matmulWasm !== null) namedKernels.set(matmulWasm, 'wasm');
+/** The single-thread wasm kernels, with what a captured step needs to replay them. */
+const wasmBuilds = new Map<MatmulKernel, WasmBuild>();
+if (bestWasm !== null) wasmBuilds.set(bestWasm.kernel, bestWasm.build);
 
 // The fastest kernel this runtime can run is the default.
 let activeKernel: MatmulKernel = matmulWasm ?? matmulTiled;
@@ -155,6 +159,11 @@ export function matmulKernel(
   transposeA = false, transposeB = false, accumulate = false,
 ): void {
   const kernel = kernelMode() === 'reference' ? matmulReference : activeKernel;
+  if (recording() !== null) {
+    const build = wasmBuilds.get(kernel);
+    if (build === undefined) unsupported(`matmul with the ${activeMatmulKernelName()} kernel (a captured step replays the wasm kernel)`);
+    else recordMatmul(build, a, b, c, m, k, n, transposeA, transposeB, accumulate);
+  }
   kernel(a, b, c, m, k, n, transposeA, transposeB, accumulate);
 }
 
@@ -178,7 +187,9 @@ let simd128Kernel: MatmulKernel | null | undefined;
  */
 export function matmulWasmSimd128(): MatmulKernel | null {
   if (simd128Kernel === undefined) {
-    simd128Kernel = bestWasm?.instructions === 'simd128' ? matmulWasm : createWasmKernel(matmulTiled, 'simd128')?.kernel ?? null;
+    const simd128 = bestWasm?.instructions === 'simd128' ? bestWasm : createWasmKernel(matmulTiled, 'simd128');
+    simd128Kernel = simd128?.kernel ?? null;
+    if (simd128 !== null) wasmBuilds.set(simd128.kernel, simd128.build);
     if (simd128Kernel !== null && simd128Kernel !== matmulWasm) namedKernels.set(simd128Kernel, 'wasm-simd128');
   }
   return simd128Kernel;

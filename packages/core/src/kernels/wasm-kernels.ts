@@ -131,6 +131,8 @@ function runByRows(instance: Instance, x: Float32Array, rows: number, cols: numb
 export interface WasmKernels<Exports> {
   /** The module's exported functions, called with byte addresses into its memory. */
   readonly exports: Exports;
+  /** The compiled WebAssembly.Module (a captured step instantiates it again on its arena). */
+  readonly module: object;
   /** See runInChunks above. */
   runInChunks(n: number, operands: Operand[], kernel: (addresses: number[], length: number) => void): boolean;
   /** See runByRows above. */
@@ -171,17 +173,20 @@ export function base64Bytes(text: string): Uint8Array {
 export function loadWasmKernels<Exports>(bytes: Uint8Array): WasmKernels<Exports> | null {
   let instance: Instance;
   let exports: Exports;
+  let module: object;
   try {
     const webAssembly = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
     if (webAssembly === undefined || !webAssembly.validate(bytes)) return null;
     const memory = new webAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
-    exports = new webAssembly.Instance(new webAssembly.Module(bytes), { env: { memory } }).exports as Exports;
+    module = new webAssembly.Module(bytes);
+    exports = new webAssembly.Instance(module, { env: { memory } }).exports as Exports;
     instance = { memory, heap: new Float32Array(memory.buffer) };
   } catch {
     return null;
   }
   return {
     exports,
+    module,
     runInChunks: (n, operands, kernel) => runInChunks(instance, n, operands, kernel),
     runByRows: (x, rows, cols, results, kernel) => runByRows(instance, x, rows, cols, results, kernel),
   };

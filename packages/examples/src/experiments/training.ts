@@ -16,7 +16,8 @@
  * (the model, the optimizer, the batch-order generator, the epoch count);
  * experiments/checkpoint.ts saves and restores it bit for bit.
  */
-import { Generator, noGrad, type Tensor } from '@gradlab/core';
+import { Generator, captureStep, noGrad, type CapturedStep, type Tensor } from '@gradlab/core';
+import { recordHost } from '@gradlab/core/kernels';
 import {
   ACTIVATIONS, Adam, DataLoader, SGD, accuracy, checkFiniteLoss, checkFiniteParameters, crossEntropy, mlp,
   type ActivationKind, type DivergedError, type InitName, type Optimizer, type Sequential,
@@ -145,6 +146,37 @@ export function makeOptimizer(parameters: Tensor[], config: OptimizerConfig): Op
   return new SGD(parameters, { lr: config.lr, momentum: config.momentum });
 }
 
+/** One training step (zeroGrad, forward, loss check, backward, update) of a model and its optimizer; returns the loss. */
+type TrainingStep = ((inputs: Tensor, labels: Int32Array) => Tensor) & Partial<CapturedStep<[Tensor, Int32Array], Tensor>>;
+
+/** The step of each optimizer (and its model), made once and reused by every epoch so that its capture is kept. */
+const trainingSteps = new WeakMap<Optimizer, { model: Sequential; capture: boolean; step: TrainingStep; position: { epoch: number; step: number } }>();
+
+/**
+ * The training step of `model` and `optimizer`, captured (core's captureStep:
+ * recorded once, replayed over one arena, the same bits) unless `capture` is
+ * false. The loss is checked between the forward and the backward pass, so a
+ * step whose loss is not finite throws before its update, captured or not.
+ */
+function trainingStep(model: Sequential, optimizer: Optimizer, capture: boolean) {
+  const known = trainingSteps.get(optimizer);
+  if (known !== undefined && known.model === model && known.capture === capture) return known;
+  const position = { epoch: 0, step: 0 };
+  const body = (inputs: Tensor, labels: Int32Array): Tensor => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(inputs), labels);
+    const check = (): void => void checkFiniteLoss(loss, position);
+    check();
+    recordHost('checkFiniteLoss', check);
+    loss.backward();
+    optimizer.step();
+    return loss;
+  };
+  const entry = { model, capture, step: capture ? captureStep(body) : body, position };
+  trainingSteps.set(optimizer, entry);
+  return entry;
+}
+
 /** What one epoch of training reports. */
 export interface EpochOutcome {
   /** Mean training loss over the epoch's mini-batches (before each step's update). */
@@ -154,7 +186,9 @@ export interface EpochOutcome {
 
 /**
  * One pass over the training set in a fresh seeded order, one optimizer step
- * per mini-batch. `onStep` is called after every step (progress bars).
+ * per mini-batch. `onStep` is called after every step (progress bars). The
+ * steps are captured (`capture`, default true: see trainingStep above), and
+ * give the same bits as eager steps.
  * Throws nn's `DivergedError` (with the epoch and the 1-based step) at the
  * first step whose loss is NaN or ±Infinity, before that step's update, and
  * its `NonFiniteParameterError` (naming the parameter) when the epoch leaves
@@ -167,20 +201,19 @@ export function trainEpoch(
   model: Sequential,
   optimizer: Optimizer,
   train: Dataset,
-  options: { batchSize: number; dataGenerator: Generator; epoch: number; onStep?: (loss: number) => void },
+  options: { batchSize: number; dataGenerator: Generator; epoch: number; onStep?: (loss: number) => void; capture?: boolean },
 ): EpochOutcome {
   model.train();
   // Each pass of the loader draws one permutation from the data generator: the epoch's order.
   const loader = new DataLoader(tensorDataset(train), { batchSize: options.batchSize, shuffle: true, generator: options.dataGenerator });
+  const { step, position } = trainingStep(model, optimizer, options.capture ?? true);
   let lossSum = 0;
   let steps = 0;
   for (const [inputs, labels] of loader) {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(inputs), labels);
     steps++;
-    const value = checkFiniteLoss(loss, { epoch: options.epoch, step: steps });
-    loss.backward();
-    optimizer.step();
+    position.epoch = options.epoch;
+    position.step = steps;
+    const value = step(inputs, labels).item();
     lossSum += value;
     options.onStep?.(value);
   }

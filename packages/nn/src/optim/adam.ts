@@ -3,7 +3,8 @@
  * (Loshchilov & Hutter, 2019), as PyTorch's torch.optim.Adam / AdamW.
  */
 import { Tensor } from '@gradlab/core';
-import { adamUpdate } from './update-kernels.js';
+import { recordBinding, recordHost } from '@gradlab/core/kernels';
+import { adamUpdate, type AdamCoefficients } from './update-kernels.js';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `Adam`. */
@@ -44,6 +45,8 @@ export class Adam extends Optimizer {
   decoupled: boolean;
   /** Per parameter: its step count t and moment estimates m, v; null until its first step. */
   #moments: Array<{ step: number; expAvg: Float32Array; expAvgSq: Float32Array } | null>;
+  /** Per parameter: the numbers of its current step (one object each, refilled every step). */
+  #coefficients: AdamCoefficients[];
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super('Adam', params, options.lr ?? 0.001);
@@ -56,28 +59,40 @@ export class Adam extends Optimizer {
     checkNumber('Adam', 'eps', this.eps, { positive: true });
     checkNumber('Adam', 'weightDecay', this.weightDecay);
     this.#moments = this.params.map(() => null);
+    this.#coefficients = this.params.map(() => ({ beta1: 0, beta2: 0, eps: 0, stepSize: 0, biasCorrection2Sqrt: 0, shrink: 1, l2: 0 }));
   }
 
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
-    checkNumber('Adam.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    const checkLr = (): void => checkNumber('Adam.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    checkLr();
+    recordHost('Adam lr check', checkLr);
     this.params.forEach((param, index) => {
       if (param.grad === null) return;
       const p = param.data;
       const grad = param.grad.data;
       const state = this.#moments[index] ??= { step: 0, expAvg: new Float32Array(p.length), expAvgSq: new Float32Array(p.length) };
-      state.step += 1;
-      // The loop over the elements is core's adamUpdate (kernels/elementwise.ts:
+      const c = this.#coefficients[index]!;
+      // The step count and the numbers of this step: a captured step (captureStep) runs this again before each replayed update.
+      const advance = (): void => {
+        const moments = this.#moments[index]!;
+        moments.step += 1;
+        c.beta1 = this.beta1;
+        c.beta2 = this.beta2;
+        c.eps = this.eps;
+        c.stepSize = this.lr / (1 - this.beta1 ** moments.step);
+        c.biasCorrection2Sqrt = Math.sqrt(1 - this.beta2 ** moments.step);
+        c.shrink = this.decoupled ? 1 - this.lr * this.weightDecay : 1;
+        c.l2 = this.decoupled ? 0 : this.weightDecay;
+      };
+      advance();
+      recordHost('Adam step count', advance);
+      recordBinding(p, { get: () => param.data, set: (view) => { param.data = view as Float32Array; } });
+      recordBinding(state.expAvg, { get: () => this.#moments[index]?.expAvg ?? null, set: (view) => { this.#moments[index]!.expAvg = view as Float32Array; } });
+      recordBinding(state.expAvgSq, { get: () => this.#moments[index]?.expAvgSq ?? null, set: (view) => { this.#moments[index]!.expAvgSq = view as Float32Array; } });
+      // The loop over the elements is nn's adamUpdate (update-kernels.ts:
       // adamUpdateTs is the plain version, the wasm one gives the same bits).
-      adamUpdate(p, grad, state.expAvg, state.expAvgSq, {
-        beta1: this.beta1,
-        beta2: this.beta2,
-        eps: this.eps,
-        stepSize: this.lr / (1 - this.beta1 ** state.step),
-        biasCorrection2Sqrt: Math.sqrt(1 - this.beta2 ** state.step),
-        shrink: this.decoupled ? 1 - this.lr * this.weightDecay : 1,
-        l2: this.decoupled ? 0 : this.weightDecay,
-      });
+      adamUpdate(p, grad, state.expAvg, state.expAvgSq, c);
     });
   }
 

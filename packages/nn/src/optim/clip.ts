@@ -3,6 +3,7 @@
  * call between `loss.backward()` and `optimizer.step()`.
  */
 import type { Tensor } from '@gradlab/core';
+import { unsupported } from '@gradlab/core/kernels';
 import { checkNumber } from './optimizer.js';
 
 /**
@@ -20,6 +21,7 @@ import { checkNumber } from './optimizer.js';
  */
 export function clipGradNorm(parameters: Iterable<Tensor>, maxNorm: number): number {
   checkNumber('clipGradNorm', 'maxNorm', maxNorm, { positive: true });
+  unsupported('clipGradNorm (its loops have no captured kernel)');
   const grads = [...parameters].flatMap((parameter) => (parameter.grad === null ? [] : [parameter.grad.data]));
   let sumOfSquares = 0;
   for (const grad of grads) for (let i = 0; i < grad.length; i++) sumOfSquares += grad[i]! * grad[i]!;
@@ -41,6 +43,7 @@ export function clipGradNorm(parameters: Iterable<Tensor>, maxNorm: number): num
  */
 export function clipGradValue(parameters: Iterable<Tensor>, clipValue: number): void {
   checkNumber('clipGradValue', 'clipValue', clipValue, { positive: true });
+  unsupported('clipGradValue (its loop has no captured kernel)');
   for (const parameter of parameters) {
     if (parameter.grad === null) continue;
     const grad = parameter.grad.data;

@@ -2,6 +2,7 @@
  * RMSprop (Hinton, Coursera lecture 6e, 2012), as PyTorch's torch.optim.RMSprop.
  */
 import { Tensor } from '@gradlab/core';
+import { unsupported } from '@gradlab/core/kernels';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `RMSprop`. */
@@ -61,6 +62,7 @@ export class RMSprop extends Optimizer {
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
     checkNumber('RMSprop.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    unsupported('RMSprop.step (its update loop has no captured kernel)');
     const { alpha, eps, weightDecay, momentum, centered, lr } = this;
     this.params.forEach((param, index) => {
       if (param.grad === null) return;

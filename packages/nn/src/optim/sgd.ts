@@ -2,7 +2,7 @@
  * Stochastic gradient descent with momentum, as PyTorch's torch.optim.SGD.
  */
 import { Tensor } from '@gradlab/core';
-import { axpy } from '@gradlab/core/kernels';
+import { axpy, recordBinding, recordGuard, recordHost } from '@gradlab/core/kernels';
 import { sgdUpdate } from './update-kernels.js';
 import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
@@ -58,11 +58,17 @@ export class SGD extends Optimizer {
 
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
-    checkNumber('SGD.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    const checkLr = (): void => checkNumber('SGD.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    checkLr();
+    recordHost('SGD lr check', checkLr);
+    // A captured step (captureStep) replays the updates with these numbers: it records again when one changes.
+    const { lr, momentum, dampening, nesterov, weightDecay } = this;
+    recordGuard(() => this.lr === lr && this.momentum === momentum && this.dampening === dampening && this.nesterov === nesterov && this.weightDecay === weightDecay);
     this.params.forEach((param, index) => {
       if (param.grad === null) return;
       const p = param.data;
       const grad = param.grad.data;
+      recordBinding(p, { get: () => param.data, set: (view) => { param.data = view as Float32Array; } });
       if (this.momentum === 0 && this.weightDecay === 0) {
         // Plain SGD, p ← p - lr · g, is a BLAS axpy: one SIMD kernel call (float32, as PyTorch's add_).
         axpy(-this.lr, grad, p);
@@ -73,6 +79,11 @@ export class SGD extends Optimizer {
       if (this.momentum !== 0 && buffer === null) {
         buffer = new Float32Array(p.length);
         this.#momentumBuffers[index] = buffer;
+      }
+      // The first step starts the buffer as the gradient: a step captured then is recorded again at the next.
+      recordGuard(() => (this.#momentumBuffers[index] === null) === firstStep);
+      if (buffer !== null) {
+        recordBinding(buffer, { get: () => this.#momentumBuffers[index] ?? null, set: (view) => { this.#momentumBuffers[index] = view as Float32Array; } });
       }
       // The loop over the elements is core's sgdUpdate (kernels/elementwise.ts:
       // sgdUpdateTs is the plain version, the wasm one gives the same bits).

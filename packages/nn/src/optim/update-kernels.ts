@@ -7,7 +7,7 @@
  * compute in float64 and round to float32 where the TypeScript stores into a
  * Float32Array, so they agree bit for bit (test/core/kernels.test.ts).
  */
-import { base64Bytes, loadWasmKernels } from '@gradlab/core/kernels';
+import { base64Bytes, loadWasmKernels, recordCall, recording, unsupported } from '@gradlab/core/kernels';
 import { binaries } from './wasm/updates.bytes.js';
 
 interface UpdateExports {
@@ -70,6 +70,14 @@ export function adamUpdateTs(p: Float32Array, grad: Float32Array, m: Float32Arra
  *   biasCorrection2Sqrt: Math.sqrt(1 - 0.999), shrink: 1, l2: 0 }); // p ≈ [0.9]: Adam's first step is lr · sign(g)
  */
 export function adamUpdate(p: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, c: AdamCoefficients): void {
+  if (recording() !== null) {
+    // A captured step replays the wasm kernel with the numbers `c` holds then (Adam refills it before each step).
+    if (wasm === null) unsupported('Adam (WebAssembly is unavailable)');
+    else recordCall({ name: 'Adam update', module: wasm.module,
+      operands: [{ array: p, use: 'inout' }, { array: grad, use: 'in' }, { array: m, use: 'inout' }, { array: v, use: 'inout' }],
+      replay: ({ exports, at }) => (exports as UpdateExports).adam_update(at[0]!, at[1]!, at[2]!, at[3]!, p.length,
+        c.shrink, c.l2, c.beta1, c.beta2, c.stepSize, c.biasCorrection2Sqrt, c.eps) });
+  }
   const done = wasm !== null && wasm.runInChunks(p.length,
     [[p, 'inout'], [grad, 'in'], [m, 'inout'], [v, 'inout']],
     ([pAt, gradAt, mAt, vAt], length) => wasm!.exports.adam_update(pAt!, gradAt!, mAt!, vAt!, length,
@@ -121,6 +129,16 @@ export function sgdUpdateTs(p: Float32Array, grad: Float32Array, buffer: Float32
  * sgdUpdate(p, new Float32Array([2]), buffer, c); // buffer = [2], p = [0.8]
  */
 export function sgdUpdate(p: Float32Array, grad: Float32Array, buffer: Float32Array | null, c: SgdCoefficients): void {
+  if (recording() !== null) {
+    // A captured step replays the wasm kernel with these numbers (SGD guards them: see SGD.step).
+    const [lr, weightDecay, momentum, dampening] = [c.lr, c.weightDecay, c.momentum, c.dampening];
+    const [useBuffer, firstStep, nesterov] = [buffer === null ? 0 : 1, c.firstStep ? 1 : 0, c.nesterov ? 1 : 0];
+    const operands = [{ array: p, use: 'inout' as const }, { array: grad, use: 'in' as const }, ...(buffer === null ? [] : [{ array: buffer, use: 'inout' as const }])];
+    if (wasm === null) unsupported('SGD (WebAssembly is unavailable)');
+    else recordCall({ name: 'SGD update', module: wasm.module, operands,
+      replay: ({ exports, at }) => (exports as UpdateExports).sgd_update(at[0]!, at[1]!, at[2] ?? 0, p.length,
+        lr, weightDecay, momentum, dampening, useBuffer, firstStep, nesterov) });
+  }
   const done = wasm !== null && wasm.runInChunks(p.length, [[p, 'inout'], [grad, 'in'], [buffer, 'inout']],
     ([pAt, gradAt, bufferAt], length) => wasm!.exports.sgd_update(pAt!, gradAt!, bufferAt!, length,
       c.lr, c.weightDecay, c.momentum, c.dampening, buffer === null ? 0 : 1, c.firstStep ? 1 : 0, c.nesterov ? 1 : 0));
