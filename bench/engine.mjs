@@ -7,7 +7,8 @@
  *
  * Usage: node --expose-gc bench/engine.mjs <engine>
  *   matmul engines:   gradlab-wasm, gradlab-simd128, gradlab-tiled, gradlab-2threads, tfjs-cpu, tfjs-wasm
- *   training engines: gradlab, gradlab-simd128, tfjs-cpu, tfjs-wasm
+ *   training engines: gradlab, gradlab-eager, gradlab-simd128, tfjs-cpu, tfjs-wasm
+ *   (gradlab and gradlab-simd128 train through captureStep, as the gradlab CLI does; gradlab-eager does not)
  *   probe:            the machine-phase probe (below): the kernel's inner loop on data in L1
  * The gradlab engines import @gradlab/core/relaxed-simd first, as the gradlab
  * CLI does, so their wasm kernel uses fused multiply-adds; gradlab-simd128
@@ -25,7 +26,7 @@
  * The training step: a fixed batch of 128 random inputs in [0, 1) with random
  * labels (seeded), softmax cross-entropy, plain SGD (lr 0.01), so the
  * benchmark times the arithmetic of a step, not data loading.
- *   gradlab:          @gradlab/nn's public API (mlp, crossEntropy, SGD)
+ *   gradlab:          @gradlab/nn's public API (mlp, crossEntropy, SGD), the step captured (captureStep)
  *   tfjs-*:           the same network from tf ops (matMul, add, relu,
  *                     tf.losses.softmaxCrossEntropy) minimised by tf.train.sgd
  */
@@ -88,8 +89,8 @@ async function setUpMatmul({ m, k, n, transposeA, transposeB }) {
 /** Returns { run, kernel }: one training step of the model. */
 async function setUpTraining(modelKey) {
   const model = MODELS[modelKey];
-  if (engine === 'gradlab' || engine === 'gradlab-simd128') {
-    const { Generator, Tensor } = await import('../packages/core/dist/index.js');
+  if (engine === 'gradlab' || engine === 'gradlab-eager' || engine === 'gradlab-simd128') {
+    const { Generator, Tensor, captureStep } = await import('../packages/core/dist/index.js');
     const { mlp, crossEntropy, SGD } = await import('../packages/nn/dist/index.js');
     const generator = new Generator(1);
     const network = mlp({ inputs: 784, hidden: model.hidden, outputs: 10, activation: 'relu', generator });
@@ -98,13 +99,18 @@ async function setUpTraining(modelKey) {
     for (let i = 0; i < inputs.length; i++) inputs[i] = generator.uniform();
     const x = new Tensor(inputs, [BATCH, 784]);
     const labels = Int32Array.from({ length: BATCH }, () => generator.integer(10));
-    const run = () => {
+    const body = (inputs, targets) => {
       optimizer.zeroGrad();
-      const loss = crossEntropy(network.forward(x), labels);
+      const loss = crossEntropy(network.forward(inputs), targets);
       loss.backward();
       optimizer.step();
+      return loss;
     };
-    return { run, kernel: await gradlabKernelName() };
+    // gradlab and gradlab-simd128 capture the step, as the gradlab CLI's trainers do; gradlab-eager does not.
+    const step = engine === 'gradlab-eager' ? body : captureStep(body);
+    const run = () => step(x, labels);
+    const arena = () => (step.plans === undefined ? {} : { arenaBytes: step.plans[0]?.arenaBytes, eagerArrayBytes: step.plans[0] && step.plans[0].persistentBytes + step.plans[0].unsharedTemporaryBytes, eagerReason: step.eagerReason });
+    return { run, arena, kernel: `${await gradlabKernelName()}${engine === 'gradlab-eager' ? ', eager' : ', captured'}` };
   }
   const tf = await loadTfjs();
   const widths = [784, ...model.hidden, 10];
@@ -140,7 +146,7 @@ async function setUpTraining(modelKey) {
  * embedded training images. Each run is one epoch of the next network: relu, leaky-relu, sigmoid,
  * relu, … so that a network's epochs are spread over the whole benchmark like the other engines'.
  */
-async function setUpMainJob() {
+async function setUpMainJob(capture) {
   const { loadData, startTraining, trainEpoch } = await import('../packages/examples/dist/index.js');
   const { train } = loadData({});
   const start = (seed) => MAIN_JOB.activations.map((activation) => startTraining(
@@ -148,7 +154,7 @@ async function setUpMainJob() {
     { optimizer: 'adam', lr: MAIN_JOB.lr, momentum: 0 }, 784, seed));
   const epoch = (state) => {
     state.epochsDone++;
-    trainEpoch(state.model, state.optimizer, train, { batchSize: MAIN_JOB.batch, dataGenerator: state.dataGenerator, epoch: state.epochsDone });
+    trainEpoch(state.model, state.optimizer, train, { batchSize: MAIN_JOB.batch, dataGenerator: state.dataGenerator, epoch: state.epochsDone, capture });
   };
   // Warm-up, untimed: one epoch of each network of another seed (V8 compiles the loop's code meanwhile).
   for (const state of start(1)) epoch(state);
@@ -194,7 +200,7 @@ for await (const line of lines) {
       if (request.task === 'matmul') task = await setUpMatmul(request.product);
       else if (request.task === 'train') task = await setUpTraining(request.model);
       else if (request.task === 'probe') task = await setUpProbe();
-      else if (request.task === 'mainjob') task = await setUpMainJob();
+      else if (request.task === 'mainjob') task = await setUpMainJob(engine !== 'gradlab-eager');
       else throw new Error(`unknown task ${request.task}`);
       reply = { kernel: task.kernel, flops: task.flops };
     } else if (request.op === 'sample') {
@@ -202,7 +208,7 @@ for await (const line of lines) {
       for (let i = 0; i < request.count; i++) task.run();
       reply = { ms: (performance.now() - t0) / request.count };
     } else if (request.op === 'memory') {
-      reply = memorySample(request.step);
+      reply = { ...memorySample(request.step), ...task?.arena?.() };
     } else {
       throw new Error(`unknown request ${line}`);
     }

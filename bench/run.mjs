@@ -30,10 +30,10 @@ const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', M
 // gradlab-wasm and gradlab run the wasm kernel with fused multiply-adds (relaxed SIMD), as
 // the gradlab CLI does; gradlab-simd128 the plain SIMD128 build a Node 20 program gets by default.
 const ENGINES = ['gradlab-wasm', 'gradlab-simd128', 'gradlab-tiled', 'tfjs-cpu', 'tfjs-wasm', 'pytorch', 'gradlab-2threads'];
-const TRAINING_ENGINES = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
+const TRAINING_ENGINES = ['gradlab', 'gradlab-eager', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'];
 const LABELS = {
   'gradlab-wasm': 'gradlab wasm', 'gradlab-simd128': 'gradlab wasm SIMD128', 'gradlab-tiled': 'gradlab TS tiled',
-  gradlab: 'gradlab',
+  gradlab: 'gradlab', 'gradlab-eager': 'gradlab eager',
   'tfjs-cpu': 'TF.js cpu', 'tfjs-wasm': 'TF.js wasm', pytorch: 'PyTorch',
   'gradlab-2threads': 'gradlab wasm, 2 threads',
 };
@@ -42,8 +42,8 @@ const LABELS = {
  * take 0.3 s (wasm) and 1 s (cpu) a step, so they run shorter, said in the table.
  */
 const TRAIN_STEPS = quick
-  ? { gradlab: 100, 'gradlab-simd128': 100, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
-  : { gradlab: 2000, 'gradlab-simd128': 2000, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
+  ? { gradlab: 100, 'gradlab-eager': 100, 'gradlab-simd128': 100, pytorch: 100, 'tfjs-wasm': 20, 'tfjs-cpu': 20 }
+  : { gradlab: 2000, 'gradlab-eager': 2000, 'gradlab-simd128': 2000, pytorch: 2000, 'tfjs-wasm': 100, 'tfjs-cpu': 20 };
 const SEGMENTS = 20;
 const WARMUP_STEPS = { 'tfjs-cpu': 2 };
 
@@ -208,7 +208,7 @@ async function benchTraining(modelKey) {
 }
 
 /** The engines of the main job: gradlab as its CLI trains, and PyTorch. */
-const MAIN_JOB_ENGINES = ['gradlab', 'pytorch'];
+const MAIN_JOB_ENGINES = ['gradlab', 'gradlab-eager', 'pytorch'];
 /** Epochs of every network in the main job (--quick: 2). */
 const MAIN_JOB_EPOCHS = quick ? 2 : MAIN_JOB.epochs;
 
@@ -292,7 +292,7 @@ function matmulTable() {
 
 function trainingTable() {
   const row = (engine, model) => training.find((entry) => entry.engine === engine && entry.model === model);
-  const engines = ['gradlab', 'gradlab-simd128', 'tfjs-cpu', 'tfjs-wasm', 'pytorch'].filter((engine) => training.some((entry) => entry.engine === engine));
+  const engines = TRAINING_ENGINES.filter((engine) => training.some((entry) => entry.engine === engine));
   const peers = engines.filter((engine) => !engine.startsWith('gradlab'));
   const lines = [
     `| model (batch ${128}) | ${engines.map((engine) => `${LABELS[engine]} samples/s`).join(' | ')} | ${peers.map((engine) => `gradlab / ${LABELS[engine]}`).join(' | ')} | probe GFLOP/s |`,
@@ -324,12 +324,14 @@ function mainJobTable() {
 
 function memoryTable() {
   const lines = [
-    '| engine | model | steps | RSS MiB (start / middle / end) | JS heap MiB (start / middle / end) | ArrayBuffers MiB (start / middle / end) |',
-    '|---|---|---:|---|---|---|',
+    '| engine | model | steps | RSS MiB (start / middle / end) | JS heap MiB (start / middle / end) | ArrayBuffers MiB (start / middle / end) | arena MiB | the same arrays unshared MiB |',
+    '|---|---|---:|---|---|---|---:|---:|',
   ];
+  const mib = (bytes) => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(2));
   for (const entry of training) {
     const series = (field) => entry.memory.map((sample) => fixed(sample[field])).join(' / ');
-    lines.push(`| ${LABELS[entry.engine]} | ${entry.model} | ${entry.steps} | ${series('rssMiB')} | ${series('heapUsedMiB')} | ${series('arrayBuffersMiB')} |`);
+    const last = entry.memory.at(-1);
+    lines.push(`| ${LABELS[entry.engine]} | ${entry.model} | ${entry.steps} | ${series('rssMiB')} | ${series('heapUsedMiB')} | ${series('arrayBuffersMiB')} | ${mib(last.arenaBytes)} | ${mib(last.eagerArrayBytes)} |`);
   }
   return lines.join('\n');
 }
@@ -364,7 +366,8 @@ ${matmul.length > 0 ? matmulTable() : '(skipped)'}
 ${MAIN_JOB.name}: ${mainJob[0]?.trainImages ?? '–'} training images, ${MAIN_JOB_EPOCHS} epochs${quick ? ' (QUICK RUN)' : ''}; training only, no measurements,
 after an untimed warm-up epoch of each network of another seed.
 Each engine trains its three networks one epoch at a time, and the engines take turns epoch by epoch. Times are the sum of the epochs, in seconds;
-the ratio above 1 means gradlab was faster. "gradlab" trains through the CLI's own loop (startTraining, trainEpoch); PyTorch trains the same
+the ratio above 1 means gradlab was faster. "gradlab" trains through the CLI's own loop (startTraining, trainEpoch: captured steps), "gradlab eager"
+through the same loop without capture (\`capture: false\`); PyTorch trains the same
 network (same initialisation scheme, Adam, the same images, batches drawn by torch.randperm) with torch.set_num_threads(1).
 
 ${mainJob.length > 0 ? mainJobTable() : '(skipped)'}
@@ -372,13 +375,16 @@ ${mainJob.length > 0 ? mainJobTable() : '(skipped)'}
 ## Training throughput: softmax cross-entropy, plain SGD (lr 0.01), batch 128
 
 Each run is timed in ${SEGMENTS} segments, the engines' segments taken in turn; the figure is the median segment.
-"gradlab" trains as the gradlab CLI does (fused multiply-adds); "gradlab wasm SIMD128" with the plain build. The ratios are of "gradlab".
+"gradlab" trains as the gradlab CLI does (fused multiply-adds, the step captured by captureStep); "gradlab eager" the same without capture;
+"gradlab wasm SIMD128" captured, with the plain build. The ratios are of "gradlab".
 
 ${training.length > 0 ? trainingTable() : '(skipped)'}
 
 ## Memory over the training run (after a full GC where the engine allows; PyTorch: RSS only)
 
-Steps: gradlab (both builds) and PyTorch ${TRAIN_STEPS.gradlab}; TF.js wasm ${TRAIN_STEPS['tfjs-wasm']} and TF.js cpu ${TRAIN_STEPS['tfjs-cpu']} (a step takes them 0.3 s and 1 s). Memory is sampled after warm-up, half-way and at the end.
+Steps: gradlab (every variant) and PyTorch ${TRAIN_STEPS.gradlab}; TF.js wasm ${TRAIN_STEPS['tfjs-wasm']} and TF.js cpu ${TRAIN_STEPS['tfjs-cpu']} (a step takes them 0.3 s and 1 s). Memory is sampled after warm-up, half-way and at the end.
+"arena MiB" is the captured step's one wasm memory (parameters, gradients, activations, scratch); the last column is what the same
+arrays take when every one has memory of its own, as in an eager step (which also has its kernels' own wasm memories).
 
 ${training.length > 0 ? memoryTable() : '(skipped)'}
 `;

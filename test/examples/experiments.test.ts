@@ -295,7 +295,7 @@ describe('checkpoints (experiments/checkpoint.ts)', () => {
     expect(restored.epochsDone).toBe(1);
     epoch(uninterrupted, 2);
     epoch(restored, 2);
-    const bits = (state: TrainingState) => state.model.parameters().map((parameter) => Buffer.from(parameter.data.buffer).toString('hex'));
+    const bits = (state: TrainingState) => state.model.parameters().map((parameter) => Buffer.from(parameter.data.buffer, parameter.data.byteOffset, parameter.data.byteLength).toString('hex'));
     expect(bits(restored)).toEqual(bits(uninterrupted));
     expect(JSON.stringify(restored.optimizer.stateDict())).toBe(JSON.stringify(uninterrupted.optimizer.stateDict()));
     expect(restored.dataGenerator.state()).toEqual(uninterrupted.dataGenerator.state());
