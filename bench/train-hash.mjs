@@ -5,7 +5,9 @@
  * and of the losses. A change meant to be a pure speed-up must leave the
  * hashes unchanged. Each model is hashed with the default (wasm) matmul and
  * with the tiled TypeScript one, so a change of the wasm kernel alone shows
- * up in the first column only. Run by hand after `pnpm build`:
+ * up in the first column only, and, where the tree has captureStep, once more
+ * through a captured step, which must give the first column's hash ('same').
+ * Run by hand after `pnpm build`:
  *
  *   node bench/train-hash.mjs [root]
  *
@@ -34,18 +36,23 @@ const CASES = [
   { name: 'small', hidden: [13, 7, 5], batch: 9 },
 ];
 
-function trainHash({ hidden, batch }) {
+function trainHash({ hidden, batch }, capture = false) {
   const generator = new core.Generator(7);
   const network = nn.mlp({ inputs: 784, hidden, outputs: 10, activation: 'relu', generator });
   const optimizer = new nn.SGD(network.parameters(), { lr: LEARNING_RATE * 10 });
   const hash = createHash('sha256');
-  for (let step = 0; step < STEPS; step++) {
-    const x = new core.Tensor(Float32Array.from({ length: batch * 784 }, () => generator.normal()), [batch, 784]);
-    const labels = Int32Array.from({ length: batch }, () => generator.integer(10));
+  const body = (x, labels) => {
     optimizer.zeroGrad();
     const loss = nn.crossEntropy(network.forward(x), labels);
     loss.backward();
     optimizer.step();
+    return loss;
+  };
+  const step = capture ? core.captureStep(body) : body;
+  for (let s = 0; s < STEPS; s++) {
+    const x = new core.Tensor(Float32Array.from({ length: batch * 784 }, () => generator.normal()), [batch, 784]);
+    const labels = Int32Array.from({ length: batch }, () => generator.integer(10));
+    const loss = step(x, labels);
     hash.update(new Uint8Array(loss.data.buffer, loss.data.byteOffset, loss.data.byteLength));
   }
   for (const param of network.parameters()) {
@@ -60,5 +67,7 @@ for (const testCase of CASES) {
   const previous = kernels.setMatmulKernel(kernels.matmulTiled);
   const withTiled = trainHash(testCase);
   kernels.setMatmulKernel(previous);
-  console.log(`${testCase.name.padEnd(6)} ${defaultKernelName}: ${withDefault}  tiled: ${withTiled}`);
+  // A captured step (captureStep, where this tree has it) must give the default kernel's hash.
+  const captured = core.captureStep === undefined ? '' : `  captured: ${trainHash(testCase, true) === withDefault ? 'same' : 'DIFFERENT'}`;
+  console.log(`${testCase.name.padEnd(6)} ${defaultKernelName}: ${withDefault}  tiled: ${withTiled}${captured}`);
 }
