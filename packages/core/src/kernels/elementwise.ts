@@ -64,7 +64,9 @@ function runByRows(x: Float32Array, rows: number, cols: number, results: number,
 /**
  * Records a call for a step being captured (kernels/recording.ts): its replay
  * runs the wasm kernel over the arena whatever the length (the TypeScript loop
- * an eager call takes below WASM_MIN_LENGTH gives the same bits).
+ * an eager call takes below WASM_MIN_LENGTH gives the same bits). Replays
+ * index `at` rather than destructure it: array destructuring can allocate an
+ * iterator, and a replay must not allocate.
  */
 function record(name: string, operands: Array<[Float32Array, OperandUse]>,
   replay: (exports: ElementwiseExports, at: number[], views: Float32Array[]) => void): void {
@@ -115,34 +117,34 @@ export interface ActivationKernels {
  */
 export const activationKernels: ActivationKernels = {
   relu: (x, out) => {
-    record('relu', [[x, 'in'], [out, 'out']], (e, [xAt, outAt]) => e.relu(xAt!, outAt!, out.length));
+    record('relu', [[x, 'in'], [out, 'out']], (e, at) => e.relu(at[0]!, at[1]!, out.length));
     return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.relu(xAt!, outAt!, length));
   },
   reluBackward: (x, grad, out) => {
-    record('relu backward', [[x, 'in'], [grad, 'in'], [out, 'out']], (e, [xAt, gradAt, outAt]) => e.relu_backward(xAt!, gradAt!, outAt!, out.length));
+    record('relu backward', [[x, 'in'], [grad, 'in'], [out, 'out']], (e, at) => e.relu_backward(at[0]!, at[1]!, at[2]!, out.length));
     return runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
       ([xAt, gradAt, outAt], length) => wasm!.exports.relu_backward(xAt!, gradAt!, outAt!, length));
   },
   leakyRelu: (x, v, out, slope) => {
-    record('leakyRelu', [[x, 'in'], [v, 'in'], [out, 'out']], (e, [xAt, vAt, outAt]) => e.leaky_relu(xAt!, vAt!, outAt!, out.length, slope));
+    record('leakyRelu', [[x, 'in'], [v, 'in'], [out, 'out']], (e, at) => e.leaky_relu(at[0]!, at[1]!, at[2]!, out.length, slope));
     return runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
       ([xAt, vAt, outAt], length) => wasm!.exports.leaky_relu(xAt!, vAt!, outAt!, length, slope));
   },
   sigmoid: (x, out) => {
-    record('sigmoid', [[x, 'in'], [out, 'out']], (e, [xAt, outAt]) => e.sigmoid(xAt!, outAt!, out.length));
+    record('sigmoid', [[x, 'in'], [out, 'out']], (e, at) => e.sigmoid(at[0]!, at[1]!, out.length));
     return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.sigmoid(xAt!, outAt!, length));
   },
   sigmoidBackward: (y, grad, out) => {
-    record('sigmoid backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, [yAt, gradAt, outAt]) => e.sigmoid_backward(yAt!, gradAt!, outAt!, out.length));
+    record('sigmoid backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, at) => e.sigmoid_backward(at[0]!, at[1]!, at[2]!, out.length));
     return runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
       ([yAt, gradAt, outAt], length) => wasm!.exports.sigmoid_backward(yAt!, gradAt!, outAt!, length));
   },
   tanh: (x, out) => {
-    record('tanh', [[x, 'in'], [out, 'out']], (e, [xAt, outAt]) => e.tanh(xAt!, outAt!, out.length));
+    record('tanh', [[x, 'in'], [out, 'out']], (e, at) => e.tanh(at[0]!, at[1]!, out.length));
     return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.tanh(xAt!, outAt!, length));
   },
   tanhBackward: (y, grad, out) => {
-    record('tanh backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, [yAt, gradAt, outAt]) => e.tanh_backward(yAt!, gradAt!, outAt!, out.length));
+    record('tanh backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, at) => e.tanh_backward(at[0]!, at[1]!, at[2]!, out.length));
     return runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
       ([yAt, gradAt, outAt], length) => wasm!.exports.tanh_backward(yAt!, gradAt!, outAt!, length));
   },
@@ -162,7 +164,7 @@ export function axpyTs(alpha: number, x: Float32Array, y: Float32Array): void {
  * const y = new Float32Array([1, 1]); axpy(-0.5, new Float32Array([2, 4]), y); // y = [0, -1]
  */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
-  record('axpy', [[x, 'in'], [y, 'inout']], (e, [xAt, yAt]) => e.axpy(alpha, xAt!, yAt!, y.length));
+  record('axpy', [[x, 'in'], [y, 'inout']], (e, at) => e.axpy(alpha, at[0]!, at[1]!, y.length));
   const done = runInChunks(y.length, [[x, 'in'], [y, 'inout']],
     ([xAt, yAt], length) => wasm!.exports.axpy(alpha, xAt!, yAt!, length));
   if (!done) axpyTs(alpha, x, y);
@@ -190,9 +192,9 @@ export function columnSumsTs(x: Float32Array, rows: number, cols: number, out: F
  * const out = new Float32Array(2); columnSums(new Float32Array([1, 2, 3, 4, 5, 6]), 3, 2, out); // out = [9, 12]
  */
 export function columnSums(x: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  record('column sums', [[x, 'in'], [out, 'out']], (e, [xAt, outAt], [, outView]) => {
-    outView!.fill(0, 0, cols); // the kernel adds each row into out
-    e.column_sums(xAt!, outAt!, rows, cols);
+  record('column sums', [[x, 'in'], [out, 'out']], (e, at, views) => {
+    views[1]!.fill(0, 0, cols); // the kernel adds each row into out
+    e.column_sums(at[0]!, at[1]!, rows, cols);
   });
   const run = runByRows(x, rows, cols, 1, (count, [outAt]) => wasm!.exports.column_sums(0, outAt!, count, cols));
   if (run === null) return columnSumsTs(x, rows, cols, out);

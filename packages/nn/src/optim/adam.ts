@@ -5,7 +5,7 @@
 import { Tensor } from '@gradlab/core';
 import { recordBinding, recordHost } from '@gradlab/core/kernels';
 import { adamUpdate, type AdamCoefficients } from './update-kernels.js';
-import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
+import { Optimizer, POSITIVE, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `Adam`. */
 export interface AdamOptions {
@@ -64,7 +64,7 @@ export class Adam extends Optimizer {
 
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
-    const checkLr = (): void => checkNumber('Adam.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    const checkLr = (): void => checkNumber('Adam.step', 'lr', this.lr, POSITIVE); // lr is public: a schedule may have set it
     checkLr();
     recordHost('Adam lr check', checkLr);
     this.params.forEach((param, index) => {

@@ -57,6 +57,9 @@ export abstract class Optimizer {
   }
 }
 
+/** The rule of a learning rate (`checkNumber(op, 'lr', lr, POSITIVE)`), one object for every step's check. */
+export const POSITIVE = Object.freeze({ positive: true });
+
 /**
  * Throws unless `value` is a finite number >= 0 (> 0 with `positive`), and
  * below `below` / at most `atMost` when given. The message names the op, the

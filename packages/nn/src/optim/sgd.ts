@@ -4,7 +4,7 @@
 import { Tensor } from '@gradlab/core';
 import { axpy, recordBinding, recordGuard, recordHost } from '@gradlab/core/kernels';
 import { sgdUpdate } from './update-kernels.js';
-import { Optimizer, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
+import { Optimizer, POSITIVE, checkNumber, readSavedBuffers, type OptimizerStateDict } from './optimizer.js';
 
 /** Options of `SGD`. */
 export interface SGDOptions {
@@ -58,7 +58,7 @@ export class SGD extends Optimizer {
 
   /** One update of every parameter that has a gradient, by the formula above. */
   step(): void {
-    const checkLr = (): void => checkNumber('SGD.step', 'lr', this.lr, { positive: true }); // lr is public: a schedule may have set it
+    const checkLr = (): void => checkNumber('SGD.step', 'lr', this.lr, POSITIVE); // lr is public: a schedule may have set it
     checkLr();
     recordHost('SGD lr check', checkLr);
     // A captured step (captureStep) replays the updates with these numbers: it records again when one changes.
