@@ -24,8 +24,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // test/cluster/ needs a running Slurm: scripts/slurm-test.sh starts one and runs it (vitest.cluster.config.ts).
-    exclude: [...configDefaults.exclude, 'test/cluster/**'],
+    // test/cluster/ needs a running Slurm: scripts/slurm-test.sh starts one and runs it (vitest.cluster.config.ts);
+    // test/browser/ needs Chromium and the built page: `pnpm run test:browser` (vitest.browser.config.ts).
+    exclude: [...configDefaults.exclude, 'test/cluster/**', 'test/browser/**'],
     reporters: ['default', new SummaryReporter()],
     // As in the gradlab CLI (@gradlab/core/relaxed-simd): the matmul kernel uses
     // fused multiply-adds. test/core/kernels.test.ts checks the plain build too.

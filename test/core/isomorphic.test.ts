@@ -2,7 +2,8 @@
  * The entry points of @gradlab/core and @gradlab/nn that browsers get (package.json's
  * "browser" and "default" conditions) import nothing of Node's: every module they reach,
  * following relative imports and the packages' own entry points, has no `node:`
- * import (a type-only import is erased). The page test (test/browser/) runs them in Chromium.
+ * import (a type-only import is erased); nor do the playground modules the page bundles.
+ * The page test (test/browser/) runs them in Chromium.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -50,6 +51,13 @@ describe('the browser entry points of @gradlab/core and @gradlab/nn', () => {
     expect(nodeImports).toEqual([]);
     expect(modules.size).toBeGreaterThan(0);
   });
+
+  it.each(['packages/examples/src/playground/session.ts', 'packages/examples/src/playground/digits.ts'])(
+    'the playground\'s %s, which the page bundles, reaches no node: module either', (entry) => {
+      const { modules, nodeImports } = walk(entry);
+      expect(nodeImports).toEqual([]);
+      expect(modules.size).toBeGreaterThan(0);
+    });
 
   it('include the kernels and the instrument, and leave the files to the Node entry point', () => {
     const nn = walk(ENTRY_POINTS['@gradlab/nn']!).modules;

@@ -10,7 +10,7 @@ import { ACTIVATION_KINDS } from '@gradlab/nn';
 import { MAX_LIST_LENGTH, runGradlab } from 'gradlab';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
-const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation, graph';
+const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation, graph, playground';
 const ACTIVATIONS = ACTIVATION_KINDS.join(', ');
 const INITS = 'default, he-normal, he-uniform, xavier-normal, xavier-uniform, zeros';
 
@@ -135,6 +135,8 @@ const mistakes: Array<[string, string]> = [
   ['plot-activation --from 5 --to 1', 'plot-activation: --from must be less than --to, got --from 5 --to 1'],
   // graph
   ['graph --seed x', "graph: --seed must be an integer from 0 to 2147483647, got 'x'"],
+  // playground
+  ['playground --port 70000', "playground: --port must be an integer from 0 to 65535, got '70000'"],
   ['plot-activation --activations swish', `plot-activation: --activations must be a comma-separated list of ${ACTIVATIONS}, got 'swish'`],
 ];
 

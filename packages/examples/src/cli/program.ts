@@ -47,6 +47,10 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: 'Draw the autodiff graph of a tiny MLP\'s loss before and after backward() (Graphviz in WebAssembly)',
     load: async () => (await import('./graph.js')).graphCommand,
   },
+  playground: {
+    summary: 'Serve the dead-neuron playground page on localhost: train and watch units die in the browser',
+    load: async () => (await import('./playground.js')).playgroundCommand,
+  },
 };
 
 /**

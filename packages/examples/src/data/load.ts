@@ -3,10 +3,11 @@
  * subcommand: the embedded 10,000 digits split 8,000/2,000 by default, or the
  * full MNIST IDX files of `--data-dir`.
  */
-import { Generator } from '@gradlab/core';
 import { loadMnistDirectory } from './idx.js';
 import { loadEmbeddedMnist } from './mnist.js';
-import { stratifiedSample, stratifiedSplit, type TrainTestSplit } from './split.js';
+import { DEFAULT_TEST_SIZE, DEFAULT_TRAIN_SIZE, splitGenerator, stratifiedSample, stratifiedSplit, type TrainTestSplit } from './split.js';
+
+export { DEFAULT_TEST_SIZE, DEFAULT_TRAIN_SIZE } from './split.js';
 
 /** Where the data comes from and how much of it to use. */
 export interface DataOptions {
@@ -19,10 +20,6 @@ export interface DataOptions {
   /** Seed of the split; fixed (0) by default so every run sees the same split. */
   readonly splitSeed?: number;
 }
-
-/** The default sizes of the embedded split. */
-export const DEFAULT_TRAIN_SIZE = 8000;
-export const DEFAULT_TEST_SIZE = 2000;
 
 /** How many digits the embedded `mnist` package holds. */
 export const EMBEDDED_IMAGE_COUNT = 10000;
@@ -61,7 +58,7 @@ export function checkDataSizes(options: DataOptions): void {
  * const { train, test } = loadData({}); // 8,000 / 2,000 embedded digits
  */
 export function loadData(options: DataOptions): TrainTestSplit {
-  const generator = new Generator(`split:${options.splitSeed ?? 0}`);
+  const generator = splitGenerator(options.splitSeed);
   checkDataSizes(options);
   if (options.dataDir === undefined) {
     return stratifiedSplit(loadEmbeddedMnist(), {

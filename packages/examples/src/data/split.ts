@@ -4,8 +4,23 @@
  * choice comes from a core `Generator`, so the same seed gives the same split
  * and the same batches on every machine.
  */
-import type { Generator } from '@gradlab/core';
+import { Generator } from '@gradlab/core';
 import { countPerLabel, subset, type Dataset } from './dataset.js';
+
+/** The default sizes of the embedded split: 8,000 training and 2,000 test digits of the 10,000. */
+export const DEFAULT_TRAIN_SIZE = 8000;
+export const DEFAULT_TEST_SIZE = 2000;
+
+/**
+ * The generator every split of seed `splitSeed` draws from (`--split-seed`,
+ * 0 by default): the command line and the playground split the same way.
+ *
+ * @example
+ * stratifiedSplit(digits, { trainSize: DEFAULT_TRAIN_SIZE, testSize: DEFAULT_TEST_SIZE, generator: splitGenerator(0) });
+ */
+export function splitGenerator(splitSeed = 0): Generator {
+  return new Generator(`split:${splitSeed}`);
+}
 
 /** The two halves of a split. */
 export interface TrainTestSplit {

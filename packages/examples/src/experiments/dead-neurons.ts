@@ -33,7 +33,7 @@ import { measureInitialGradient, type InitialGradient } from './gradient-flow.js
 import { LifetimeRecorder, lifetimesOf, type LifetimeMeasurement, type LifetimeRecord } from './lifetimes.js';
 import { summarizeSeeds, type SeedSummary } from './seed-summary.js';
 import {
-  EvaluationSum, divergenceOf, evaluate, inputBatches, inputWidth, startTraining, trainEpoch,
+  EvaluationSum, divergenceOf, epochSteps, evaluate, inputBatches, inputWidth, startTraining,
   type Divergence, type OptimizerName, type TrainingState,
 } from './training.js';
 
@@ -213,6 +213,7 @@ export function startNetwork(config: DeadNeuronsConfig, activation: ActivationKi
  * network in a worker of its own. `measured` must be the first
  * `config.measureSize` training images (`firstImages`). `resumeFrom`
  * continues a network saved part-way (see experiments/checkpoint.ts).
+ * It runs `networkSteps` to the end.
  *
  * @example
  * const run = runOneActivation(config, 'relu', 0, train, test, firstImages(train, config.measureSize));
@@ -228,6 +229,50 @@ export function runOneActivation(
   hooks: DeadNeuronsHooks = {},
   resumeFrom?: NetworkInProgress,
 ): ActivationRun {
+  const steps = networkSteps(config, activation, seed, train, test, measured, hooks, resumeFrom);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/** Where a network is after one training step of `networkSteps`. */
+export interface NetworkStep {
+  /** The network so far: its epoch snapshots and lifetime measurements grow as it trains. */
+  readonly network: NetworkInProgress;
+  /** 1-based epoch of the step; 0 before training. */
+  readonly epoch: number;
+  /** Training steps done in all (counted across epochs); 0 before training. */
+  readonly step: number;
+  /** The step's mini-batch loss (before its update); null before training. */
+  readonly loss: number | null;
+}
+
+/**
+ * `runOneActivation` one training step at a time: a generator whose first
+ * `next()` measures the network at initialisation (or picks up `resumeFrom`)
+ * and yields step 0, and each later one runs one optimizer step
+ * (with the lifetime measurement every `config.measureEvery` steps and the
+ * epoch's measurement after its last step, as `runOneActivation` does) and
+ * yields where the network is; it returns the run after the last epoch (or
+ * at a divergence). The playground drives it from its pause, step and run
+ * buttons: the same networks, the same numbers.
+ *
+ * @example
+ * const steps = networkSteps(config, 'relu', 0, train, test, firstImages(train, config.measureSize));
+ * steps.next().value; // { network, epoch: 0, step: 0, loss: null }: measured at initialisation
+ * steps.next().value; // { network, epoch: 1, step: 1, loss: 2.31… }
+ */
+export function* networkSteps(
+  config: DeadNeuronsConfig,
+  activation: ActivationKind,
+  seed: number,
+  train: Dataset,
+  test: Dataset,
+  measured: Dataset,
+  hooks: DeadNeuronsHooks = {},
+  resumeFrom?: NetworkInProgress,
+): Generator<NetworkStep, ActivationRun, void> {
   if (resumeFrom !== undefined && (resumeFrom.activation !== activation || resumeFrom.seed !== seed)) {
     throw new Error(`dead-neurons: cannot resume a ${resumeFrom.activation} network of seed ${resumeFrom.seed} as ${activation} of seed ${seed}`);
   }
@@ -261,33 +306,41 @@ export function runOneActivation(
   };
 
   if (network.epochs.length === 0) measure(0);
+  yield { network, epoch: training.epochsDone, step: training.epochsDone * stepsPerEpoch, loss: null };
   let diverged: Divergence | null = null;
-  for (let epoch = training.epochsDone + 1; epoch <= config.epochs; epoch++) {
+  for (let epoch = training.epochsDone + 1; epoch <= config.epochs && diverged === null; epoch++) {
+    const steps = epochSteps(training.model, training.optimizer, train, { batchSize: config.batchSize, dataGenerator: training.dataGenerator, epoch });
     let stepInEpoch = 0;
-    try {
-      trainEpoch(training.model, training.optimizer, train, {
-        batchSize: config.batchSize,
-        dataGenerator: training.dataGenerator,
-        epoch,
-        onStep: (loss) => {
-          lifetimes.afterStep();
-          stepInEpoch++;
-          const step = (epoch - 1) * stepsPerEpoch + stepInEpoch;
-          // The epoch's last step is measured with the epoch (measure below), on the same images.
-          if (config.measureEvery > 0 && step % config.measureEvery === 0 && stepInEpoch < stepsPerEpoch) {
-            lifetimes.measure(step, measureActivations(training.model, inputBatches(measured), { saturationEps: config.saturationEps }));
-          }
-          hooks.onStep?.(activation, epoch, loss);
-        },
-      });
-    } catch (error) {
-      // A diverged run is a result: its measurements so far are kept, and the next network starts.
-      if (!(error instanceof DivergedError)) throw error;
-      diverged = divergenceOf(error);
-      break;
+    // The epoch's last step is yielded after the epoch's measurement, so that it shows the epoch's snapshot.
+    let last: NetworkStep | null = null;
+    for (;;) {
+      let next: IteratorResult<number, unknown>;
+      try {
+        next = steps.next();
+      } catch (error) {
+        // A diverged run is a result: its measurements so far are kept, and the next network starts.
+        if (!(error instanceof DivergedError)) throw error;
+        diverged = divergenceOf(error);
+        break;
+      }
+      if (next.done === true) {
+        training.epochsDone = epoch;
+        measure(epoch);
+        if (last !== null) yield last;
+        break;
+      }
+      const loss = next.value;
+      lifetimes.afterStep();
+      stepInEpoch++;
+      const step = (epoch - 1) * stepsPerEpoch + stepInEpoch;
+      // The epoch's last step is measured with the epoch (measure above), on the same images.
+      if (config.measureEvery > 0 && step % config.measureEvery === 0 && stepInEpoch < stepsPerEpoch) {
+        lifetimes.measure(step, measureActivations(training.model, inputBatches(measured), { saturationEps: config.saturationEps }));
+      }
+      hooks.onStep?.(activation, epoch, loss);
+      if (stepInEpoch < stepsPerEpoch) yield { network, epoch, step, loss };
+      else last = { network, epoch, step, loss };
     }
-    training.epochsDone = epoch;
-    measure(epoch);
   }
   const { record, units } = lifetimesOf(network.lifetimeMeasurements, Array.from({ length: config.depth }, () => config.width), config.measureEvery);
   const run: ActivationRun = {

@@ -203,6 +203,32 @@ export function trainEpoch(
   train: Dataset,
   options: { batchSize: number; dataGenerator: Generator; epoch: number; onStep?: (loss: number) => void; capture?: boolean },
 ): EpochOutcome {
+  const steps = epochSteps(model, optimizer, train, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+    options.onStep?.(next.value);
+  }
+}
+
+/**
+ * `trainEpoch` one step at a time: a generator that runs one optimizer step
+ * per `next()`, yields that step's loss, and returns the epoch's outcome
+ * after the last. Between two steps the caller may do anything that leaves
+ * the model, the optimizer and the data generator alone (measure, draw, wait
+ * for a click): the steps are the same, bit for bit, captured (the
+ * default) or not. The playground's pause and step buttons are `next()` calls.
+ *
+ * @example
+ * const steps = epochSteps(model, optimizer, train, { batchSize: 64, dataGenerator, epoch: 1 });
+ * steps.next().value; // the first mini-batch's loss
+ */
+export function* epochSteps(
+  model: Sequential,
+  optimizer: Optimizer,
+  train: Dataset,
+  options: { batchSize: number; dataGenerator: Generator; epoch: number; capture?: boolean },
+): globalThis.Generator<number, EpochOutcome, void> {
   model.train();
   // Each pass of the loader draws one permutation from the data generator: the epoch's order.
   const loader = new DataLoader(tensorDataset(train), { batchSize: options.batchSize, shuffle: true, generator: options.dataGenerator });
@@ -215,7 +241,7 @@ export function trainEpoch(
     position.step = steps;
     const value = step(inputs, labels).item();
     lossSum += value;
-    options.onStep?.(value);
+    yield value;
   }
   checkFiniteParameters(model, { epoch: options.epoch, step: steps });
   return { meanBatchLoss: lossSum / steps, steps };
