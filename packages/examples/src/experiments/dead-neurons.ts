@@ -213,23 +213,14 @@ export function startNetwork(config: DeadNeuronsConfig, activation: ActivationKi
  * network in a worker of its own. `measured` must be the first
  * `config.measureSize` training images (`firstImages`). `resumeFrom`
  * continues a network saved part-way (see experiments/checkpoint.ts).
- * It runs `networkSteps` to the end.
+ * It runs `networkSteps` (same parameters) to the end.
  *
  * @example
  * const run = runOneActivation(config, 'relu', 0, train, test, firstImages(train, config.measureSize));
  * run.epochs.at(-1).inactiveFraction; // fraction of dead ReLU units after the last epoch
  */
-export function runOneActivation(
-  config: DeadNeuronsConfig,
-  activation: ActivationKind,
-  seed: number,
-  train: Dataset,
-  test: Dataset,
-  measured: Dataset,
-  hooks: DeadNeuronsHooks = {},
-  resumeFrom?: NetworkInProgress,
-): ActivationRun {
-  const steps = networkSteps(config, activation, seed, train, test, measured, hooks, resumeFrom);
+export function runOneActivation(...args: Parameters<typeof networkSteps>): ActivationRun {
+  const steps = networkSteps(...args);
   for (;;) {
     const next = steps.next();
     if (next.done === true) return next.value;
