@@ -75,14 +75,7 @@ const homeBytes = (bytes: number): number => Math.ceil((bytes + 64) / 64) * 64;
 /** How the arguments of one call look: a shape per tensor, -length per int32 array. */
 function sameArguments(args: readonly StepArgument[], shapes: ReadonlyArray<readonly number[]>): boolean {
   if (args.length !== shapes.length) return false;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const shape = shapes[i]!;
-    if (arg instanceof Tensor) {
-      if (arg.shape.length !== shape.length) return false;
-      for (let d = 0; d < shape.length; d++) if (arg.shape[d] !== shape[d]) return false;
-    } else if (shape.length !== 1 || shape[0] !== -arg.length) return false;
-  }
+  for (let i = 0; i < args.length; i++) if (!sameArgument(args[i], shapes[i]!)) return false;
   return true;
 }
 
@@ -122,10 +115,14 @@ class Plan {
     readonly result: unknown,
   ) {}
 
-  /** Replays the step on `args`; false (having done nothing) when a guard no longer holds. */
-  replay(args: readonly StepArgument[]): boolean {
+  /** Whether every guard still holds (else the step must be recorded again). */
+  guardsHold(): boolean {
     for (let i = 0; i < this.guards.length; i++) if (!this.guards[i]!()) return false;
-    // Owners given a new array since the last replay (a loaded checkpoint, another plan) are copied in again.
+    return true;
+  }
+
+  /** Before a replay: owners given a new array since the last one (a loaded checkpoint, another plan) are copied in again; leaves get their gradients back. */
+  begin(): void {
     for (let i = 0; i < this.bindings.length; i++) {
       const { binding, view } = this.bindings[i]!;
       const current = binding.get();
@@ -137,15 +134,38 @@ class Plan {
       binding.set(view);
     }
     for (let i = 0; i < this.grads.length; i++) this.grads[i]!.leaf.grad = this.grads[i]!.grad;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
-      const source = arg instanceof Tensor ? arg.data : arg;
-      const view = this.argumentViews[i]!;
-      if (source !== view) view.set(source);
-    }
+  }
+
+  /** Copies argument `index` into its home (the one copy a replay makes). */
+  setArgument(index: number, arg: StepArgument): void {
+    const source = arg instanceof Tensor ? arg.data : arg;
+    const view = this.argumentViews[index]!;
+    if (source !== view) view.set(source);
+  }
+
+  /** Runs the recorded calls over the arena. */
+  runCalls(): void {
     for (let i = 0; i < this.calls.length; i++) this.calls[i]!.replay(this.contexts[i]!);
+  }
+
+  /** Replays the step on `args`; false (having done nothing) when a guard no longer holds. */
+  replay(args: readonly StepArgument[]): boolean {
+    if (!this.guardsHold()) return false;
+    this.begin();
+    for (let i = 0; i < args.length; i++) this.setArgument(i, args[i]!);
+    this.runCalls();
     return true;
   }
+}
+
+/** Whether one argument has the shape recorded for it (a shape per tensor, -length per int32 array). */
+function sameArgument(arg: unknown, shape: readonly number[]): boolean {
+  if (arg instanceof Tensor) {
+    if (arg.shape.length !== shape.length) return false;
+    for (let d = 0; d < shape.length; d++) if (arg.shape[d] !== shape[d]) return false;
+    return true;
+  }
+  return arg instanceof Int32Array && shape.length === 1 && shape[0] === -arg.length;
 }
 
 interface WebAssemblyApi {
@@ -313,7 +333,7 @@ export function captureStep<Args extends StepArgument[], R extends Tensor | void
   let last: Plan | null = null;
   let eagerReason: string | null = null;
 
-  const run = (...args: Args): R => {
+  const runSlowly = (args: Args): R => {
     if (kernelMode() === 'reference') {
       eagerReason = 'the readable mode (useReferenceKernels) runs every op\'s own loop';
       return step(...args);
@@ -359,6 +379,24 @@ export function captureStep<Args extends StepArgument[], R extends Tensor | void
       eagerReason = null;
     }
     return result;
+  };
+  // The usual call replays the last plan. It reads `arguments` by index only (a rest parameter
+  // would allocate an array at every call, and a replay allocates nothing); anything else
+  // (another shape, a failed guard, the readable mode, the first call) takes runSlowly.
+  const run = function captured(): R {
+    const plan = last;
+    if (plan !== null && arguments.length === plan.shapes.length && kernelMode() === 'fast') {
+      let same = true;
+      for (let i = 0; i < arguments.length && same; i++) same = sameArgument(arguments[i], plan.shapes[i]!);
+      if (same && plan.guardsHold()) {
+        plan.begin();
+        for (let i = 0; i < arguments.length; i++) plan.setArgument(i, arguments[i] as StepArgument);
+        plan.runCalls();
+        eagerReason = null;
+        return plan.result as R;
+      }
+    }
+    return runSlowly(Array.prototype.slice.call(arguments) as Args);
   };
   return Object.defineProperties(run, {
     plans: { get: () => plans.map((plan) => plan.info) },
