@@ -12,6 +12,17 @@ import {
 } from '@gradlab/nn';
 import { loadData, startTraining, trainEpoch } from 'gradlab';
 
+/** The usual training step of a model and its optimizer, as a function to capture. */
+function stepOf(model: { forward(x: Tensor): Tensor }, optimizer: Optimizer) {
+  return (x: Tensor, labels: Int32Array): Tensor => {
+    optimizer.zeroGrad();
+    const loss = crossEntropy(model.forward(x), labels);
+    loss.backward();
+    optimizer.step();
+    return loss;
+  };
+}
+
 type OptimizerKind = 'adam' | 'adamw' | 'sgd' | 'sgd-momentum' | 'rmsprop';
 
 function makeOptimizer(kind: OptimizerKind, params: Tensor[]): Optimizer {
@@ -39,13 +50,7 @@ function train(options: { capture: boolean; activation?: ActivationKind; optimiz
   const data = new Generator(11);
   const model = mlp({ inputs: 784, hidden: [32, 32, 32], outputs: 10, activation, generator: new Generator(5) });
   const optimizer = makeOptimizer(kind, model.parameters());
-  const body = (x: Tensor, labels: Int32Array): Tensor => {
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(x), labels);
-    loss.backward();
-    optimizer.step();
-    return loss;
-  };
+  const body = stepOf(model, optimizer);
   const step = capture ? captureStep(body) : null;
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
@@ -120,13 +125,7 @@ describe('the arena', () => {
     const data = new Generator(1);
     const model = mlp({ inputs: 784, hidden: Array(10).fill(64), outputs: 10, activation: 'relu', generator: new Generator(2) });
     const optimizer = new Adam(model.parameters(), { lr: 0.005 });
-    const step = captureStep((x: Tensor, labels: Int32Array) => {
-      optimizer.zeroGrad();
-      const loss = crossEntropy(model.forward(x), labels);
-      loss.backward();
-      optimizer.step();
-      return loss;
-    });
+    const step = captureStep(stepOf(model, optimizer));
     const batch = (): [Tensor, Int32Array] => [
       new Tensor(Float32Array.from({ length: 64 * 784 }, () => data.uniform()), [64, 784]),
       Int32Array.from({ length: 64 }, () => data.integer(10)),
@@ -188,13 +187,7 @@ describe('what is not captured runs eagerly, with the reason', () => {
     const plain = captureStep((input: Tensor) => crossEntropy(model.forward(input), [0, 1]));
     plain(x);
     expect(plain.eagerReason).toMatch(/labels not in an Int32Array/);
-    const step = captureStep((input: Tensor, y: Int32Array) => {
-      optimizer.zeroGrad();
-      const loss = crossEntropy(model.forward(input), y);
-      loss.backward();
-      optimizer.step();
-      return loss;
-    });
+    const step = captureStep(stepOf(model, optimizer));
     step(x, labels);
     step(x, labels);
     expect(step.eagerReason).toBeNull();

@@ -79,6 +79,19 @@ function record(name: string, operands: Array<[Float32Array, OperandUse]>,
 }
 
 /**
+ * Runs an elementwise kernel over its operands (the last one's length) in
+ * chunks, as runInChunks does, and records it for a step being captured:
+ * `kernel(exports, addresses, length)` is the one call both use. False where
+ * the wasm version did not run (the caller runs its TypeScript loop).
+ */
+function elementwise(name: string, operands: Array<[Float32Array, OperandUse]>,
+  kernel: (exports: ElementwiseExports, at: number[], length: number) => void): boolean {
+  const n = operands[operands.length - 1]![0].length;
+  record(name, operands, (e, at) => kernel(e, at, n));
+  return runInChunks(n, operands, (addresses, length) => kernel(wasm!.exports, addresses, length));
+}
+
+/**
  * The WebAssembly SIMD versions of the activation loops in ops.ts (ReLU,
  * LeakyReLU, sigmoid and tanh, forward and backward). Each runs its loop in
  * wasm and returns true, or returns false having done nothing: for arrays
@@ -116,38 +129,17 @@ export interface ActivationKernels {
  * if (!activationKernels.relu(x, out)) for (let i = 0; i < out.length; i++) out[i] = x[i]! > 0 || x[i]! !== x[i]! ? x[i]! : 0;
  */
 export const activationKernels: ActivationKernels = {
-  relu: (x, out) => {
-    record('relu', [[x, 'in'], [out, 'out']], (e, at) => e.relu(at[0]!, at[1]!, out.length));
-    return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.relu(xAt!, outAt!, length));
-  },
-  reluBackward: (x, grad, out) => {
-    record('relu backward', [[x, 'in'], [grad, 'in'], [out, 'out']], (e, at) => e.relu_backward(at[0]!, at[1]!, at[2]!, out.length));
-    return runInChunks(out.length, [[x, 'in'], [grad, 'in'], [out, 'out']],
-      ([xAt, gradAt, outAt], length) => wasm!.exports.relu_backward(xAt!, gradAt!, outAt!, length));
-  },
-  leakyRelu: (x, v, out, slope) => {
-    record('leakyRelu', [[x, 'in'], [v, 'in'], [out, 'out']], (e, at) => e.leaky_relu(at[0]!, at[1]!, at[2]!, out.length, slope));
-    return runInChunks(out.length, [[x, 'in'], [v, 'in'], [out, 'out']],
-      ([xAt, vAt, outAt], length) => wasm!.exports.leaky_relu(xAt!, vAt!, outAt!, length, slope));
-  },
-  sigmoid: (x, out) => {
-    record('sigmoid', [[x, 'in'], [out, 'out']], (e, at) => e.sigmoid(at[0]!, at[1]!, out.length));
-    return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.sigmoid(xAt!, outAt!, length));
-  },
-  sigmoidBackward: (y, grad, out) => {
-    record('sigmoid backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, at) => e.sigmoid_backward(at[0]!, at[1]!, at[2]!, out.length));
-    return runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
-      ([yAt, gradAt, outAt], length) => wasm!.exports.sigmoid_backward(yAt!, gradAt!, outAt!, length));
-  },
-  tanh: (x, out) => {
-    record('tanh', [[x, 'in'], [out, 'out']], (e, at) => e.tanh(at[0]!, at[1]!, out.length));
-    return runInChunks(out.length, [[x, 'in'], [out, 'out']], ([xAt, outAt], length) => wasm!.exports.tanh(xAt!, outAt!, length));
-  },
-  tanhBackward: (y, grad, out) => {
-    record('tanh backward', [[y, 'in'], [grad, 'in'], [out, 'out']], (e, at) => e.tanh_backward(at[0]!, at[1]!, at[2]!, out.length));
-    return runInChunks(out.length, [[y, 'in'], [grad, 'in'], [out, 'out']],
-      ([yAt, gradAt, outAt], length) => wasm!.exports.tanh_backward(yAt!, gradAt!, outAt!, length));
-  },
+  relu: (x, out) => elementwise('relu', [[x, 'in'], [out, 'out']], (e, at, n) => e.relu(at[0]!, at[1]!, n)),
+  reluBackward: (x, grad, out) => elementwise('relu backward', [[x, 'in'], [grad, 'in'], [out, 'out']],
+    (e, at, n) => e.relu_backward(at[0]!, at[1]!, at[2]!, n)),
+  leakyRelu: (x, v, out, slope) => elementwise('leakyRelu', [[x, 'in'], [v, 'in'], [out, 'out']],
+    (e, at, n) => e.leaky_relu(at[0]!, at[1]!, at[2]!, n, slope)),
+  sigmoid: (x, out) => elementwise('sigmoid', [[x, 'in'], [out, 'out']], (e, at, n) => e.sigmoid(at[0]!, at[1]!, n)),
+  sigmoidBackward: (y, grad, out) => elementwise('sigmoid backward', [[y, 'in'], [grad, 'in'], [out, 'out']],
+    (e, at, n) => e.sigmoid_backward(at[0]!, at[1]!, at[2]!, n)),
+  tanh: (x, out) => elementwise('tanh', [[x, 'in'], [out, 'out']], (e, at, n) => e.tanh(at[0]!, at[1]!, n)),
+  tanhBackward: (y, grad, out) => elementwise('tanh backward', [[y, 'in'], [grad, 'in'], [out, 'out']],
+    (e, at, n) => e.tanh_backward(at[0]!, at[1]!, at[2]!, n)),
 };
 
 /** y[i] += alpha · x[i], the plain TypeScript definition (float32 product, then float32 sum). */
@@ -164,9 +156,7 @@ export function axpyTs(alpha: number, x: Float32Array, y: Float32Array): void {
  * const y = new Float32Array([1, 1]); axpy(-0.5, new Float32Array([2, 4]), y); // y = [0, -1]
  */
 export function axpy(alpha: number, x: Float32Array, y: Float32Array): void {
-  record('axpy', [[x, 'in'], [y, 'inout']], (e, at) => e.axpy(alpha, at[0]!, at[1]!, y.length));
-  const done = runInChunks(y.length, [[x, 'in'], [y, 'inout']],
-    ([xAt, yAt], length) => wasm!.exports.axpy(alpha, xAt!, yAt!, length));
+  const done = elementwise('axpy', [[x, 'in'], [y, 'inout']], (e, at, n) => e.axpy(alpha, at[0]!, at[1]!, n));
   if (!done) axpyTs(alpha, x, y);
 }
 
