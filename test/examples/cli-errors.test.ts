@@ -167,7 +167,7 @@ describe('every bad command line is one clear line and exit code 2', () => {
     const out = temporaryDirectory('errors-resume');
     const none = await run(['dead-neurons', '--resume', '--out', out]);
     expect([none.code, none.stderr.split('\n')[0]]).toEqual([2,
-      `gradlab dead-neurons: --resume: there is no checkpoint in ${out}/checkpoint (a run saves one per network there after every epoch and removes them when it finishes); leave out --resume to start`]);
+      `gradlab dead-neurons: --resume: there is no checkpoint in ${out}/checkpoint (a run saves its checkpoints there after every epoch and removes them when it finishes); leave out --resume to start`]);
     const model = `${out}/model.safetensors`;
     const train = await run(['train', '--resume', '--out', model]);
     expect([train.code, train.stderr.split('\n')[0]]).toEqual([2,

@@ -17,7 +17,7 @@ import {
   decodeCheckpoint, encodeCheckpoint, fromExactJson, loadData, parseCommandLine, restoreTraining, runGradlab, startTraining, toExactJson, trainEpoch,
 } from 'gradlab';
 import { inputWidth } from '../../packages/examples/src/experiments/training.js';
-import { checkNetworkProgress } from '../../packages/examples/src/cli/dead-neurons-network.js';
+import { checkNetworkProgress } from '../../packages/examples/src/experiments/dead-neurons-experiment.js';
 import { resultFlags } from '../../packages/examples/src/cli/checkpoints.js';
 import { checkTrainProgress as checkTrainProgressForTest, trainCommand } from '../../packages/examples/src/cli/train.js';
 import { temporaryDirectory } from './helpers/cli.js';

@@ -182,7 +182,7 @@ describe('--resume', () => {
     const dir = temporaryDirectory('resume-none');
     const run = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([run.code, run.stderr.split('\n')[0]]).toEqual([2,
-      'gradlab dead-neurons: --resume: there is no checkpoint in report/checkpoint (a run saves one per network there after every epoch and removes them when it finishes); leave out --resume to start']);
+      'gradlab dead-neurons: --resume: there is no checkpoint in report/checkpoint (a run saves its checkpoints there after every epoch and removes them when it finishes); leave out --resume to start']);
   });
 
   it('says that a checkpoint of an earlier gradlab, one file for all networks, cannot be resumed', async () => {
@@ -192,7 +192,7 @@ describe('--resume', () => {
     writeFileSync(path, encodeCheckpoint('dead-neurons', {}, null, { finished: [], current: null, seconds: {} }));
     const run = await runGradlabChild([...DEAD_ARGS, '--resume'], dir, /^$/);
     expect([run.code, run.stderr.split('\n')[0]]).toEqual([2,
-      'gradlab dead-neurons: --resume: report/checkpoint/last.safetensors was saved by an earlier gradlab, which kept every network in that one file; this one keeps a file per network and cannot read it; leave out --resume to start again']);
+      'gradlab dead-neurons: --resume: report/checkpoint/last.safetensors was saved by an earlier gradlab, which kept every job in that one file; this one keeps a file per job and cannot read it; leave out --resume to start again']);
   });
 
   it('refuses a checkpoint that holds another activation\'s network', async () => {

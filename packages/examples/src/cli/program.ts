@@ -11,14 +11,16 @@ import { readFileSync } from 'node:fs';
 import { quantity } from '../report/format.js';
 import { closestName, UsageError, type CommandSpec, type FlagTable } from './args.js';
 import type { CommandContext, Subcommand } from './command.js';
+import { EXPERIMENTS } from '../experiments/registry.js';
 import { fileErrorLine, releaseCommandLocks } from './files.js';
 
 /** Every subcommand, with a one-line summary for `gradlab --help`. */
 const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcommand> }> = {
-  'dead-neurons': {
-    summary: 'Train one deep MLP with ReLU, LeakyReLU and Sigmoid; measure dead units per layer per epoch (the flagship)',
-    load: async () => (await import('./dead-neurons.js')).deadNeuronsCommand,
-  },
+  // The experiments (experiments/registry.ts), each run by the one runner.
+  ...Object.fromEntries(Object.entries(EXPERIMENTS).map(([name, entry]) => [name, {
+    summary: entry.summary,
+    load: async () => (await import('../runner/run.js')).experimentCommand(await entry.load()),
+  }])),
   'born-dead': {
     summary: 'Lu et al. (2019): how many ReLU networks are dead at initialisation, He vs randomized asymmetric init',
     load: async () => (await import('./born-dead.js')).bornDeadCommand,
