@@ -117,12 +117,14 @@ describe('gradlab sweep --slurm on a one-node Slurm', () => {
       expect(existsSync(join(dir, `results.shard-${index}-of-4.jsonl.lock`))).toBe(false);
     }
     const status = gradlab(['sweep', '--status', dir]);
+    expect(status.status).toBe(0);
     expect(status.stdout.split('\n')[0]).toMatch(/^sweep \S+: 16 of 16 runs done; 4 shards: 4 done \(Slurm job gradlab-whole-\w+, states from squeue\)$/);
     expect(status.stdout).toContain(`| 3/4 | 4 | 4 | done | Slurm ${jobId}_3 COMPLETED |`);
     mergedEqualsLocal(dir);
 
     rmSync(join(dir, 'results.shard-3-of-4.jsonl'));
     const lost = gradlab(['sweep', '--status', dir]);
+    expect(lost.status).toBe(1);
     expect(lost.stdout).toContain(`| 3/4 | 4 | 0 | failed | Slurm ${jobId}_3 COMPLETED |`);
     const rerunLine = lost.stdout.split('\n').find((line) => line.startsWith('  sbatch '));
     expect(rerunLine).toBe(`  sbatch --array=3 ${join(dir, 'sweep.sbatch')}`);
@@ -132,6 +134,7 @@ describe('gradlab sweep --slurm on a one-node Slurm', () => {
     await waitForArray(rerunJob, dir, 1);
     expect(readFileSync(join(dir, 'slurm-logs', `${rerunJob}_3.out`), 'utf8')).toContain('sweep: 4 runs finished in');
     const again = gradlab(['sweep', '--status', dir]);
+    expect(again.status).toBe(0);
     expect(again.stdout).toContain(`| 3/4 | 4 | 4 | done | Slurm ${rerunJob}_3 COMPLETED |`);
     mergedEqualsLocal(dir);
   });
@@ -152,6 +155,7 @@ describe('gradlab sweep --slurm on a one-node Slurm', () => {
 
     const status = gradlab(['sweep', '--status', dir]);
     expect(status.stdout).toContain(`| 2/4 | 4 | ${keptBeforeKill} | failed | Slurm ${jobId}_2 FAILED |`);
+    expect(status.status).toBe(1);
     expect(status.stdout).toContain(`  sbatch --array=2 ${join(dir, 'sweep.sbatch')}`);
 
     const requeue = run('scontrol', ['requeue', `${jobId}_2`]);

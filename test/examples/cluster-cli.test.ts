@@ -68,7 +68,7 @@ describe('gradlab sweep --slurm (stand-in sbatch)', () => {
 
     writeFileSync(join(root, 'queue.txt'), '4242_1|COMPLETED\n4242_2|FAILED\n');
     const status = run(['sweep', '--status', dir]);
-    expect(status.status).toBe(0);
+    expect(status.status).toBe(1);
     const lines = status.stdout.split('\n');
     expect(lines[0]).toBe(`sweep ${dir}: 2 of 4 runs done; 2 shards: 1 done, 1 failed (Slurm job ${slurmJobName(dir)}, states from squeue)`);
     expect(lines).toContain('| 1/2 | 2 | 2 | done | Slurm 4242_1 COMPLETED |');
@@ -80,6 +80,12 @@ describe('gradlab sweep --slurm (stand-in sbatch)', () => {
     const report = run(['report', dir]);
     expect(report.status).toBe(0);
     expect(report.stdout).toMatch(/^report: 2 runs in 2 grid points\nreport: 2 of 4 runs missing: \S+ \(shard 2\/2\), \S+ \(shard 2\/2\)\n/);
+    // report.md lists them too, each with its shard, in the grid's order.
+    const missing = [...report.stdout.matchAll(/(\S+) \(shard 2\/2\)/g)].map((match) => `- ${match[1]} (shard 2/2)`);
+    const markdown = readFileSync(join(dir, 'report.md'), 'utf8');
+    const section = markdown.slice(markdown.indexOf('## Missing runs'), markdown.indexOf('## Mean'));
+    expect(section.split('\n').filter((line) => line.startsWith('- '))).toEqual(missing);
+    expect(section).toContain('2 of the 4 runs of the folder\'s grid (sweep.json) are in no results file yet');
   });
 
   it('merges the shards into the same bytes as a local single-process sweep of the grid', () => {

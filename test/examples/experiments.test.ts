@@ -8,7 +8,7 @@ import {
   activationCurve, aggregate, appendLineDurable, bornDeadCellKeys, bornDeadNetwork, bornDeadResults, deadNeuronsResults, measureBornDeadCell, dropTornTail, expandGrid, gridInputs, linspace, loadData, measureBornDead,
   meanStd, meanInterval, pairedComparison, parseShard, readResultsFile, runBornDead, runOneActivation, selectShard, writeOutputFile,
   CHECKPOINT_KEY, decodeCheckpoint, encodeCheckpoint, evaluate, EvaluationSum, firstFlagMismatch, fromExactJson, restoreTraining, startTraining,
-  toExactJson, trainEpoch, tensorDataset, firstImages,
+  toExactJson, trainEpoch, tensorDataset, firstImages, toRecord, checkSweepRecord,
   type DeadNeuronsConfig, type SweepRecord, type SweepSettings, type TrainingState,
 } from 'gradlab';
 
@@ -242,6 +242,29 @@ describe('sweep bookkeeping', () => {
       ['Leaky ReLU α=0.01', 'ReLU', 'testAccuracy', [0, 1, 2]],
     ]);
     expect(comparisons[0]!.test).toEqual(pairedComparison([0.1, 0.15, 0.2], [0.2, 0.3, 0.25]));
+  });
+
+  it('records each run\'s lifetime totals, as its units\' timelines count them, and refuses totals of the wrong depth', () => {
+    const [run] = expandGrid({ activations: ['relu'], depths: [3], widths: [16], lrs: [0.05], alphas: [0.01], seeds: [0] }, { ...settings, epochs: 2, measureEvery: 3 });
+    const { train, test } = loadData(run!.data);
+    const result = runOneActivation(run!.config, 'relu', 0, train, test, firstImages(train, run!.config.measureSize));
+    const record = toRecord(run!, result);
+    const count = (layer: number | null, keep: (unit: (typeof result.units)[number]) => boolean): number =>
+      result.units.filter((unit) => (layer === null || unit.layer === layer) && keep(unit)).length;
+    expect(record.lifetimes).toEqual({
+      permanentlyDead: count(null, (unit) => unit.permanentlyDead),
+      permanentlyDeadFraction: count(null, (unit) => unit.permanentlyDead) / 48,
+      everInactive: count(null, (unit) => unit.firstInactiveStep !== null),
+      revived: count(null, (unit) => unit.revivals > 0),
+      layerPermanentlyDead: [0, 1, 2].map((layer) => count(layer, (unit) => unit.permanentlyDead)),
+      layerRevived: [0, 1, 2].map((layer) => count(layer, (unit) => unit.revivals > 0)),
+    });
+    // A learning rate of 0.05 kills ReLU units in 2 epochs: the totals are not trivially zero.
+    expect(record.lifetimes!.permanentlyDead).toBeGreaterThan(0);
+    const line = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
+    expect(checkSweepRecord(line)).toEqual(line);
+    const shallow = { ...line, lifetimes: { ...record.lifetimes, layerRevived: [0, 0] } };
+    expect(() => checkSweepRecord(shallow)).toThrow('lifetimes.layerRevived');
   });
 
   it('computes mean and sample standard deviation', () => {

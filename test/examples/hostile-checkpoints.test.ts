@@ -19,7 +19,7 @@ import {
 import { inputWidth } from '../../packages/examples/src/experiments/training.js';
 import { checkNetworkProgress } from '../../packages/examples/src/experiments/dead-neurons-experiment.js';
 import { resultFlags } from '../../packages/examples/src/cli/checkpoints.js';
-import { checkTrainProgress as checkTrainProgressForTest, trainCommand } from '../../packages/examples/src/cli/train.js';
+import trainExperiment, { checkTrainProgress as checkTrainProgressForTest } from '../../packages/examples/src/experiments/train-experiment.js';
 import { temporaryDirectory } from './helpers/cli.js';
 import { oneFieldEdited } from './helpers/json-edit.js';
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
   expect(trained.code, trained.stderr).toBe(0);
   goodModel = new Uint8Array(readFileSync(out));
   // The checkpoint a run killed after its first epoch leaves: built the way train builds it.
-  const parsed = parseCommandLine(trainCommand.spec, [...TRAIN_ARGS.slice(1), '--out', out]);
+  const parsed = parseCommandLine(trainExperiment.command, [...TRAIN_ARGS.slice(1), '--out', out]);
   if (parsed.help) throw new Error('unexpected --help');
   const flags = parsed.flags as unknown as Record<string, unknown>;
   const { train } = loadData({ trainSize: 200, testSize: 100, splitSeed: 0 });

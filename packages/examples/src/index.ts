@@ -4,7 +4,9 @@
  *
  * Layout: data/ (loading, splitting, batching MNIST), experiments/ (the
  * training loop and the experiments), report/ (charts, CSV and markdown),
- * io/ (atomic file writes), cli/ (one file per subcommand).
+ * io/ (atomic file writes), runner/ (the one experiment runner: an
+ * experiment declares its flags, jobs and report; the runner does the rest),
+ * cli/ (the command line).
  */
 export type { Dataset } from './data/dataset.js';
 export { subset, firstImages, countPerLabel, pixelsPerImage } from './data/dataset.js';
@@ -37,8 +39,8 @@ export {
   runBornDead, measureBornDeadCell, bornDeadCellKeys, bornDeadResults, validateBornDeadConfig, bornDeadNetwork, measureBornDead, gridInputs, BORN_DEAD_INITS,
 } from './experiments/born-dead.js';
 export type { BornDeadConfig, BornDeadResults, BornDeadCell, BornDeadCellKey, BornDeadInit } from './experiments/born-dead.js';
-export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord } from './experiments/sweep.js';
-export type { SweepGrid, SweepSettings, SweepRun, SweepRecord } from './experiments/sweep.js';
+export { expandGrid, runId, parseShard, selectShard, readResultsFile, dropTornTail, toRecord, checkSweepRecord } from './experiments/sweep.js';
+export type { SweepGrid, SweepSettings, SweepRun, SweepRecord, SweepLifetimes } from './experiments/sweep.js';
 export { autoShard, shardFromFlag, shardFileName, shardOfFileName, SHARD_COUNT_VARIABLE } from './cluster/shards.js';
 export type { Shard, SchedulerEnv } from './cluster/shards.js';
 export { sbatchScript, checkSlurmRequest, shellQuote, slurmJobName, arrayIndices, parseTaskStates, queueView, submitScript, SBATCH_SCRIPT } from './cluster/slurm.js';
@@ -94,4 +96,11 @@ export type { CommandSpec, FlagSpec, FlagTable, Preset } from './cli/args.js';
 export { main as runGradlab, interruptMessage, gradlabVersion } from './cli/program.js';
 export type { ProgramOutput, MainOptions } from './cli/program.js';
 export { CheckpointFile, CHECKPOINT_FILE } from './cli/checkpoints.js';
+export { defineExperiment } from './runner/experiment.js';
+export type { Experiment, AnyExperiment, JobContext, RunView, RunOutput, RunPlan, FinishedRun } from './runner/experiment.js';
+export { runExperiment, experimentCommand, reproducingCommand } from './runner/run.js';
+export { checkpointStore, resultsFileStore, saveCheckpoint, loadCheckpoint } from './runner/stores.js';
+export type { JobStore, JobCheckpoint, SavedJob, CheckpointStoreOptions, ResultsFileStoreOptions } from './runner/stores.js';
+export { EXPERIMENTS } from './experiments/registry.js';
+export type { ExperimentEntry, ExperimentName } from './experiments/registry.js';
 export { Progress, formatDuration } from './cli/progress.js';

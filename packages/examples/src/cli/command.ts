@@ -18,6 +18,8 @@ export interface CommandResult {
   readonly filesWritten: readonly string[];
   /** A short closing summary printed before the file list (optional). */
   readonly summary?: string;
+  /** The exit code when the command ran but its answer is "not all well" (`sweep --status` with shards to rerun): 1. Default 0. */
+  readonly exitCode?: 0 | 1;
 }
 
 /** A subcommand: its flag table and what it does with the parsed flags. */

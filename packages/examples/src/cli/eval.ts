@@ -21,7 +21,7 @@ import { FieldError } from '../io/fields.js';
 import { percent } from '../report/format.js';
 import { defineCommand } from './command.js';
 import { refuseOutputOverInput } from './files.js';
-import { checkTrainConfig, TRAIN_CONFIG_KEY, type TrainConfig } from './train.js';
+import { checkTrainConfig, TRAIN_CONFIG_KEY, type TrainConfig } from '../experiments/train-experiment.js';
 
 const flags = {
   dataDir: { kind: 'string', description: 'Evaluate on every image of the MNIST test files (t10k-*) in this directory, which need hold nothing else, instead of the split the checkpoint was trained with' },

@@ -21,21 +21,9 @@ const SUBCOMMANDS: Record<string, { summary: string; load: () => Promise<Subcomm
     summary: entry.summary,
     load: async () => (await import('../runner/run.js')).experimentCommand(await entry.load()),
   }])),
-  'born-dead': {
-    summary: 'Lu et al. (2019): how many ReLU networks are dead at initialisation, He vs randomized asymmetric init',
-    load: async () => (await import('./born-dead.js')).bornDeadCommand,
-  },
-  sweep: {
-    summary: 'A grid of dead-neuron runs in parallel worker processes, resumable, shardable',
-    load: async () => (await import('./sweep.js')).sweepCommand,
-  },
   report: {
     summary: 'Aggregate sweep results (mean ± std over seeds) into charts and report.md',
     load: async () => (await import('./report.js')).reportCommand,
-  },
-  train: {
-    summary: 'Train one MLP on MNIST and save a checkpoint',
-    load: async () => (await import('./train.js')).trainCommand,
   },
   eval: {
     summary: 'Evaluate a checkpoint on the test split',
@@ -168,7 +156,7 @@ export async function main(argv: readonly string[], output: ProgramOutput = proc
       stdout.write(`Wrote ${quantity(result.filesWritten.length, 'file')}:\n`);
       for (const file of result.filesWritten) stdout.write(`  ${file}\n`);
     }
-    return 0;
+    return result.exitCode ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       stderr.write(`gradlab ${error.message}\nRun 'gradlab ${name} --help' for the flags.\n`);

@@ -3,7 +3,7 @@
  * files, or every shard file of a sweep's folder, into a report.
  */
 import { dirname, join } from 'node:path';
-import { mergeRuns, missingRunsText, readReportInputs, toJsonLines } from '../cluster/merge.js';
+import { mergeRuns, missingRunLines, missingRunsText, readReportInputs, toJsonLines } from '../cluster/merge.js';
 import { writeOutputFile } from '../io/atomic.js';
 import { quantity } from '../report/format.js';
 import { aggregate, SWEEP_REPORT_FILES, writeSweepReport } from '../report/sweep.js';
@@ -30,7 +30,8 @@ export const reportCommand = defineCommand(
     const outDir = options.out ?? inputs.folder ?? dirname(files[0]!);
     const outputs = [...SWEEP_REPORT_FILES, ...(inputs.folder !== undefined ? ['merged.jsonl'] : [])].map((name) => join(outDir, name));
     refuseOutputOverInput('report', outputs, inputs.sources.map((source) => source.path), 'give --out another folder');
-    const written = await writeSweepReport(records, inputs.sources.map((source) => source.path), outDir);
+    const missingRuns = inputs.manifest === undefined ? undefined : { gridRuns: inputs.manifest.runs.length, lines: missingRunLines(merged, inputs.manifest) };
+    const written = await writeSweepReport(records, inputs.sources.map((source) => source.path), outDir, missingRuns);
     if (inputs.folder !== undefined) {
       writeOutputFile(join(outDir, 'merged.jsonl'), toJsonLines(merged.records));
       written.push(join(outDir, 'merged.jsonl'));

@@ -153,11 +153,20 @@ export function readReportInputs(paths: readonly string[], log: (message: string
  * "2 of 16 runs missing (shard 3/4: relu-d2-…, …)". Empty when none.
  */
 export function missingRunsText(merged: MergedRuns, manifest: SweepManifest | undefined, shown = 10): string {
-  if (manifest === undefined || merged.missing.length === 0) return '';
-  const listed = merged.missing.slice(0, shown).map((id) => {
+  const missing = missingRunLines(merged, manifest);
+  if (manifest === undefined || missing.length === 0) return '';
+  const more = missing.length > shown ? `, and ${missing.length - shown} more` : '';
+  return `report: ${missing.length} of ${manifest.runs.length} runs missing: ${missing.slice(0, shown).join(', ')}${more}`;
+}
+
+/**
+ * Every run of the folder's grid that no file holds, with its shard, in grid
+ * order: "relu-d3-…-s1-3f9c0e21aa (shard 2/4)". Empty without a manifest.
+ */
+export function missingRunLines(merged: MergedRuns, manifest: SweepManifest | undefined): string[] {
+  if (manifest === undefined) return [];
+  return merged.missing.map((id) => {
     const shard = shardOfRun(manifest, id);
     return `${id} (shard ${shard.index}/${shard.count})`;
   });
-  const more = merged.missing.length > shown ? `, and ${merged.missing.length - shown} more` : '';
-  return `report: ${merged.missing.length} of ${manifest.runs.length} runs missing: ${listed.join(', ')}${more}`;
 }

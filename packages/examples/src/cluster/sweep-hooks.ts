@@ -2,14 +2,13 @@
  * What `gradlab sweep` does on a cluster, kept apart from the sweep command
  * itself: the cluster flags, the shard to run (`--shard auto`), the shard's
  * file, lock and manifest, the Slurm / Kubernetes submission, and `--status`.
- * cli/sweep.ts calls these at four points (status, shard, submission, run).
+ * experiments/sweep-experiment.ts calls these at four points (status, shard, submission, run).
  */
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flagName, UsageError, type FlagTable } from '../cli/args.js';
 import type { CommandContext, CommandResult } from '../cli/command.js';
 import { createFolder, writeOutputFile } from '../io/atomic.js';
-import { acquireFileLock, type FileLock } from '../io/file-lock.js';
 import { indexedJobManifest, k8sJobName, K8S_MANIFEST, K8S_MOUNT } from './k8s.js';
 import { checkAgainstManifest, readManifest, sweepManifest, writeManifest } from './manifest.js';
 import { shardFileName, shardFromFlag, WHOLE_RESULTS_FILE, type SchedulerEnv, type Shard } from './shards.js';
@@ -78,9 +77,14 @@ export function sweepArguments(table: FlagTable, options: Readonly<Record<string
   return words;
 }
 
-/** `sweep --status DIR`: prints the table (no files written). */
+/**
+ * `sweep --status DIR`: prints the table (no files written). Exit code 1
+ * when a shard is failed or missing (the shards the text says to rerun), so
+ * that a script can wait on a sweep; 0 when every shard is done, running or pending.
+ */
 export function statusCommand(dir: string): CommandResult {
-  return { filesWritten: [], summary: statusText(sweepStatus(dir)) };
+  const status = sweepStatus(dir);
+  return { filesWritten: [], summary: statusText(status), exitCode: status.rerun.length > 0 ? 1 : 0 };
 }
 
 /** The shard of `--shard` (i/n or auto), as a usage error when malformed. */
@@ -111,26 +115,17 @@ export function resultsFileOf(options: ClusterOptions, shard: Shard | undefined)
 }
 
 /**
- * Before a sweep runs: takes the lock of its results file, so that no two
- * processes run the same shard, and for a shard in a sweep's folder (no
- * --out) records or checks the folder's sweep.json.
+ * Before a shard in a sweep's folder (no --out) runs: records the grid in
+ * the folder's sweep.json, or checks it against the one there (the runner
+ * has taken the lock of the shard's results file already, so no two
+ * processes run the same shard).
  */
-export function prepareRun(options: ClusterOptions, shard: Shard | undefined, runIds: readonly string[], command: readonly string[], resultsPath: string): FileLock {
-  const what = shard ? `sweep shard ${shard.index}/${shard.count}` : 'sweep';
-  createFolder(resolve(resultsPath, '..'));
-  const lock = acquireFileLock(resultsPath, what);
-  try {
-    if (shard && options.out === undefined) {
-      const dir = options.dir ?? DEFAULT_SWEEP_DIR;
-      const manifest = readManifest(dir);
-      if (manifest === undefined) writeManifest(dir, sweepManifest(runIds, shard.count, command));
-      else checkAgainstManifest(dir, manifest, runIds, shard.count);
-    }
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-  return lock;
+export function recordShardManifest(options: ClusterOptions, shard: Shard | undefined, runIds: readonly string[], command: readonly string[]): void {
+  if (!shard || options.out !== undefined) return;
+  const dir = options.dir ?? DEFAULT_SWEEP_DIR;
+  const manifest = readManifest(dir);
+  if (manifest === undefined) writeManifest(dir, sweepManifest(runIds, shard.count, command));
+  else checkAgainstManifest(dir, manifest, runIds, shard.count);
 }
 
 /** The path of the built gradlab program, for the tasks' command line. */

@@ -214,9 +214,6 @@ function networkName(job: NetworkJob): string {
   return `the ${job.activation} network of seed ${job.seed}`;
 }
 
-/** The experiment's networks in training, and the epoch each has measured last: the note beside the progress bar. */
-const lastEpochs = new Map<string, number>();
-
 export default defineExperiment({
   command: {
     name: 'dead-neurons',
@@ -295,7 +292,7 @@ export default defineExperiment({
 
   shared: (_config, options): NetworkData => loadDataFor('dead-neurons', dataOptions(options)),
 
-  describe: (config, jobs, _todo, data) =>
+  describe: ({ config, jobs, shared: data }) =>
     `dead-neurons: ${config.activations.join(', ')}, seeds ${config.seeds.join(', ')} (${jobs.length} networks); ${config.depth} × ${config.width} hidden; ${data.train.count} train / ${data.test.count} test images`,
 
   // All networks at once by default, even beyond the number of cores: the system then shares
@@ -308,13 +305,9 @@ export default defineExperiment({
   onEvent({ snapshot }, job, view) {
     // One line per measurement, above the bar, so the log tells the story as it happens.
     view.log(`  ${job.activation} seed ${job.seed} epoch ${snapshot.epoch}: inactive ${snapshot.inactive} (${percent(snapshot.inactiveFraction)}), train loss ${snapshot.trainLoss.toFixed(4)}, test accuracy ${percent(snapshot.testAccuracy)}`);
-    lastEpochs.set(networkName(job), snapshot.epoch);
-    const epochs = [...lastEpochs.values()];
-    view.note(`${lastEpochs.size} networks training, epochs ${Math.min(...epochs) + 1}-${Math.max(...epochs) + 1}/${job.config.epochs}`);
   },
 
   onResult(job, run, view) {
-    lastEpochs.delete(networkName(job));
     const { diverged } = run;
     if (diverged) view.log(`  ${job.activation} seed ${job.seed} diverged: loss is ${diverged.loss} at epoch ${diverged.epoch}, step ${diverged.step}; recorded as a result`);
   },

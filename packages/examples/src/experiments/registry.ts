@@ -22,6 +22,18 @@ export const EXPERIMENTS = {
     summary: 'Train one deep MLP with ReLU, LeakyReLU and Sigmoid; measure dead units per layer per epoch (the flagship)',
     load: async () => (await import('./dead-neurons-experiment.js')).default,
   },
+  'born-dead': {
+    summary: 'Lu et al. (2019): how many ReLU networks are dead at initialisation, He vs randomized asymmetric init',
+    load: async () => (await import('./born-dead-experiment.js')).default,
+  },
+  sweep: {
+    summary: 'A grid of dead-neuron runs in parallel worker threads, resumable, shardable',
+    load: async () => (await import('./sweep-experiment.js')).default,
+  },
+  train: {
+    summary: 'Train one MLP on MNIST and save a checkpoint',
+    load: async () => (await import('./train-experiment.js')).default,
+  },
 } as const satisfies Readonly<Record<string, ExperimentEntry>>;
 
 /** The name of a registered experiment. */

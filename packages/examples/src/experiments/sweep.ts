@@ -76,7 +76,26 @@ export interface SweepRecord {
   };
   /** Totals after each epoch (0 = initialisation). */
   readonly epochs: ReadonlyArray<{ epoch: number; inactiveFraction: number; trainLoss: number; testAccuracy: number }>;
+  /**
+   * Unit lifetimes over the run's measurements (every --measure-every steps and each epoch's end;
+   * docs/dead-neurons.md defines the terms). Absent in records of gradlab before 0.1.0's runner.
+   */
+  readonly lifetimes?: SweepLifetimes;
   readonly diverged: ActivationRun['diverged'];
+}
+
+/** A run's lifetime totals over all hidden layers, and per layer (1 = nearest the input). */
+export interface SweepLifetimes {
+  /** Units inactive from their first inactive measurement to the last. */
+  readonly permanentlyDead: number;
+  /** permanentlyDead over all hidden units. */
+  readonly permanentlyDeadFraction: number;
+  /** Units inactive at one measurement or more. */
+  readonly everInactive: number;
+  /** Units that were inactive at a measurement and active at a later one. */
+  readonly revived: number;
+  readonly layerPermanentlyDead: readonly number[];
+  readonly layerRevived: readonly number[];
 }
 
 /** A short, stable hash of any JSON-able value (key order as given). */
@@ -176,7 +195,22 @@ export function toRecord(run: SweepRun, result: ActivationRun): SweepRecord {
       layerInactiveFractions: last.layers.map((layer) => layer.inactiveFraction),
     },
     epochs: result.epochs.map((epoch) => ({ epoch: epoch.epoch, inactiveFraction: epoch.inactiveFraction, trainLoss: epoch.trainLoss, testAccuracy: epoch.testAccuracy })),
+    lifetimes: lifetimeTotals(result),
     diverged: result.diverged,
+  };
+}
+
+/** A run's lifetime totals for its sweep record. */
+function lifetimeTotals(result: ActivationRun): SweepLifetimes {
+  const { layers } = result.lifetimes;
+  const sum = (key: 'permanentlyDead' | 'everInactive' | 'revived' | 'units'): number => layers.reduce((total, layer) => total + layer[key], 0);
+  return {
+    permanentlyDead: sum('permanentlyDead'),
+    permanentlyDeadFraction: sum('permanentlyDead') / sum('units'),
+    everInactive: sum('everInactive'),
+    revived: sum('revived'),
+    layerPermanentlyDead: layers.map((layer) => layer.permanentlyDead),
+    layerRevived: layers.map((layer) => layer.revived),
   };
 }
 
@@ -229,6 +263,7 @@ export function checkSweepRecord(value: unknown): SweepRecord {
   numberField(final['testAccuracy'], 'final.testAccuracy', 0, 1);
   arrayField(final['layerInactiveFractions'], 'final.layerInactiveFractions', depth, depth)
     .forEach((fraction, layer) => numberField(fraction, `final.layerInactiveFractions[${layer}]`, 0, 1));
+  if (record['lifetimes'] !== undefined) checkLifetimes(record['lifetimes'], depth);
   arrayField(record['epochs'], 'epochs', 1, 100001).forEach((item, index) => {
     const epoch = objectField(item, `epochs[${index}]`);
     integerField(epoch['epoch'], `epochs[${index}].epoch`, index, index);
@@ -237,6 +272,16 @@ export function checkSweepRecord(value: unknown): SweepRecord {
     numberField(epoch['testAccuracy'], `epochs[${index}].testAccuracy`, 0, 1);
   });
   return record as unknown as SweepRecord;
+}
+
+/** Checks a record's lifetime totals: counts within the units, one entry per hidden layer. */
+function checkLifetimes(value: unknown, depth: number): void {
+  const lifetimes = objectField(value, 'lifetimes');
+  for (const key of ['permanentlyDead', 'everInactive', 'revived'] as const) integerField(lifetimes[key], `lifetimes.${key}`, 0, Number.MAX_SAFE_INTEGER);
+  numberField(lifetimes['permanentlyDeadFraction'], 'lifetimes.permanentlyDeadFraction', 0, 1);
+  for (const key of ['layerPermanentlyDead', 'layerRevived'] as const) {
+    arrayField(lifetimes[key], `lifetimes.${key}`, depth, depth).forEach((count, layer) => integerField(count, `lifetimes.${key}[${layer}]`, 0, Number.MAX_SAFE_INTEGER));
+  }
 }
 
 /**

@@ -191,8 +191,29 @@ export const SWEEP_TABLE_HEADING = '## Mean [95% confidence interval] over seeds
 /** The heading above the comparisons table. */
 export const SWEEP_COMPARISONS_HEADING = '## Activations compared, paired by seed';
 
-/** report.md of a sweep. */
-export function sweepMarkdown(groups: readonly SweepGroup[], comparisons: readonly SweepComparison[], sources: readonly string[], runs: number, duplicates: number): string {
+/** The runs a sweep's folder lacks, for report.md: how many its grid has, and each missing one with its shard. */
+export interface MissingRuns {
+  readonly gridRuns: number;
+  readonly lines: readonly string[];
+}
+
+/** The heading above the list of missing runs (only when some are missing). */
+export const SWEEP_MISSING_HEADING = '## Missing runs';
+
+/** report.md of a sweep; `missing` lists the runs of the folder's grid that no file holds. */
+export function sweepMarkdown(
+  groups: readonly SweepGroup[], comparisons: readonly SweepComparison[], sources: readonly string[], runs: number, duplicates: number,
+  missing: MissingRuns = { gridRuns: runs, lines: [] },
+): string {
+  const missingSection = missing.lines.length === 0 ? [] : [
+    SWEEP_MISSING_HEADING,
+    '',
+    `${missing.lines.length} of the ${missing.gridRuns} runs of the folder's grid (sweep.json) are in no results file yet, so the tables below leave them out. ` +
+      'Run their shards (`gradlab sweep --status` prints how), then `gradlab report` again.',
+    '',
+    ...missing.lines.map((line) => `- ${line}`),
+    '',
+  ];
   const rows = groups.map((group) => [
     groupLabel(group),
     String(group.depth),
@@ -226,6 +247,7 @@ export function sweepMarkdown(groups: readonly SweepGroup[], comparisons: readon
     '',
     'Inactive means dead units for ReLU, dead-like units for LeakyReLU and saturated units for Sigmoid (see docs/experiments.md).',
     '',
+    ...missingSection,
     SWEEP_TABLE_HEADING,
     '',
     markdownTable(['Activation', 'Depth', 'Width', 'LR', 'Seeds', 'Diverged', 'Inactive (mean [95% CI])', 'Test accuracy', 'Train loss'], rows),
@@ -249,8 +271,8 @@ export const SWEEP_REPORT_FILES = [
   'summary.json', 'summary.csv', 'sweep-inactive.svg', 'sweep-inactive.png', 'sweep-accuracy.svg', 'sweep-accuracy.png', 'report.md',
 ] as const;
 
-/** Writes summary.json, summary.csv, two charts and report.md into `outDir` (SWEEP_REPORT_FILES). */
-export async function writeSweepReport(records: readonly SweepRecord[], sources: readonly string[], outDir: string): Promise<string[]> {
+/** Writes summary.json, summary.csv, two charts and report.md into `outDir` (SWEEP_REPORT_FILES); report.md lists `missing` runs. */
+export async function writeSweepReport(records: readonly SweepRecord[], sources: readonly string[], outDir: string, missing?: MissingRuns): Promise<string[]> {
   const { groups, comparisons, runs, duplicates } = aggregate(records);
   const { written, write } = reportFolder(outDir);
   write('summary.json', `${JSON.stringify({ runs, duplicates, groups, comparisons }, null, 2)}\n`);
@@ -269,6 +291,6 @@ export async function writeSweepReport(records: readonly SweepRecord[], sources:
   ]));
   written.push(...(await writeChart(outDir, 'sweep-inactive', metricChart(groups, 'inactiveFraction', 'Inactive hidden units after training', 'inactive fraction'))));
   written.push(...(await writeChart(outDir, 'sweep-accuracy', metricChart(groups, 'testAccuracy', 'Test accuracy after training', 'test accuracy'))));
-  write('report.md', sweepMarkdown(groups, comparisons, sources, runs, duplicates));
+  write('report.md', sweepMarkdown(groups, comparisons, sources, runs, duplicates, missing));
   return written;
 }

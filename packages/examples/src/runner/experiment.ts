@@ -39,12 +39,21 @@ export interface JobContext<Event> {
   readonly checkpoint: JobCheckpoint | null;
 }
 
-/** What `onEvent` may do with the progress display, in the command's thread. */
+/** What `onEvent` and `onResult` may do with the progress display, in the command's thread. */
 export interface RunView {
   /** A line of its own above the progress bar (nothing under --quiet). */
   log(line: string): void;
-  /** A short note beside the progress bar, e.g. "3 networks training, epochs 2-4/10". */
-  note(text: string): void;
+}
+
+/** What `describe` gets: the jobs, those left to run, and how. */
+export interface RunPlan<Config, Job, Shared> {
+  readonly config: Config;
+  readonly jobs: readonly Job[];
+  /** The jobs this run will run (the others finished in an earlier run). */
+  readonly todo: readonly Job[];
+  readonly shared: Shared;
+  /** Worker threads (1: the jobs run one after another in the command's thread). */
+  readonly workers: number;
 }
 
 /** Where a run writes, for the runner's lock and checks. */
@@ -68,6 +77,8 @@ export interface FinishedRun<Flags extends FlagTable, Config, Job, Result, Share
   readonly jobs: readonly Job[];
   /** The results, in the order of `jobs`, whether run now or finished by an earlier run. */
   readonly results: readonly Result[];
+  /** How many of the jobs this run ran (the others had finished in an earlier run). */
+  readonly jobsRun: number;
   /** `gradlab <command> …`: every flag that shapes the results and differs from its default. */
   readonly commandLine: string;
   /** Seconds since the command started. */
@@ -94,29 +105,29 @@ export interface Experiment<Flags extends FlagTable, Config, Job, Result, Event 
   readonly notShaping?: readonly (keyof Flags & string)[];
   /** Flags → config. Throws a UsageError (exit code 2) for a bad combination. */
   configure(flags: ParsedFlags<Flags>): Config;
-  /** Runs before anything else; a result ends the command there (e.g. `sweep --status`). */
-  before?(flags: ParsedFlags<Flags>, context: CommandContext): CommandResult | undefined;
+  /** Runs right after `configure`; a result ends the command there (e.g. `sweep --status`, a cluster submission). */
+  before?(flags: ParsedFlags<Flags>, config: Config, context: CommandContext): CommandResult | undefined;
   /** Where the run writes. */
-  output(flags: ParsedFlags<Flags>): RunOutput;
+  output(flags: ParsedFlags<Flags>, config: Config): RunOutput;
   /** The jobs, in the order of the results. */
   jobs(config: Config, flags: ParsedFlags<Flags>): Job[];
   /** A short unique name of a job, safe in a file name: 'relu-seed0'. */
   jobId(job: Job): string;
-  /** How errors name a job: 'the relu network of seed 0'. */
-  jobName(job: Job): string;
+  /** How a failure names its job: 'the relu network of seed 0' (failed: …). Without it, failures are not prefixed (one-job experiments). */
+  jobName?(job: Job): string;
   /** Units of progress one job reports in all (training steps, networks…). */
   work(job: Job, config: Config, shared: Shared): number;
   /** Data computed once in the command's thread and given to every job (e.g. the datasets). */
   shared?(config: Config, flags: ParsedFlags<Flags>, context: CommandContext): Shared;
   /** Where finished (and part-done) jobs are kept for a rerun or `--resume`; none when absent. */
   store?(flags: ParsedFlags<Flags>, config: Config, shared: Shared): JobStore<Job, Result>;
-  /** The first progress-log lines, once the jobs and what is left of them are known. */
-  describe?(config: Config, jobs: readonly Job[], todo: readonly Job[], shared: Shared): string;
+  /** The first progress-log line, once the jobs and what is left of them are known. */
+  describe?(plan: RunPlan<Config, Job, Shared>): string;
   /** Worker threads when `--workers` is not given (default: one per job). */
   defaultWorkers?(todo: readonly Job[]): number;
   /** Runs one job: in a worker thread, or in the command's thread with --workers 1. */
   runJob(job: Job, shared: Shared, context: JobContext<Event>): Result;
-  /** Handles a job's event in the command's thread. */
+  /** Handles a job's event in the command's thread (the bar's note says how many jobs are done). */
   onEvent?(event: Event, job: Job, view: RunView): void;
   /** Called in the command's thread when a job's result arrives. */
   onResult?(job: Job, result: Result, view: RunView): void;

@@ -79,10 +79,10 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
   const startedAt = Date.now();
   const name = experiment.command.name;
   const config = experiment.configure(flags);
-  const early = experiment.before?.(flags, context);
+  const early = experiment.before?.(flags, config, context);
   if (early !== undefined) return early;
 
-  const output = experiment.output(flags);
+  const output = experiment.output(flags, config);
   refuseOutputOverInput(name, [output.path], output.inputs ?? [], `give --${flagName('out')} another path`);
   lockForThisCommand(output.path, output.what);
   if (output.folder !== undefined) createFolder(output.folder);
@@ -99,25 +99,31 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
     if (earlier.result !== null) results.set(job, earlier.result);
   }
   const todo = jobs.filter((job) => !results.has(job));
-  const description = experiment.describe?.(config, jobs, todo, shared);
+  // Worker threads unless --workers 1 asks for this thread: then the command's thread stays free
+  // for Ctrl-C (program.ts), and a job's memory goes with its thread.
+  const requested = runFlag(flags, 'workers', 'number');
+  const workers = requested === 1 ? 1 : Math.max(1, Math.min(requested ?? experiment.defaultWorkers?.(todo) ?? todo.length, todo.length));
+  const description = experiment.describe?.({ config, jobs, todo, shared, workers });
   if (description !== undefined) context.log(description);
 
   const total = jobs.reduce((sum, job) => sum + experiment.work(job, config, shared), 0);
   const progress = new Progress(name, total, process.stderr, context.showProgress);
   progress.tick([...saved.values()].reduce((sum, earlier) => sum + earlier.unitsDone, 0));
-  const view: RunView = { log: (line) => progress.log(line), note: (text) => progress.tick(0, text) };
+  const view: RunView = { log: (line) => progress.log(line) };
+  let jobsRun = 0;
   const finish = (job: Job, result: Result, jobSeconds: number): void => {
     results.set(job, result);
+    progress.tick(0, `${++jobsRun}/${todo.length} done`);
     seconds.set(job, (saved.get(job)?.seconds ?? 0) + jobSeconds);
     store?.add(job, result);
     experiment.onResult?.(job, result, view);
   };
   const checkpointOf = (job: Job): JobCheckpoint | null => store?.checkpointOf(job, saved.has(job)) ?? null;
 
-  const requested = runFlag(flags, 'workers', 'number') ?? experiment.defaultWorkers?.(todo) ?? todo.length;
-  const workers = Math.max(1, Math.min(requested, todo.length));
   const detectAnomaly = runFlag(flags, 'detectAnomaly', 'boolean') ?? false;
-  if (workers > 1) {
+  // A failure names its job, unless the experiment has no names for its jobs (one job: the whole run).
+  const failureOf = (job: Job, message: string): string => (experiment.jobName === undefined ? message : jobFailed(experiment.jobName(job), message));
+  if (requested !== 1) {
     await runInThreads<Job, Event, Result>(
       { module: experiment.module, shared, detectAnomaly },
       todo,
@@ -128,7 +134,7 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
         event: (event, job) => experiment.onEvent?.(event, job, view),
         result: finish,
       },
-      (job) => experiment.jobName(job),
+      failureOf,
     );
   } else {
     withAnomalyDetection(detectAnomaly, () => {
@@ -140,7 +146,7 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
           });
           finish(job, result as Result, jobSeconds);
         } catch (error) {
-          throw new Error(jobFailed(experiment.jobName(job), (error as Error).message), { cause: error });
+          throw new Error(failureOf(job, (error as Error).message), { cause: error });
         }
       }
     });
@@ -148,7 +154,7 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
   progress.done();
 
   const outcome = await experiment.report({
-    flags, config, shared, jobs, results: jobs.map((job) => results.get(job)!), commandLine: reproducingCommand(experiment, flags),
+    flags, config, shared, jobs, results: jobs.map((job) => results.get(job)!), jobsRun, commandLine: reproducingCommand(experiment, flags),
     seconds: (Date.now() - startedAt) / 1000, context,
   });
   const filesWritten = [...outcome.filesWritten];

@@ -15,7 +15,7 @@
  * Either way a resumed run's outputs are byte-identical to those of a run
  * that never stopped: jobs draw only from their own seeded streams.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, truncateSync } from 'node:fs';
 import { MAX_CHECKPOINT_BYTES, readRegularFile } from '@gradlab/nn';
 import { UsageError } from '../cli/args.js';
 import { CheckpointFile, readCheckpointForResume } from '../cli/checkpoints.js';
@@ -124,7 +124,8 @@ export function checkpointStore<Job, Result, Progress>(options: CheckpointStoreO
       const saved = new Map<Job, SavedJob<Result>>();
       if (!resume) {
         const stale = jobs.map(fileOf).find((file) => existsSync(file.path));
-        if (stale !== undefined && options.stale === 'refuse') {
+        if (options.stale === 'refuse') {
+          if (stale === undefined) return saved;
           throw new UsageError(`${command}: ${stale.path} holds the checkpoint of an unfinished run; ` +
             `run the same command with --resume to continue it, or delete ${folder} to start again`);
         }
@@ -163,5 +164,54 @@ export function checkpointStore<Job, Result, Progress>(options: CheckpointStoreO
       // The job itself records its end in its checkpoint (with its result), so a resume skips it.
     },
     close: removeAll,
+  };
+}
+
+/** What an experiment tells `resultsFileStore` about its results file. */
+export interface ResultsFileStoreOptions<Job, Result> {
+  /** The command, for the notes it logs. */
+  readonly command: string;
+  /** The JSON-lines file: one finished job's result per line. */
+  readonly path: string;
+  /** Reads and checks the file's complete lines (a missing file reads as empty); `tornTail` when its last line lacks its newline. */
+  read(path: string): { readonly records: readonly Result[]; readonly tornTail: boolean; readonly completeBytes: number };
+  /** The id a result was recorded under, and the id of a job: equal for a job and its result. */
+  resultId(result: Result): string;
+  jobId(job: Job): string;
+  /** Units of progress (`work`) of a job, counted done when its result is in the file. */
+  work(job: Job): number;
+}
+
+/**
+ * A store of results in a JSON-lines file (see the top of this file): a
+ * rerun skips the jobs whose id is in it, with or without --resume. A last
+ * line torn by a kill is cut off first (that job runs again). Each result is
+ * appended and fsynced as it arrives, by the command's thread only, so two
+ * copies of a job never reach the file.
+ */
+export function resultsFileStore<Job, Result>(options: ResultsFileStoreOptions<Job, Result>): JobStore<Job, Result> {
+  const { path } = options;
+  return {
+    open(jobs, _resume, log) {
+      const existing = options.read(path);
+      if (existing.tornTail) {
+        log(`${options.command}: ${path} ends in a line cut short by an interruption; dropping it (that run will be redone)`);
+        truncateSync(path, existing.completeBytes);
+      }
+      const byId = new Map(existing.records.map((result) => [options.resultId(result), result]));
+      const saved = new Map<Job, SavedJob<Result>>();
+      for (const job of jobs) {
+        const result = byId.get(options.jobId(job));
+        if (result !== undefined) saved.set(job, { result, unitsDone: options.work(job), seconds: 0 });
+      }
+      return saved;
+    },
+    checkpointOf: () => null,
+    add(_job, result) {
+      appendLineDurable(path, JSON.stringify(result));
+    },
+    close() {
+      // The file is the output: it stays.
+    },
   };
 }

@@ -46,10 +46,10 @@ export interface PoolHandlers<Job, Event, Result> {
 /**
  * Runs `jobs` on `threads` worker threads (each taking the next job when it
  * is done with one), handing messages to `handlers`. Rejects on the first
- * job that fails, naming it with `describe`, after stopping the threads.
+ * job that fails, with the message `failure` makes of it, after stopping the threads.
  *
  * @example
- * await runInThreads({ module: experiment.module, shared, detectAnomaly: false }, jobs, checkpoints, 2, handlers, experiment.jobName);
+ * await runInThreads({ module: experiment.module, shared, detectAnomaly: false }, jobs, checkpoints, 2, handlers, (job, message) => `${job.name} failed: ${message}`);
  */
 export function runInThreads<Job, Event, Result>(
   start: ThreadStart,
@@ -57,7 +57,7 @@ export function runInThreads<Job, Event, Result>(
   checkpoints: readonly unknown[],
   threads: number,
   handlers: PoolHandlers<Job, Event, Result>,
-  describe: (job: Job) => string,
+  failure: (job: Job, message: string) => string,
 ): Promise<void> {
   avoidDrainDeadlock();
   const script = new URL('./worker.js', import.meta.url);
@@ -96,7 +96,7 @@ export function runInThreads<Job, Event, Result>(
         try {
           if (message.type === 'progress') handlers.progress(message.units);
           else if (message.type === 'event') handlers.event(message.event, current!);
-          else if (message.type === 'failed') fail(new Error(jobFailed(describe(jobs[message.index]!), message.message)));
+          else if (message.type === 'failed') fail(new Error(failure(jobs[message.index]!, message.message)));
           else {
             handlers.result(jobs[message.index]!, message.result, message.seconds);
             if (++finished === jobs.length) resolve();
@@ -107,11 +107,11 @@ export function runInThreads<Job, Event, Result>(
           fail(error as Error);
         }
       });
-      worker.on('error', (error) => fail(new Error(`${current === undefined ? 'a job' : describe(current)}: its worker thread failed: ${error.message}`)));
+      worker.on('error', (error) => fail(new Error(failure(current!, `its worker thread failed: ${error.message}`))));
       worker.on('exit', (code) => {
         workers.delete(worker);
         if (!failed && current !== undefined && finished < jobs.length) {
-          fail(new Error(`${describe(current)}: its worker thread stopped (exit code ${code}) before it was done`));
+          fail(new Error(failure(current, `its worker thread stopped (exit code ${code}) before it was done`)));
         }
       });
     };

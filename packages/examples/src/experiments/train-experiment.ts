@@ -1,29 +1,31 @@
 /**
- * `gradlab train`: trains one MLP on MNIST and saves a checkpoint whose
- * metadata records everything `gradlab eval` needs to rebuild the network
- * and the very same test split.
+ * `gradlab train`, declared for the runner (runner/experiment.ts): trains
+ * one MLP on MNIST and saves a checkpoint whose metadata records everything
+ * `gradlab eval` needs to rebuild the network and the very same test split.
  *
- * After every epoch it saves a resumable checkpoint to
- * `<out>.checkpoint/last.safetensors`; `--resume` continues from it, and the
- * finished run's files are byte-identical to those of a run that never stopped.
- * A loss that becomes NaN or Infinity stops the run with exit code 1.
+ * One job, run in a worker thread. After every epoch it saves a resumable
+ * checkpoint to `<out>.checkpoint/last.safetensors` (the runner's checkpoint
+ * store); `--resume` continues from it, and the finished run's files are
+ * byte-identical to those of a run that never stopped. A loss that becomes
+ * NaN or Infinity stops the run with exit code 1.
  */
 import { basename, dirname, join } from 'node:path';
 import { DivergedError, NonFiniteParameterError, save, type ActivationKind, type InitName } from '@gradlab/nn';
+import { MAX_LIST_LENGTH } from '../cli/args.js';
+import { resultFlags, trainingRunFlags } from '../cli/checkpoints.js';
+import { formatDuration } from '../cli/progress.js';
+import { ACTIVATION_CHOICES, checkNetworkSize, dataFlags, dataOptions, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from '../cli/shared-flags.js';
 import { batchCount } from '../data/batches.js';
-import { encodeCheckpoint, restoreTraining, type SavedTraining } from '../experiments/checkpoint.js';
-import { evaluate, inputWidth, startTraining, trainEpoch, type OptimizerName } from '../experiments/training.js';
+import type { TrainTestSplit } from '../data/split.js';
 import { createFolder, writeOutputFile } from '../io/atomic.js';
 import {
   arrayField, choiceField, FieldError, integerField, measuredField, numberField, objectField, optionalField, stringField,
 } from '../io/fields.js';
-import { MAX_LIST_LENGTH } from './args.js';
 import { percent, quantity } from '../report/format.js';
-import { CheckpointFile, readCheckpointForResume, refuseToOverwriteCheckpoint, resultFlags, trainingRunFlags, withAnomalyDetection } from './checkpoints.js';
-import { defineCommand } from './command.js';
-import { lockForThisCommand } from './files.js';
-import { formatDuration, Progress } from './progress.js';
-import { ACTIVATION_CHOICES, checkNetworkSize, dataFlags, dataOptions, INIT_CHOICES, loadDataFor, OPTIMIZER_CHOICES } from './shared-flags.js';
+import { defineExperiment, type JobContext } from '../runner/experiment.js';
+import { checkpointStore, loadCheckpoint, saveCheckpoint } from '../runner/stores.js';
+import { restoreTraining, type SavedTraining } from './checkpoint.js';
+import { evaluate, inputWidth, startTraining, trainEpoch, type OptimizerName } from './training.js';
 
 /** The metadata key under which the training config is stored in the checkpoint. */
 export const TRAIN_CONFIG_KEY = 'gradlab.train';
@@ -90,7 +92,7 @@ const flags = {
 } as const;
 
 /** What a train checkpoint remembers besides the network: the log of the finished epochs. */
-interface TrainProgress {
+export interface TrainProgress {
   readonly log: EpochLogEntry[];
 }
 
@@ -107,7 +109,7 @@ export function checkTrainProgress(value: unknown, training: SavedTraining | nul
   return { log };
 }
 
-interface EpochLogEntry {
+export interface EpochLogEntry {
   readonly epoch: number;
   readonly meanBatchLoss: number;
   readonly testLoss: number;
@@ -128,8 +130,51 @@ function trainOrStop<T>(epoch: () => T): T {
   }
 }
 
-export const trainCommand = defineCommand(
-  {
+/** The checkpoint folder of a run: `<out>.checkpoint/` beside the output file. */
+function checkpointFolder(out: string): string {
+  return join(dirname(out), `${basename(out)}.checkpoint`);
+}
+
+/** The one job of a train run: the config and where the weights go (plain data, posted to the worker thread). */
+export interface TrainJob {
+  readonly config: TrainConfig;
+  readonly out: string;
+}
+
+/** Trains the network epoch by epoch, saving a checkpoint after each, then its weights to `job.out`; returns the log. */
+function trainJob(job: TrainJob, data: TrainTestSplit, context: JobContext<EpochLogEntry>): EpochLogEntry[] {
+  const { config } = job;
+  const { train, test } = data;
+  let state = startTraining({ hidden: config.hidden, activation: config.activation, negativeSlope: config.alpha, init: config.init }, config, inputWidth(train), config.seed);
+  const log: EpochLogEntry[] = [];
+  if (context.checkpoint?.resume) {
+    const saved = loadCheckpoint(context.checkpoint, checkTrainProgress);
+    state = restoreTraining(state, saved.training!, saved.tensors, context.checkpoint.path);
+    log.push(...saved.progress.log);
+  }
+  for (let epoch = state.epochsDone + 1; epoch <= config.epochs; epoch++) {
+    const outcome = trainOrStop(() => trainEpoch(state.model, state.optimizer, train, {
+      batchSize: config.batchSize,
+      dataGenerator: state.dataGenerator,
+      epoch,
+      onStep: () => context.progress(1),
+    }));
+    state.epochsDone = epoch;
+    const testResult = evaluate(state.model, test);
+    const entry = { epoch, meanBatchLoss: outcome.meanBatchLoss, testLoss: testResult.loss, testAccuracy: testResult.accuracy };
+    log.push(entry);
+    if (context.checkpoint !== null) saveCheckpoint(context.checkpoint, state, { log } satisfies TrainProgress);
+    context.post(entry);
+  }
+  const last = log[log.length - 1]!;
+  // nn's save writes atomically but expects the folder to exist.
+  createFolder(dirname(job.out));
+  save(state.model, job.out, { [TRAIN_CONFIG_KEY]: JSON.stringify(config), 'gradlab.testAccuracy': String(last.testAccuracy) });
+  return log;
+}
+
+export default defineExperiment({
+  command: {
     name: 'train',
     summary: 'Trains an MLP (784-256-256-10 ReLU by default) on MNIST and saves its weights as a safetensors checkpoint.',
     details:
@@ -138,9 +183,11 @@ export const trainCommand = defineCommand(
       'Then: gradlab eval runs/mnist-mlp.safetensors',
     flags,
   },
-  async (options, _positionals, context) => {
-    const startedAt = Date.now();
-    const config: TrainConfig = {
+  module: import.meta.url,
+
+  configure(options): TrainConfig {
+    checkNetworkSize('train', `--hidden ${options.hidden.join(',')}`, options.hidden);
+    return {
       hidden: options.hidden,
       activation: options.activation,
       alpha: options.alpha,
@@ -156,56 +203,39 @@ export const trainCommand = defineCommand(
       testSize: options.testSize,
       splitSeed: options.splitSeed,
     };
-    checkNetworkSize('train', `--hidden ${options.hidden.join(',')}`, options.hidden);
-    const checkpoint = new CheckpointFile(join(dirname(options.out), `${basename(options.out)}.checkpoint`));
-    lockForThisCommand(options.out, `train --out ${options.out}`);
-    const shaping = resultFlags(options);
-    if (!options.resume) refuseToOverwriteCheckpoint('train', checkpoint);
-    const saved = options.resume ? readCheckpointForResume('train', checkpoint.path, shaping, checkTrainProgress) : undefined;
-    const { train, test } = loadDataFor('train', dataOptions(options));
-    let state = startTraining({ hidden: config.hidden, activation: config.activation, negativeSlope: config.alpha, init: config.init }, config, inputWidth(train), config.seed);
-    const log: EpochLogEntry[] = [];
-    if (saved !== undefined) {
-      state = restoreTraining(state, saved.training!, saved.tensors, checkpoint.path);
-      log.push(...saved.progress.log);
-      context.log(`train: resuming from ${checkpoint.path} after epoch ${state.epochsDone} of ${config.epochs}`);
-    }
-    if (checkpoint.removeLeftovers() > 0) context.log(`train: removed temporary files of an interrupted checkpoint write in ${checkpoint.folder}`);
-    context.log(`train: ${state.model.toString()} on ${train.count} images, ${quantity(config.epochs, 'epoch')}`);
-
-    const stepsPerEpoch = batchCount(train.count, config.batchSize);
-    const progress = new Progress('train', config.epochs * stepsPerEpoch, process.stderr, context.showProgress);
-    progress.tick(state.epochsDone * stepsPerEpoch);
-    for (let epoch = state.epochsDone + 1; epoch <= config.epochs; epoch++) {
-      withAnomalyDetection(options.detectAnomaly, () => {
-        const outcome = trainOrStop(() => trainEpoch(state.model, state.optimizer, train, {
-          batchSize: config.batchSize,
-          dataGenerator: state.dataGenerator,
-          epoch,
-          onStep: (loss) => progress.tick(1, `epoch ${epoch}/${config.epochs} loss ${loss.toFixed(4)}`),
-        }));
-        state.epochsDone = epoch;
-        const testResult = evaluate(state.model, test);
-        log.push({ epoch, meanBatchLoss: outcome.meanBatchLoss, testLoss: testResult.loss, testAccuracy: testResult.accuracy });
-        checkpoint.save(encodeCheckpoint('train', shaping, state, { log } satisfies TrainProgress));
-        progress.log(`train: epoch ${epoch}/${config.epochs}: test accuracy ${percent(testResult.accuracy)}; checkpoint saved`);
-      });
-      // The epoch runs without a break: a Ctrl-C pressed during it is handled here, after its checkpoint (program.ts says how to resume).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    progress.done();
-
+  },
+  output: (options) => ({ path: options.out, what: `train --out ${options.out}`, inputs: options.dataDir === undefined ? [] : [options.dataDir] }),
+  jobs: (config, options): TrainJob[] => [{ config, out: options.out }],
+  jobId: () => 'train',
+  work: ({ config }, _config, data) => config.epochs * batchCount(data.train.count, config.batchSize),
+  shared: (_config, options) => loadDataFor('train', dataOptions(options)),
+  store: (options, config, data) => checkpointStore<TrainJob, EpochLogEntry[], TrainProgress>({
+    command: 'train',
+    folder: checkpointFolder(options.out),
+    fileName: () => 'last.safetensors',
+    flags: resultFlags(options),
+    check: checkTrainProgress,
+    // A train checkpoint always holds its network: the run ends by removing it.
+    finished: () => null,
+    unitsDone: (saved) => (saved.training?.epochsDone ?? 0) * batchCount(data.train.count, config.batchSize),
+    seconds: () => 0,
+    state: (_job, saved) => `after epoch ${saved?.training?.epochsDone ?? 0} of ${config.epochs}`,
+    stale: 'refuse',
+  }),
+  describe: ({ config, shared: data }) => `train: a ${[inputWidth(data.train), ...config.hidden, 10].join('-')} ${config.activation} MLP on ${data.train.count} images, ${quantity(config.epochs, 'epoch')}`,
+  runJob: trainJob,
+  onEvent(entry, job, view) {
+    view.log(`train: epoch ${entry.epoch}/${job.config.epochs}: test accuracy ${percent(entry.testAccuracy)}; checkpoint saved`);
+  },
+  async report({ config, jobs, results, shared: data, seconds }) {
+    const log = results[0]!;
+    const out = jobs[0]!.out;
     const last = log[log.length - 1]!;
-    // nn's save writes atomically but expects the folder to exist.
-    createFolder(dirname(options.out));
-    save(state.model, options.out, { [TRAIN_CONFIG_KEY]: JSON.stringify(config), 'gradlab.testAccuracy': String(last.testAccuracy) });
-    const logPath = join(dirname(options.out), `${basename(options.out)}.log.json`);
+    const logPath = join(dirname(out), `${basename(out)}.log.json`);
     writeOutputFile(logPath, `${JSON.stringify({ config, epochs: log }, null, 2)}\n`);
-    // Only now are the final files complete; until here a kill leaves the checkpoint to resume from.
-    checkpoint.remove();
     return {
-      filesWritten: [options.out, logPath],
-      summary: `train: test accuracy ${percent(last.testAccuracy)} (${Math.round(last.testAccuracy * test.count)}/${test.count}) after ${quantity(config.epochs, 'epoch')}, in ${formatDuration((Date.now() - startedAt) / 1000)}`,
+      filesWritten: [out, logPath],
+      summary: `train: test accuracy ${percent(last.testAccuracy)} (${Math.round(last.testAccuracy * data.test.count)}/${data.test.count}) after ${quantity(config.epochs, 'epoch')}, in ${formatDuration(seconds)}`,
     };
   },
-);
+});
