@@ -27,7 +27,7 @@ export { BatchNorm1d, LayerNorm } from './layers/normalization.js';
 export type { BatchNorm1dOptions, LayerNormOptions } from './layers/normalization.js';
 export { Residual } from './layers/residual.js';
 
-export { Activation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, ELU, SELU, GELU, SiLU, Softplus } from './activations/modules.js';
+export { Activation, ElementwiseActivation, ReLU, LeakyReLU, PReLU, Sigmoid, Tanh, ELU, SELU, GELU, SiLU, Softplus } from './activations/modules.js';
 export type { LeakyReLUOptions, PReLUOptions } from './activations/modules.js';
 export { ACTIVATIONS, ACTIVATION_KINDS, isActivationKind, activationLabel } from './activations/table.js';
 export type { ActivationKind, ActivationSpec, ActivationModuleOptions, SlopeSpec } from './activations/table.js';

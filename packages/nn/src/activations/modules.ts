@@ -28,6 +28,26 @@ export abstract class Activation extends Module {
 }
 
 /**
+ * An activation that is one op of core and that op's scalar derivative at
+ * the input, with no options (SELU, GELU, SiLU, Softplus): a subclass names
+ * its kind, its op and its derivative, nothing else.
+ */
+export abstract class ElementwiseActivation extends Activation {
+  /** The op, e.g. core's `gelu`. */
+  protected abstract readonly op: (x: Tensor) => Tensor;
+  /** The op's derivative at an input, exactly as its backward closure computes it. */
+  protected abstract readonly derivative: (input: number) => number;
+
+  forward(x: Tensor): Tensor {
+    return this.op(x);
+  }
+
+  derivativeAt(input: number): number {
+    return this.derivative(input);
+  }
+}
+
+/**
  * Rectified linear unit: y = max(x, 0); derivative 1 for x > 0, else 0.
  * Shape: any -> same.
  *
@@ -217,16 +237,10 @@ export class ELU extends Activation {
  * @example
  * new SELU().forward(tensor([1])).toArray(); // [1.050701]
  */
-export class SELU extends Activation {
+export class SELU extends ElementwiseActivation {
   readonly kind = 'selu';
-
-  forward(x: Tensor): Tensor {
-    return selu(x);
-  }
-
-  derivativeAt(input: number): number {
-    return seluDerivative(input);
-  }
+  protected readonly op = selu;
+  protected readonly derivative = seluDerivative;
 }
 
 /**
@@ -237,16 +251,10 @@ export class SELU extends Activation {
  * @example
  * new GELU().forward(tensor([1])).toArray(); // [0.8413447]
  */
-export class GELU extends Activation {
+export class GELU extends ElementwiseActivation {
   readonly kind = 'gelu';
-
-  forward(x: Tensor): Tensor {
-    return gelu(x);
-  }
-
-  derivativeAt(input: number): number {
-    return geluDerivative(input);
-  }
+  protected readonly op = gelu;
+  protected readonly derivative = geluDerivative;
 }
 
 /**
@@ -257,16 +265,10 @@ export class GELU extends Activation {
  * @example
  * new SiLU().forward(tensor([1])).toArray(); // [0.7310586]
  */
-export class SiLU extends Activation {
+export class SiLU extends ElementwiseActivation {
   readonly kind = 'silu';
-
-  forward(x: Tensor): Tensor {
-    return silu(x);
-  }
-
-  derivativeAt(input: number): number {
-    return siluDerivative(input);
-  }
+  protected readonly op = silu;
+  protected readonly derivative = siluDerivative;
 }
 
 /**
@@ -277,14 +279,8 @@ export class SiLU extends Activation {
  * @example
  * new Softplus().forward(tensor([0])).toArray(); // [0.6931472]
  */
-export class Softplus extends Activation {
+export class Softplus extends ElementwiseActivation {
   readonly kind = 'softplus';
-
-  forward(x: Tensor): Tensor {
-    return softplus(x);
-  }
-
-  derivativeAt(input: number): number {
-    return softplusDerivative(input);
-  }
+  protected readonly op = softplus;
+  protected readonly derivative = softplusDerivative;
 }
