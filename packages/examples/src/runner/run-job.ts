@@ -5,23 +5,30 @@
  * every event and at the end: a message per training step would cost a
  * worker thread more than the step.
  */
-import type { AnyExperiment, JobContext } from './experiment.js';
+import type { FlagTable } from '../cli/args.js';
+import type { Experiment, JobContext } from './experiment.js';
 import type { JobCheckpoint } from './stores.js';
 
 /** How often gathered progress units are passed on. */
 const PROGRESS_INTERVAL_MS = 100;
 
 /** Where a job's progress and events go. */
-export interface JobOutlet {
+export interface JobOutlet<Event> {
   progress(units: number): void;
-  event(event: unknown): void;
+  event(event: Event): void;
 }
 
 /**
  * Runs `job` and returns its result and the seconds it took. Exceptions
  * propagate (the caller names the job).
  */
-export function runJobHere(experiment: AnyExperiment, job: unknown, shared: unknown, checkpoint: JobCheckpoint | null, outlet: JobOutlet): { result: unknown; seconds: number } {
+export function runJobHere<Flags extends FlagTable, Config, Job, Result, Event, Shared>(
+  experiment: Experiment<Flags, Config, Job, Result, Event, Shared>,
+  job: Job,
+  shared: Shared,
+  checkpoint: JobCheckpoint | null,
+  outlet: JobOutlet<Event>,
+): { result: Result; seconds: number } {
   const startedAt = Date.now();
   let units = 0;
   let lastFlush = startedAt;
@@ -30,7 +37,7 @@ export function runJobHere(experiment: AnyExperiment, job: unknown, shared: unkn
     units = 0;
     lastFlush = Date.now();
   };
-  const context: JobContext<unknown> = {
+  const context: JobContext<Event> = {
     progress(more) {
       units += more;
       if (Date.now() - lastFlush >= PROGRESS_INTERVAL_MS) flush();
@@ -41,7 +48,7 @@ export function runJobHere(experiment: AnyExperiment, job: unknown, shared: unkn
     },
     checkpoint,
   };
-  const result: unknown = experiment.runJob(job, shared, context);
+  const result = experiment.runJob(job, shared, context);
   flush();
   return { result, seconds: (Date.now() - startedAt) / 1000 };
 }

@@ -89,6 +89,7 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
 
   const jobs = experiment.jobs(config, flags);
   const resumed = runFlag(flags, 'resume', 'boolean') ?? false;
+  // Undefined only for an experiment without `shared`, whose Shared is undefined.
   const shared = experiment.shared?.(config, flags, context) as Shared;
   const store = experiment.store?.(flags, config, shared);
   const saved = store?.open(jobs, resumed, context.log) ?? new Map<Job, SavedJob<Result>>();
@@ -142,9 +143,9 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
         try {
           const { result, seconds: jobSeconds } = runJobHere(experiment, job, shared, checkpointOf(job), {
             progress: (units) => progress.tick(units),
-            event: (event) => experiment.onEvent?.(event as Event, job, view),
+            event: (event) => experiment.onEvent?.(event, job, view),
           });
-          finish(job, result as Result, jobSeconds);
+          finish(job, result, jobSeconds);
         } catch (error) {
           throw new Error(failureOf(job, (error as Error).message), { cause: error });
         }
