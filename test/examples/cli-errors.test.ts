@@ -7,10 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIVATION_KINDS } from '@gradlab/nn';
-import { MAX_LIST_LENGTH, runGradlab } from 'gradlab';
+import { EXPERIMENTS, MAX_LIST_LENGTH, runGradlab } from 'gradlab';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
-const COMMANDS = 'dead-neurons, born-dead, sweep, report, train, eval, plot-activation, graph, playground';
+// The experiments of the registry, then the other commands (program.ts).
+const COMMANDS = [...Object.keys(EXPERIMENTS), 'report', 'eval', 'plot-activation', 'graph', 'playground'].join(', ');
 const ACTIVATIONS = ACTIVATION_KINDS.join(', ');
 const INITS = 'default, he-normal, he-uniform, xavier-normal, xavier-uniform, zeros';
 
@@ -171,7 +172,7 @@ describe('every bad command line is one clear line and exit code 2', () => {
     const model = `${out}/model.safetensors`;
     const train = await run(['train', '--resume', '--out', model]);
     expect([train.code, train.stderr.split('\n')[0]]).toEqual([2,
-      `gradlab train: --resume: there is no checkpoint ${model}.checkpoint/last.safetensors (a run saves one there after every epoch and removes it when it finishes); leave out --resume to start`]);
+      `gradlab train: --resume: there is no checkpoint in ${model}.checkpoint (a run saves its checkpoints there after every epoch and removes them when it finishes); leave out --resume to start`]);
   });
 
   it('exits with code 2 from the real executable too', () => {

@@ -140,15 +140,17 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
   } else {
     withAnomalyDetection(detectAnomaly, () => {
       for (const job of todo) {
+        let done: { result: Result; seconds: number };
         try {
-          const { result, seconds: jobSeconds } = runJobHere(experiment, job, shared, checkpointOf(job), {
+          done = runJobHere(experiment, job, shared, checkpointOf(job), {
             progress: (units) => progress.tick(units),
             event: (event) => experiment.onEvent?.(event, job, view),
           });
-          finish(job, result, jobSeconds);
         } catch (error) {
           throw new Error(failureOf(job, (error as Error).message), { cause: error });
         }
+        // Outside the try: a result that cannot be stored (a full disk) is not the job's failure.
+        finish(job, done.result, done.seconds);
       }
     });
   }

@@ -15,6 +15,8 @@
  * mechanism"). Processes across machines come from Slurm or Kubernetes
  * (`gradlab sweep --shard`), not from this pool.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 
@@ -60,7 +62,8 @@ export function runInThreads<Job, Event, Result>(
   failure: (job: Job, message: string) => string,
 ): Promise<void> {
   avoidDrainDeadlock();
-  const script = new URL('./worker.js', import.meta.url);
+  const script = new URL(builtModule(new URL('./worker.js', import.meta.url).href));
+  const workerData: ThreadStart = { ...start, module: builtModule(start.module) };
   let next = 0;
   let finished = 0;
   let failed = false;
@@ -83,7 +86,7 @@ export function runInThreads<Job, Event, Result>(
       return true;
     };
     const startThread = (): void => {
-      const worker = new Worker(script, { workerData: start satisfies ThreadStart });
+      const worker = new Worker(script, { workerData });
       workers.add(worker);
       let current: Job | undefined;
       const fed = (): void => {
@@ -117,6 +120,25 @@ export function runInThreads<Job, Event, Result>(
     };
     for (let thread = 0; thread < Math.min(threads, jobs.length); thread++) startThread();
   });
+}
+
+/**
+ * The module a worker thread can load: itself when it is JavaScript, its
+ * built twin in dist/ when it is a TypeScript source (the tests run the
+ * command in-process from src/ through vitest; a worker thread of plain
+ * Node cannot load TypeScript, so there the threads run the build).
+ *
+ * @example
+ * builtModule('file:///repo/packages/examples/src/experiments/train-experiment.ts');
+ * // 'file:///repo/packages/examples/dist/experiments/train-experiment.js'
+ */
+export function builtModule(url: string): string {
+  const source = /^(.*)\/src\/(.*)\.(?:ts|js)$/.exec(url);
+  if (source === null) return url;
+  const [, root, path] = source;
+  // Not a TypeScript source of ours (a user's JavaScript under some src/ folder): leave it.
+  if (!existsSync(fileURLToPath(`${root}/src/${path}.ts`))) return url;
+  return `${root}/dist/${path}.js`;
 }
 
 /**
