@@ -33,7 +33,7 @@ export const clusterFlags = {
   emit: { kind: 'choice', choices: ['k8s'], description: 'Write a Kubernetes Indexed Job manifest (sweep-job.yaml) for the sweep instead of running it' },
   image: { kind: 'string', default: 'gradlab:0.1.0', description: 'With --emit k8s: container image with Node 20 and gradlab on PATH' },
   claim: { kind: 'string', default: 'gradlab-sweeps', description: `With --emit k8s: PersistentVolumeClaim mounted at ${K8S_MOUNT}, shared by the pods` },
-  status: { kind: 'string', description: 'Print the state of each shard of the sweep in this folder (done, running, pending, failed, missing) and how to rerun the rest, then exit' },
+  status: { kind: 'string', description: 'Print the state of each shard of the sweep in this folder (done, running, pending, failed, missing) and how to rerun the rest, then exit (code 1 when a shard is failed or missing)' },
 } as const satisfies FlagTable;
 
 /** The parsed cluster flags plus the sweep flags they work with. */

@@ -18,7 +18,7 @@
  * `--resume` and `--detect-anomaly` (cli/checkpoints.ts's `trainingRunFlags`).
  */
 import { join } from 'node:path';
-import { flagName, type FlagTable, type ParsedFlags } from '../cli/args.js';
+import type { FlagTable, ParsedFlags } from '../cli/args.js';
 import { withAnomalyDetection } from '../cli/checkpoints.js';
 import { defineCommand, type CommandContext, type CommandResult, type Subcommand } from '../cli/command.js';
 import { lockForThisCommand, refuseOutputOverInput } from '../cli/files.js';
@@ -83,7 +83,7 @@ export async function runExperiment<Flags extends FlagTable, Config, Job, Result
   if (early !== undefined) return early;
 
   const output = experiment.output(flags, config);
-  refuseOutputOverInput(name, [output.path], output.inputs ?? [], `give --${flagName('out')} another path`);
+  refuseOutputOverInput(name, [output.path], output.inputs ?? [], 'give --out another path');
   lockForThisCommand(output.path, output.what);
   if (output.folder !== undefined) createFolder(output.folder);
 
