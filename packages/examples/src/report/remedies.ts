@@ -102,14 +102,13 @@ export function accuracyVsDeadChart(results: RemediesResults): ChartSpec {
   });
   const x = { field: 'dead', type: 'quantitative', title: 'permanently inactive / all hidden units', axis: { format: '.1%' }, scale: { zero: true } };
   const y = { field: 'accuracy', type: 'quantitative', title: 'test accuracy', axis: { format: '.1%' }, scale: { zero: false } };
-  const color = { field: 'label', type: 'nominal', title: 'remedy (inactive means)', scale: colorScale(results), legend: { labelLimit: 320 } };
+  const color = { field: 'label', type: 'nominal', title: 'remedy (inactive means)', scale: colorScale(results), legend: { labelLimit: 320, titleLimit: 320 } };
   return {
     title: { text: 'Accuracy against permanently inactive units, per remedy', subtitle: [subtitle(results), 'point: mean over seeds; error bars: 95% confidence intervals of both'] },
     width: 460,
     height: 320,
     data: { values },
     layer: [
-      { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, x2: { field: 'deadHigh' }, y, color } },
       { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x: { field: 'deadLow', type: 'quantitative' }, x2: { field: 'deadHigh' }, y, color } },
       { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { x, y: { field: 'accuracyLow', type: 'quantitative' }, y2: { field: 'accuracyHigh' }, color } },
       { mark: { type: 'point', filled: true, size: 70 }, encoding: { x, y, color } },
