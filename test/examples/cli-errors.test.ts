@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACTIVATION_KINDS } from '@gradlab/nn';
-import { EXPERIMENTS, MAX_LIST_LENGTH, runGradlab } from 'gradlab';
+import { EXPERIMENTS, MAX_LIST_LENGTH, REMEDY_NAMES, runGradlab } from 'gradlab';
 import { gradlab, requireBuild, temporaryDirectory } from './helpers/cli.js';
 
 // The experiments of the registry, then the other commands (program.ts).
@@ -138,6 +138,8 @@ const mistakes: Array<[string, string]> = [
   ['graph --seed x', "graph: --seed must be an integer from 0 to 2147483647, got 'x'"],
   // playground
   ['playground --port 70000', "playground: --port must be an integer from 0 to 65535, got '70000'"],
+  ['remedies --remedies relu,dropout', `remedies: --remedies must be a comma-separated list of ${REMEDY_NAMES.join(', ')}, got 'relu,dropout'`],
+  ['remedies --remedies rai,elu', "remedies: --remedies must include 'relu', the baseline every remedy is compared with seed by seed; got rai,elu"],
   ['plot-activation --activations swish', `plot-activation: --activations must be a comma-separated list of ${ACTIVATIONS}, got 'swish'`],
 ];
 

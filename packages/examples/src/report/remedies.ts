@@ -8,7 +8,7 @@
 import { ACTIVATIONS } from '@gradlab/nn';
 import {
   BASELINE, REMEDIES, REMEDY_METRICS, remedyFigures,
-  type CheckedClaim, type ClaimMetric, type RemediesResults, type RemedyMetric, type RemedyName, type RemedySummary,
+  type CheckedClaim, type ClaimMetric, type RemediesResults, type RemedyMetric, type RemedyName, type RemedyRun, type RemedySummary,
 } from '../experiments/remedies.js';
 import { resultsJson } from '../experiments/dead-neurons.js';
 import type { MetricSummary } from '../experiments/seed-summary.js';
@@ -193,8 +193,8 @@ function differenceText(metric: RemedyMetric, test: PairedComparison): string {
 
 /** A short citation of a source: its authors and year, e.g. "Lu, Shin, Su & Karniadakis (2020)". */
 function shortSource(source: string): string {
-  const year = /^([^(]*\(\d{4}\))/.exec(source);
-  return year === null ? source : year[1]!;
+  const cited = /^([^(]*?) \((\d{4})\)/.exec(source);
+  return cited === null ? source : `${cited[1]} ${cited[2]}`;
 }
 
 /** What "permanently inactive" is for a remedy's activation, when it is not death. */
@@ -222,7 +222,7 @@ export function claimSentence(results: RemediesResults, claim: CheckedClaim): st
     untested: '**cannot test** the claim: fewer than two seeds where both finished',
   }[claim.verdict];
   return `**${REMEDIES[claim.remedy].label}** (${shortSource(REMEDIES[claim.remedy].source)}) says ${claim.statement}. ` +
-    `Measured: ${measured}${difference}. This run ${verdict}.${meaningCaveat(summary)}`;
+    `Measured: ${measured}${difference}. This run ${verdict}.${metric === 'permanentlyDead' || metric === 'inactiveAtEnd' ? meaningCaveat(summary) : ''}`;
 }
 
 function quantitySeeds(count: number): string {
@@ -296,6 +296,7 @@ export function remediesMarkdown(results: RemediesResults, command: string, seco
     formatInterval(summary.metrics.testAccuracy, 'fraction'),
     formatInterval(summary.metrics.trainLoss, 'number'),
     formatInterval(summary.metrics.testLoss, 'number'),
+    initialStd(results, summary.remedy),
     formatSeconds(secondsOf(results, summary.remedy, seconds)),
     summary.divergedSeeds.length === 0 ? 'none' : seedsText(summary.divergedSeeds),
   ]);
@@ -367,7 +368,7 @@ export function remediesMarkdown(results: RemediesResults, command: string, seco
     REMEDIES_SUMMARY_HEADING,
     '',
     markdownTable(
-      ['Remedy', 'Inactive means', 'Seeds', 'Inactive at end (snapshot)', 'Permanently inactive', 'Revived', 'Test accuracy', 'Train loss', 'Test loss', 'Training time per network', 'Diverged'],
+      ['Remedy', 'Inactive means', 'Seeds', 'Inactive at end (snapshot)', 'Permanently inactive', 'Revived', 'Test accuracy', 'Train loss', 'Test loss', 'Activation std at init, layer 1 → last', 'Training time per network', 'Diverged'],
       summaryRows,
     ),
     '',
@@ -402,6 +403,14 @@ export function remediesMarkdown(results: RemediesResults, command: string, seco
     `- Activations: ${meanings.map((activation) => ACTIVATIONS[activation].label).join(', ')}, from nn's activation table.`,
     '',
   ].join('\n');
+}
+
+/** The std of the first and the last hidden layer's outputs at initialisation, means over seeds: how the signal grows or shrinks with depth. */
+function initialStd(results: RemediesResults, remedy: RemedyName): string {
+  const runs = results.runs.filter((run) => run.remedy === remedy);
+  const meanOf = (pick: (layers: RemedyRun['epochs'][number]['layers']) => number | undefined): number =>
+    runs.reduce((sum, run) => sum + (pick(run.epochs[0]!.layers) ?? 0), 0) / Math.max(1, runs.length);
+  return `${fixed(meanOf((layers) => layers[0]?.std), 2)} → ${fixed(meanOf((layers) => layers[layers.length - 1]?.std), 2)}`;
 }
 
 function formatSeconds(value: MeanInterval | null): string {
