@@ -257,7 +257,7 @@ function rankings(results: RemediesResults): { rows: string[][]; reading: string
   const where = apart.length === 0
     ? 'No remedy is three or more places apart in the two rankings.'
     : `Three or more places apart: ${apart.map((entry) => `${REMEDIES[entry.remedy].label} (${ordinal(entry.death)} on death, ${ordinal(entry.accuracy)} on accuracy)`).join('; ')}.`;
-  return { rows, reading: `${correlation}${where} Ranks are by the means; neighbouring ranks whose intervals overlap are not told apart by this many seeds.` };
+  return { rows, reading: `${correlation}${where} Ranks are by the means, equal means in the table's order; neighbouring ranks whose intervals overlap are not told apart by this many seeds.` };
 }
 
 function ordinal(rank: number): string {
