@@ -26,6 +26,10 @@ export const EXPERIMENTS = {
     summary: 'Lu et al. (2019): how many ReLU networks are dead at initialisation, He vs randomized asymmetric init',
     load: async () => (await import('./born-dead-experiment.js')).default,
   },
+  remedies: {
+    summary: 'What keeps ReLU units alive? Thirteen remedies (RAI, BatchNorm, residual, leaky slopes, smooth activations, lower lr, warm-up) side by side from the same seeds',
+    load: async () => (await import('./remedies-experiment.js')).default,
+  },
   sweep: {
     summary: 'A grid of dead-neuron runs in parallel worker threads, resumable, shardable',
     load: async () => (await import('./sweep-experiment.js')).default,
