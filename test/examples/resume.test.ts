@@ -59,7 +59,8 @@ const REMEDIES_ARGS = [
   'remedies', '--remedies', 'relu,batch-norm,residual,warm-up,rai', '--depth', '4', '--width', '16', '--epochs', '3', '--batch-size', '32',
   '--train-size', '400', '--test-size', '100', '--seeds', '0-1', '--measure-every', '5', '--out', 'report',
 ];
-const REMEDIES_CHECKPOINTS = ['relu', 'batch-norm', 'residual', 'warm-up', 'rai'].flatMap((remedy) => [0, 1].map((seed) => `report/checkpoint/${remedy}-seed${seed}.safetensors`));
+// In the order the command reads them, its jobs' order: the BatchNorm networks first (the slowest).
+const REMEDIES_CHECKPOINTS = ['batch-norm', 'relu', 'residual', 'warm-up', 'rai'].flatMap((remedy) => [0, 1].map((seed) => `report/checkpoint/${remedy}-seed${seed}.safetensors`));
 
 const cases: ResumeCase[] = [
   {
