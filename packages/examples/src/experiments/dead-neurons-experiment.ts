@@ -31,8 +31,8 @@ import { arrayField, booleanField, choiceField, FieldError, integerField, measur
 import { formatInterval, writeDeadNeuronsReport } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
 import { defineExperiment, type JobContext } from '../runner/experiment.js';
-import { checkpointStore, loadCheckpoint, saveCheckpoint } from '../runner/stores.js';
-import { restoreTraining, type SavedTraining } from './checkpoint.js';
+import { checkpointStore, loadCheckpoint, saveCheckpoint, type JobStore } from '../runner/stores.js';
+import { restoreTraining, type ProgressCheck, type SavedTraining } from './checkpoint.js';
 import {
   deadNeuronsResults, networksOf, runOneActivation, startNetwork, validateConfig,
   type ActivationRun, type DeadNeuronsConfig, type EpochSnapshot, type NetworkInProgress,
@@ -210,6 +210,66 @@ const flags = {
 } as const;
 
 /** How failures name a network: "the relu network of seed 0". */
+/** What every network's checkpoint records beside its own fields (dead-neurons', remedies'). */
+interface NetworkProgress<Result> {
+  readonly seed: number;
+  readonly finished: Result | null;
+  readonly seconds: number;
+}
+
+/**
+ * The checkpoint store of an experiment that trains one network per job and
+ * saves it after every epoch (dead-neurons, remedies): one file per network
+ * in `<out>/checkpoint`, replaced by a fresh run, and refused on `--resume`
+ * when it holds another network than its job's (a renamed file, say).
+ *
+ * @example
+ * store: (options, config, data) => networkCheckpointStore({
+ *   command: 'dead-neurons', options, epochs: config.epochs,
+ *   stepsPerEpoch: batchCount(data.train.count, config.batchSize),
+ *   check: checkNetworkProgress, fileName: (job) => networkFileName(job.activation, job.seed),
+ *   network: (job) => job.activation, savedNetwork: (progress) => String(progress.activation),
+ * }),
+ */
+export function networkCheckpointStore<Job extends { readonly seed: number }, Result, Progress extends NetworkProgress<Result>>(spec: {
+  /** The command, recorded in every file. */
+  readonly command: string;
+  /** The command's flags: `out` names the folder, the flags that shape results are recorded. */
+  readonly options: Readonly<Record<string, unknown>> & { readonly out: string };
+  /** A network's epochs, and its training steps per epoch (the job's `work` is their product). */
+  readonly epochs: number;
+  readonly stepsPerEpoch: number;
+  readonly check: ProgressCheck<Progress>;
+  fileName(job: Job): string;
+  /** What the job trains, and what a saved file says it trained ('relu', 'batch-norm'). */
+  network(job: Job): string;
+  savedNetwork(progress: Progress): string;
+  readonly olderFiles?: readonly string[];
+}): JobStore<Job, Result> {
+  return checkpointStore<Job, Result, Progress>({
+    command: spec.command,
+    folder: join(spec.options.out, 'checkpoint'),
+    fileName: spec.fileName,
+    flags: resultFlags(spec.options),
+    check: spec.check,
+    checkOwner: (saved, job, path) => {
+      if (spec.savedNetwork(saved.progress) !== spec.network(job) || saved.progress.seed !== job.seed) {
+        throw new Error(`--resume: ${path} holds a ${spec.savedNetwork(saved.progress)} network of seed ${String(saved.progress.seed)}, not ${spec.network(job)} of seed ${job.seed}; delete it, or leave out --resume to start again`);
+      }
+    },
+    finished: (saved) => saved.progress.finished,
+    unitsDone: (saved) => (saved.progress.finished ? spec.epochs : saved.training?.epochsDone ?? 0) * spec.stepsPerEpoch,
+    seconds: (saved) => saved.progress.seconds,
+    state: (job, saved) => {
+      const name = `${spec.network(job)} seed ${job.seed}`;
+      if (saved === undefined) return `${name} not started`;
+      return saved.progress.finished ? `${name} finished` : `${name} after epoch ${saved.training?.epochsDone ?? 0}`;
+    },
+    stale: 'replace',
+    ...(spec.olderFiles === undefined ? {} : { olderFiles: spec.olderFiles }),
+  });
+}
+
 function networkName(job: NetworkJob): string {
   return `the ${job.activation} network of seed ${job.seed}`;
 }
@@ -267,26 +327,15 @@ export default defineExperiment({
   jobName: networkName,
   work: (_job, config, data) => config.epochs * batchCount(data.train.count, config.batchSize),
 
-  store: (options, config, data) => checkpointStore<NetworkJob, ActivationRun, NetworkCheckpoint>({
+  store: (options, config, data) => networkCheckpointStore<NetworkJob, ActivationRun, NetworkCheckpoint>({
     command: 'dead-neurons',
-    folder: join(options.out, 'checkpoint'),
-    fileName: (job) => networkFileName(job.activation, job.seed),
-    flags: resultFlags(options),
+    options,
+    epochs: config.epochs,
+    stepsPerEpoch: batchCount(data.train.count, config.batchSize),
     check: checkNetworkProgress,
-    checkOwner: (saved, job, path) => {
-      if (saved.progress.activation !== job.activation || saved.progress.seed !== job.seed) {
-        throw new Error(`--resume: ${path} holds a ${String(saved.progress.activation)} network of seed ${String(saved.progress.seed)}, not ${job.activation} of seed ${job.seed}; delete it, or leave out --resume to start again`);
-      }
-    },
-    finished: (saved) => saved.progress.finished,
-    unitsDone: (saved) => (saved.progress.finished ? config.epochs : saved.training?.epochsDone ?? 0) * batchCount(data.train.count, config.batchSize),
-    seconds: (saved) => saved.progress.seconds,
-    state: (job, saved) => {
-      const name = `${job.activation} seed ${job.seed}`;
-      if (saved === undefined) return `${name} not started`;
-      return saved.progress.finished ? `${name} finished` : `${name} after epoch ${saved.training?.epochsDone ?? 0}`;
-    },
-    stale: 'replace',
+    fileName: (job) => networkFileName(job.activation, job.seed),
+    network: (job) => job.activation,
+    savedNetwork: (progress) => String(progress.activation),
     olderFiles: [CHECKPOINT_FILE, ...ACTIVATION_KINDS.map((activation) => `${activation}.safetensors`)],
   }),
 

@@ -371,6 +371,16 @@ export function networksOf(config: Pick<DeadNeuronsConfig, 'activations' | 'seed
 }
 
 /**
+ * Throws when the finished runs, named 'relu seed 0' and so on, are not the
+ * config's networks in the config's order (a mistake in the caller's code).
+ */
+export function checkRunOrder(command: string, runs: readonly string[], expected: readonly string[]): void {
+  if (runs.join(', ') !== expected.join(', ')) {
+    throw new Error(`${command}: the runs (${runs.join(', ')}) are not those of the config (${expected.join(', ')})`);
+  }
+}
+
+/**
  * The results of finished runs, given in the order of `networksOf(config)`
  * (whichever finished first), with their summary over seeds.
  *
@@ -384,9 +394,7 @@ export function deadNeuronsResults(
   source: string,
   runs: readonly ActivationRun[],
 ): DeadNeuronsResults {
-  const order = runs.map((run) => `${run.activation} seed ${run.seed}`).join(', ');
-  const expected = networksOf(config).map(({ activation, seed }) => `${activation} seed ${seed}`).join(', ');
-  if (order !== expected) throw new Error(`dead-neurons: the runs (${order}) are not those of the config (${expected})`);
+  checkRunOrder('dead-neurons', runs.map((run) => `${run.activation} seed ${run.seed}`), networksOf(config).map(({ activation, seed }) => `${activation} seed ${seed}`));
   return {
     experiment: 'dead-neurons',
     formatVersion: 2,

@@ -31,10 +31,10 @@ import { formatInterval } from '../report/dead-neurons.js';
 import { percent } from '../report/format.js';
 import { writeRemediesReport } from '../report/remedies.js';
 import { defineExperiment, type JobContext } from '../runner/experiment.js';
-import { checkpointStore, loadCheckpoint, saveCheckpoint } from '../runner/stores.js';
+import { loadCheckpoint, saveCheckpoint } from '../runner/stores.js';
 import { restoreTraining, type SavedTraining } from './checkpoint.js';
 import type { EpochSnapshot, NetworkInProgress } from './dead-neurons.js';
-import { checkNetworkProgress, type NetworkCheckpoint } from './dead-neurons-experiment.js';
+import { checkNetworkProgress, networkCheckpointStore, type NetworkCheckpoint } from './dead-neurons-experiment.js';
 import {
   BASELINE, REMEDIES, REMEDY_NAMES, remediesResults, remedyNetworks, runOneRemedy, startRemedy, validateRemediesConfig,
   type RemediesConfig, type RemedyName, type RemedyRun,
@@ -191,26 +191,15 @@ export default defineExperiment({
   jobName: (job) => `the ${job.remedy} network of seed ${job.seed}`,
   work: (_job, config, data) => config.epochs * batchCount(data.train.count, config.batchSize),
 
-  store: (options, config, data) => checkpointStore<RemedyJob, RemedyResult, RemedyCheckpoint>({
+  store: (options, config, data) => networkCheckpointStore<RemedyJob, RemedyResult, RemedyCheckpoint>({
     command: 'remedies',
-    folder: join(options.out, 'checkpoint'),
-    fileName: (job) => remedyFileName(job.remedy, job.seed),
-    flags: resultFlags(options),
+    options,
+    epochs: config.epochs,
+    stepsPerEpoch: batchCount(data.train.count, config.batchSize),
     check: checkRemedyProgress,
-    checkOwner: (saved, job, path) => {
-      if (saved.progress.remedy !== job.remedy || saved.progress.seed !== job.seed) {
-        throw new Error(`--resume: ${path} holds a ${saved.progress.remedy} network of seed ${saved.progress.seed}, not ${job.remedy} of seed ${job.seed}; delete it, or leave out --resume to start again`);
-      }
-    },
-    finished: (saved) => saved.progress.finished,
-    unitsDone: (saved) => (saved.progress.finished ? config.epochs : saved.training?.epochsDone ?? 0) * batchCount(data.train.count, config.batchSize),
-    seconds: (saved) => saved.progress.seconds,
-    state: (job, saved) => {
-      const name = `${job.remedy} seed ${job.seed}`;
-      if (saved === undefined) return `${name} not started`;
-      return saved.progress.finished ? `${name} finished` : `${name} after epoch ${saved.training?.epochsDone ?? 0}`;
-    },
-    stale: 'replace',
+    fileName: (job) => remedyFileName(job.remedy, job.seed),
+    network: (job) => job.remedy,
+    savedNetwork: (progress) => progress.remedy,
   }),
 
   shared: (_config, options): RemedyData => loadDataFor('remedies', dataOptions(options)),

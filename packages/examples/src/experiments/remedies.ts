@@ -35,7 +35,7 @@ import { batchCount } from '../data/batches.js';
 import { firstImages, type Dataset } from '../data/dataset.js';
 import type { PairedComparison } from '../report/statistics.js';
 import {
-  dataRecord, runOneActivation, type ActivationRun, type DeadNeuronsConfig, type DeadNeuronsHooks, type DeadNeuronsResults, type NetworkInProgress,
+  checkRunOrder, dataRecord, runOneActivation, type ActivationRun, type DeadNeuronsConfig, type DeadNeuronsHooks, type DeadNeuronsResults, type NetworkInProgress,
 } from './dead-neurons.js';
 import { measureInitialGradient } from './gradient-flow.js';
 import {
@@ -546,9 +546,7 @@ export function remediesResults(
   source: string,
   runs: readonly RemedyRun[],
 ): RemediesResults {
-  const order = runs.map((run) => `${run.remedy} seed ${run.seed}`).join(', ');
-  const expected = remedyNetworks(config).map(({ remedy, seed }) => `${remedy} seed ${seed}`).join(', ');
-  if (order !== expected) throw new Error(`remedies: the runs (${order}) are not those of the config (${expected})`);
+  checkRunOrder('remedies', runs.map((run) => `${run.remedy} seed ${run.seed}`), remedyNetworks(config).map(({ remedy, seed }) => `${remedy} seed ${seed}`));
   return {
     experiment: 'remedies',
     formatVersion: 1,
