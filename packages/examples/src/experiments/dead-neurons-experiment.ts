@@ -209,7 +209,6 @@ const flags = {
   ...trainingRunFlags,
 } as const;
 
-/** How failures name a network: "the relu network of seed 0". */
 /** What every network's checkpoint records beside its own fields (dead-neurons', remedies'). */
 interface NetworkProgress<Result> {
   readonly seed: number;
@@ -270,6 +269,7 @@ export function networkCheckpointStore<Job extends { readonly seed: number }, Re
   });
 }
 
+/** How failures name a network: "the relu network of seed 0". */
 function networkName(job: NetworkJob): string {
   return `the ${job.activation} network of seed ${job.seed}`;
 }
